@@ -1,0 +1,53 @@
+# imgtool: build, run on the sample archive, test, benchmark, install.
+SWIFT ?= swift
+PREFIX ?= /usr/local
+CONFIGURATION ?= debug
+WARNINGS_AS_ERRORS ?= true
+BENCH_DIR ?= $(HOME)/.cache/imgtool-bench
+BENCH_SIZE ?= 1024
+
+SWIFT_FLAGS := -c $(CONFIGURATION)
+ifeq ($(WARNINGS_AS_ERRORS),true)
+SWIFT_FLAGS += -Xswiftc -warnings-as-errors
+endif
+
+SAMPLE := Tests/Fixtures/skopeo-docker-archive.tar.gz
+
+.PHONY: all build release run test bench fixtures install clean
+
+all: build
+
+build:
+	@echo "Building imgtool ($(CONFIGURATION))..."
+	$(SWIFT) build $(SWIFT_FLAGS)
+
+release:
+	@$(MAKE) build CONFIGURATION=release
+
+# The main job on the sample archive the repository carries.
+run: build
+	@echo "Running imgtool inspect on $(SAMPLE)..."
+	$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/imgtool inspect $(SAMPLE)
+
+test:
+	@echo "Running the tests..."
+	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
+	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
+
+# Regenerates Tests/Fixtures with real tools (root, Debian: see Tests/Fixtures/README.md).
+fixtures:
+	Tests/Fixtures/make-fixtures.sh
+
+bench:
+	@echo "Benchmarking (release build; archive cached in $(BENCH_DIR))..."
+	$(SWIFT) build -c release
+	bash ../shared/bench/make-bench-archive.sh $(BENCH_DIR) $(BENCH_SIZE)
+	bash bench/run.sh $(BENCH_DIR) $$($(SWIFT) build -c release --show-bin-path)/imgtool
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $$($(SWIFT) build -c release --show-bin-path)/imgtool $(DESTDIR)$(PREFIX)/bin/imgtool
+
+clean:
+	$(SWIFT) package clean
+	rm -rf .build

@@ -1,0 +1,54 @@
+// swift-tools-version: 6.0
+//
+// imgtool: inspect, verify and ship container image archives.
+// No package dependencies: the toolchain, the system zlib and, on Linux, OpenSSL's libcrypto.
+
+import PackageDescription
+
+let upcoming: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
+
+let package = Package(
+    name: "imgtool",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "imgtool", targets: ["imgtool"]),
+        .library(name: "ImageTar", targets: ["ImageTar"]),
+        .library(name: "Gzip", targets: ["Gzip"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(
+            name: "Gzip",
+            dependencies: ["CZlib"],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "ImageTar",
+            dependencies: [
+                "Gzip",
+                .target(name: "CLibCrypto", condition: .when(platforms: [.linux])),
+            ],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "imgtool",
+            dependencies: ["ImageTar", "Gzip"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "ImageTarTests",
+            dependencies: ["ImageTar", "Gzip", "imgtool"],
+            swiftSettings: upcoming
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

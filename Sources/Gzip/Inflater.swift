@@ -1,0 +1,285 @@
+import CZlib
+
+/// A ``ByteSource`` that decompresses a gzip stream read from another source.
+///
+/// It reads every member of a multi-member stream (`cat a.gz b.gz`, pigz, bgzip), accepts zero
+/// padding after the last member as GNU gzip does, and reports anything else after a member as
+/// ``GzipError/trailingGarbage(compressedOffset:)``. zlib decompresses straight into the
+/// caller's buffer; the only copy is the compressed input into one buffer allocated up front.
+public final class Inflater: ByteSource {
+    /// Compressed bytes consumed from the start of the stream: the bytes zlib has taken in, plus
+    /// any zero padding passed over after the last member; input read ahead into the buffer and
+    /// not yet taken is not counted. At the end of the stream it is the size of the input.
+    public private(set) var compressedBytesConsumed: Int64 = 0
+
+    /// Decompressed bytes handed out so far.
+    public private(set) var bytesProduced: Int64 = 0
+
+    /// gzip members decompressed to their end, trailer checked.
+    public private(set) var membersCompleted: Int = 0
+
+    /// The most bytes the stream may decompress to, or `nil` for no limit.
+    public let maximumOutput: Int64?
+
+    private var source: any ByteSource
+    private let stream: UnsafeMutablePointer<z_stream>
+    private let input: UnsafeMutableRawBufferPointer
+    /// Unconsumed input is `input[inputStart..<inputEnd]`.
+    private var inputStart = 0
+    private var inputEnd = 0
+    private var sourceEnded = false
+
+    private enum State {
+        /// Before a member's first byte: check the magic, or find the end of the stream.
+        case atMemberStart
+        /// Inside a member: zlib is working.
+        case inMember
+        /// The stream ended cleanly; reads return 0.
+        case finished
+    }
+    private var state = State.atMemberStart
+    /// An error met after some output of a read: that read returned the output, later reads throw it.
+    private var pendingError: (any Error)?
+
+    private static let magic: (UInt8, UInt8, UInt8) = (0x1F, 0x8B, 0x08)
+
+    /// Prepares to decompress the gzip stream that `source` holds; reads nothing yet.
+    ///
+    /// The corresponding zlib call is `inflateInit2(strm, 15 + 16)` (a 32 KiB window, gzip
+    /// wrapper only).
+    ///
+    /// - Parameters:
+    ///   - source: The compressed stream.
+    ///   - inputBufferSize: How many compressed bytes to read from `source` at a time (at least 64).
+    ///   - maximumOutput: The most bytes the stream may decompress to; more throws
+    ///     ``GzipError/limitExceeded(limit:)``. `nil` for no limit.
+    /// - Throws: ``GzipError/zlib(operation:code:message:)`` when zlib cannot initialise
+    ///   (`Z_MEM_ERROR`, `Z_VERSION_ERROR`).
+    public init(_ source: any ByteSource, inputBufferSize: Int = 256 * 1024, maximumOutput: Int64? = nil) throws {
+        self.source = source
+        self.maximumOutput = maximumOutput
+        // zlib keeps pointers to its z_stream, so it lives at one address for the stream's life.
+        stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        let rc = CZlib_inflateInit2(stream, 15 + 16)
+        if rc != Z_OK {
+            let message = stream.pointee.msg.map { String(cString: $0) }
+            stream.deinitialize(count: 1)
+            stream.deallocate()
+            throw GzipError.zlib(
+                operation: "inflateInit2", code: rc,
+                message: message ?? String(cString: zError(rc)))
+        }
+        let size = min(max(inputBufferSize, 64), Int(Int32.max))
+        input = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
+    }
+
+    deinit {
+        inflateEnd(stream)
+        stream.deinitialize(count: 1)
+        stream.deallocate()
+        input.deallocate()
+    }
+
+    /// Decompresses up to `buffer.count` bytes straight into `buffer`.
+    ///
+    /// The corresponding zlib call is `inflate(strm, Z_NO_FLUSH)`, with `inflateReset(strm)`
+    /// between members.
+    ///
+    /// - Parameter buffer: Where the decompressed bytes go.
+    /// A read that decompresses some bytes and then meets an error returns those bytes; the
+    /// error is thrown by the next read, and every read after it.
+    ///
+    /// - Returns: The number of bytes produced; `0` only at the clean end of the stream.
+    /// - Throws: ``GzipError/notGzip(offset:)`` when the input (even empty) does not start with
+    ///   `1f 8b 08`; ``GzipError/truncated(compressedOffset:)`` when it ends inside a member;
+    ///   ``GzipError/corrupt(compressedOffset:reason:)`` for bad data or a bad CRC-32/length
+    ///   trailer; ``GzipError/trailingGarbage(compressedOffset:)`` for bytes after the last
+    ///   member that are neither a member nor zeros; ``GzipError/limitExceeded(limit:)`` past
+    ///   ``maximumOutput``; and whatever the source throws.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if let pendingError { throw pendingError }
+        guard let outBase = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        var produced = 0
+        do {
+            return try decompress(into: outBase, count: buffer.count, produced: &produced)
+        } catch {
+            // Hand out what this call decompressed before the failure; later calls throw.
+            pendingError = error
+            guard produced > 0 else { throw error }
+            return produced
+        }
+    }
+
+    /// The body of ``read(into:)``: inflates into `outBase[produced..<count]`, keeping
+    /// `produced` current even when it throws.
+    private func decompress(into outBase: UnsafeMutableRawPointer, count: Int, produced: inout Int) throws -> Int {
+        while true {
+            switch state {
+            case .finished:
+                return produced
+            case .atMemberStart:
+                if try !startMember() {
+                    state = .finished
+                    return produced
+                }
+                state = .inMember
+            case .inMember:
+                break
+            }
+
+            if inputStart == inputEnd && !sourceEnded {
+                try refill()
+            }
+
+            var room = min(count - produced, Int(Int32.max))
+            if let limit = maximumOutput {
+                // One byte past the limit tells "exactly the limit" from "more".
+                room = Int(min(Int64(room), max(0, limit - bytesProduced) + 1))
+            }
+            let availableIn = inputEnd - inputStart
+            let rc: Int32
+            do {
+                defer {
+                    stream.pointee.next_in = nil
+                    stream.pointee.avail_in = 0
+                    stream.pointee.next_out = nil
+                    stream.pointee.avail_out = 0
+                }
+                stream.pointee.next_in = (input.baseAddress! + inputStart).assumingMemoryBound(to: Bytef.self)
+                stream.pointee.avail_in = uInt(availableIn)
+                stream.pointee.next_out = (outBase + produced).assumingMemoryBound(to: Bytef.self)
+                stream.pointee.avail_out = uInt(room)
+                rc = inflate(stream, Z_NO_FLUSH)
+                let taken = availableIn - Int(stream.pointee.avail_in)
+                let made = room - Int(stream.pointee.avail_out)
+                inputStart += taken
+                compressedBytesConsumed += Int64(taken)
+                produced += made
+                bytesProduced += Int64(made)
+            }
+            if let limit = maximumOutput, bytesProduced > limit {
+                // Withhold the byte past the limit.
+                produced -= Int(bytesProduced - limit)
+                bytesProduced = limit
+                throw GzipError.limitExceeded(limit: limit)
+            }
+
+            switch try GzipError.check(rc, "inflate", stream: stream, compressedOffset: compressedBytesConsumed) {
+            case Z_STREAM_END:
+                membersCompleted += 1
+                state = .atMemberStart
+                if produced > 0 { return produced }
+            case Z_BUF_ERROR:
+                // No progress: zlib needs input (the output buffer always has room).
+                if inputStart != inputEnd {
+                    throw GzipError.zlib(
+                        operation: "inflate", code: rc,
+                        message: "no progress with \(inputEnd - inputStart) bytes of input and room for output")
+                }
+                if sourceEnded {
+                    throw GzipError.truncated(compressedOffset: compressedBytesConsumed)
+                }
+            default:  // Z_OK
+                if produced > 0 { return produced }
+            }
+        }
+    }
+
+    /// Decompresses and discards the next `count` bytes (a compressed stream cannot seek).
+    ///
+    /// - Parameter count: How many decompressed bytes to pass over.
+    /// - Returns: The number of bytes passed over: less than `count` only at the end of the stream.
+    /// - Throws: What ``read(into:)`` throws.
+    public func skip(_ count: Int64) throws -> Int64 {
+        try discardByReading(count)
+    }
+
+    /// Reads more compressed input into the buffer after the unconsumed bytes, moving those to
+    /// the front first; sets `sourceEnded` when the source has no more.
+    private func refill() throws {
+        if inputStart > 0 {
+            let pending = inputEnd - inputStart
+            if pending > 0 {
+                input.baseAddress!.copyMemory(from: input.baseAddress! + inputStart, byteCount: pending)
+            }
+            inputStart = 0
+            inputEnd = pending
+        }
+        guard inputEnd < input.count else { return }
+        let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: input[inputEnd...]))
+        if n == 0 {
+            sourceEnded = true
+        } else {
+            inputEnd += n
+        }
+    }
+
+    /// Makes at least `count` unconsumed bytes available unless the source ends first.
+    ///
+    /// - Returns: The number of unconsumed bytes available.
+    private func ensureAvailable(_ count: Int) throws -> Int {
+        while inputEnd - inputStart < count && !sourceEnded {
+            try refill()
+        }
+        return inputEnd - inputStart
+    }
+
+    /// Decides what the bytes at a member boundary are.
+    ///
+    /// - Returns: `true` when a member starts here (zlib reset for it), `false` at the clean end.
+    private func startMember() throws -> Bool {
+        let available = try ensureAvailable(3)
+        let first = membersCompleted == 0 && compressedBytesConsumed == 0
+        let bytes = UnsafeRawBufferPointer(rebasing: input[inputStart..<inputStart + min(available, 3)])
+        let magic = [Self.magic.0, Self.magic.1, Self.magic.2]
+        let matchesMagic = zip(bytes, magic).allSatisfy { $0 == $1 }
+
+        if available >= 3 && matchesMagic {
+            if !first {
+                try GzipError.check(inflateReset(stream), "inflateReset", stream: stream, compressedOffset: compressedBytesConsumed)
+            }
+            return true
+        }
+        if first {
+            // Empty, or not gzip at all; a lone "1f" or "1f 8b" is a gzip stream cut short.
+            if available > 0 && matchesMagic {
+                throw GzipError.truncated(compressedOffset: Int64(available))
+            }
+            throw GzipError.notGzip(offset: 0)
+        }
+        if available == 0 {
+            return false
+        }
+        if matchesMagic {
+            // The start of another member, cut short.
+            throw GzipError.truncated(compressedOffset: compressedBytesConsumed + Int64(available))
+        }
+        if bytes[0] == 0 {
+            return try skipZeroPadding()
+        }
+        throw GzipError.trailingGarbage(compressedOffset: compressedBytesConsumed)
+    }
+
+    /// Passes over zero bytes to the end of the input (GNU gzip ignores them).
+    ///
+    /// - Returns: `false`, the stream having ended cleanly.
+    /// - Throws: ``GzipError/trailingGarbage(compressedOffset:)`` at the end of the last member
+    ///   when anything but zeros follows.
+    private func skipZeroPadding() throws -> Bool {
+        let memberEnd = compressedBytesConsumed
+        var zeros: Int64 = 0
+        while true {
+            let pending = UnsafeRawBufferPointer(rebasing: input[inputStart..<inputEnd])
+            if pending.contains(where: { $0 != 0 }) {
+                throw GzipError.trailingGarbage(compressedOffset: memberEnd)
+            }
+            zeros += Int64(pending.count)
+            inputStart = inputEnd
+            if sourceEnded { break }
+            try refill()
+        }
+        compressedBytesConsumed += zeros
+        return false
+    }
+}

@@ -1,0 +1,77 @@
+// The only file of this module that knows which C library it runs on.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#else
+#error("Gzip needs Glibc, Musl or Darwin for POSIX file descriptors")
+#endif
+
+/// Thin POSIX wrappers so that the rest of the module never needs a platform `#if`.
+///
+/// Each function is one system call; none retries `EINTR` (the callers do, so that they can
+/// count bytes and report errors with their own context).
+enum Platform {
+    /// `EINTR`: a system call interrupted by a signal, to be retried.
+    static var interrupted: Int32 { EINTR }
+
+    /// `EBADF`: the descriptor is closed.
+    static var badDescriptor: Int32 { EBADF }
+
+    /// `EPIPE`: the reader of a pipe went away.
+    static var brokenPipe: Int32 { EPIPE }
+
+    /// `EIO`: a generic I/O error, used when `write(2)` makes no progress without saying why.
+    static var ioError: Int32 { EIO }
+
+    /// The calling thread's `errno` after a failed system call.
+    static var lastErrno: Int32 { errno }
+
+    /// The `strerror(3)` text for `code`.
+    static func errorMessage(_ code: Int32) -> String {
+        guard let text = strerror(code) else { return "error \(code)" }
+        return String(cString: text)
+    }
+
+    /// `open(path, O_RDONLY | O_CLOEXEC)`; `-1` with `errno` set on failure.
+    static func openForReading(_ path: String) -> Int32 {
+        open(path, O_RDONLY | O_CLOEXEC)
+    }
+
+    /// `open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)`; `-1` with `errno` set on failure.
+    static func openForWriting(_ path: String, mode: UInt32) -> Int32 {
+        open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(truncatingIfNeeded: mode))
+    }
+
+    /// `read(2)`.
+    static func readFD(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+        read(fd, buffer, count)
+    }
+
+    /// `write(2)`.
+    static func writeFD(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+        write(fd, buffer, count)
+    }
+
+    /// `close(2)`: `0`, or `-1` with `errno` set.
+    static func closeFD(_ fd: Int32) -> Int32 {
+        close(fd)
+    }
+
+    /// `lseek(fd, offset, SEEK_CUR)`: the new position, or `-1` with `errno` set.
+    static func seekRelative(_ fd: Int32, _ offset: Int64) -> Int64 {
+        Int64(lseek(fd, off_t(offset), SEEK_CUR))
+    }
+
+    /// `fstat(2)` reduced to what the sources need: whether `fd` is a regular file and its size.
+    /// Returns `nil` when `fstat` fails.
+    static func fileStatus(_ fd: Int32) -> (isRegularFile: Bool, size: Int64)? {
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { return nil }
+        let isRegular = (status.st_mode & 0o170000) == 0o100000
+        return (isRegular, Int64(status.st_size))
+    }
+}

@@ -1,0 +1,255 @@
+import Gzip
+
+/// The single pass: reads the archive front to back once, hashes every member, keeps small
+/// JSON members, and reduces every layer to a ``LayerTable``, with no temporary files.
+///
+/// Nothing is resolved here: which member is a config or a layer of which image is only known
+/// from `manifest.json` and `index.json`, which every writer puts after the blobs. See
+/// ``ImageResolver`` for what happens after the end of the stream.
+struct ArchiveScanner {
+    let options: ReadOptions
+
+    /// The outcome of the pass.
+    struct Result {
+        var members: [String: ArchiveMember]
+        var order: [String]
+        var compression: CompressionFormat
+        var gzipMembers: Int
+        var inputBytes: Int64
+        var tarBytes: Int64
+    }
+
+    /// Reads `input` to its end.
+    func scan(_ input: any ByteSource) throws -> Result {
+        // Sniff the compression from the first bytes.
+        var head = [UInt8](repeating: 0, count: 512)
+        var raw = input
+        let counted = CountingSource(raw, progress: options.progress)
+        raw = counted
+        let got = try head.withUnsafeMutableBytes { try raw.readFully(into: $0) }
+        head.removeSubrange(got...)
+        if got == 0 { throw ArchiveError.notAnArchive(found: "an empty input") }
+        let compression = CompressionFormat.detect(head)
+        let prefixed = PrefixedSource(prefix: head, source: raw)
+        var inflater: Inflater?
+        let tarSource: any ByteSource
+        switch compression {
+        case .none:
+            guard Self.looksLikeTar(head, total: nil) else {
+                throw ArchiveError.notAnArchive(found: Self.describe(head))
+            }
+            tarSource = prefixed
+        case .gzip:
+            do {
+                let z = try Inflater(prefixed)
+                inflater = z
+                tarSource = OuterGzipSource(z)
+            } catch let e as GzipError { throw ArchiveError.gzip(member: nil, e) }
+        default:
+            throw ArchiveError.unsupportedCompression(compression)
+        }
+        let reader = TarReader(tarSource, context: nil, bufferSize: 1 << 20)
+        var members: [String: ArchiveMember] = [:]
+        var order: [String] = []
+        var retainedJSON: Int64 = 0
+        var first = true
+        var clean: [UInt8] = []
+        while true {
+            let entry: TarEntry?
+            do { entry = try reader.next() } catch let e as ArchiveError {
+                // The first header of a gzip stream that is not a tar.
+                if first, case .badHeaderChecksum = e, compression == .gzip {
+                    throw ArchiveError.notAnArchive(found: "gzip-compressed data that is not a tar archive")
+                }
+                throw e
+            }
+            guard let entry else { break }
+            first = false
+            guard PathCleaner.clean(entry.name, into: &clean) else {
+                throw ArchiveError.unsafePath(member: nil, offset: entry.headerOffset, path: entry.path)
+            }
+            let name = String(decoding: clean, as: UTF8.self)
+            var member = ArchiveMember(name: name, kind: entry.kind, size: entry.dataSize, headerOffset: entry.headerOffset)
+            switch entry.kind {
+            case .symlink:
+                member.linkTarget = PathCleaner.resolve(entry.linkTarget, relativeTo: name)
+            case .hardlink:
+                member.linkTarget = PathCleaner.clean(entry.linkTarget)
+            case .regular:
+                try readMember(&member, reader: reader, retainedJSON: &retainedJSON)
+            default:
+                break
+            }
+            if members[name] == nil { order.append(name) }
+            members[name] = member
+        }
+        // Read on to the end: the rest of the tar's last record, and for gzip the trailer of
+        // every member, so that truncation, CRC errors and trailing garbage are all seen.
+        var rest = tarSource
+        _ = try rest.skip(Int64.max)
+        return Result(
+            members: members, order: order, compression: compression, gzipMembers: inflater?.membersCompleted ?? 0,
+            inputBytes: counted.count, tarBytes: inflater?.bytesProduced ?? counted.count)
+    }
+
+    private func readMember(_ member: inout ArchiveMember, reader: TarReader, retainedJSON: inout Int64) throws {
+        let size = member.size
+        let name = member.name
+        if size == 0 {
+            member.digest = Digest.sha256OfNothing
+            member.content = .other
+            return
+        }
+        let head = try reader.peekBody(512)
+        let headBytes = Array(head)
+        let format = CompressionFormat.detect(head)
+        if format == .none && Self.looksLikeTar(headBytes, total: size) {
+            let hashing = options.verifyDigests ? HashingSource(reader.body()) : nil
+            let inner = TarReader(hashing ?? reader.body() as any ByteSource, context: name, requiresEndMarker: false)
+            let table = try scanner(name).scan(inner)
+            var info = LayerInfo(table: table, diffID: nil, uncompressedSize: size, compression: .none)
+            if let hashing {
+                let (digest, count) = try hashing.finish()
+                member.digest = digest
+                info.diffID = digest
+                info.uncompressedSize = count
+            }
+            member.content = .layer(info)
+        } else if format == .gzip {
+            let compressed = options.verifyDigests ? HashingSource(reader.body()) : nil
+            do {
+                let inflater = try Inflater(compressed ?? reader.body() as any ByteSource)
+                let uncompressed = HashingSource(inflater)
+                var innerHead = [UInt8](repeating: 0, count: 512)
+                let n = try innerHead.withUnsafeMutableBytes { try uncompressed.readFully(into: $0) }
+                innerHead.removeSubrange(n...)
+                if Self.looksLikeTar(innerHead, total: nil) {
+                    let inner = TarReader(PrefixedSource(prefix: innerHead, source: uncompressed), context: name, requiresEndMarker: false)
+                    let table = try scanner(name).scan(inner)
+                    let (diffID, count) = try uncompressed.finish()
+                    member.content = .layer(LayerInfo(table: table, diffID: diffID, uncompressedSize: count, compression: .gzip))
+                } else {
+                    _ = try uncompressed.finish()
+                    member.content = .other
+                }
+                if let compressed { member.digest = try compressed.finish().digest }
+            } catch let e as GzipError {
+                throw ArchiveError.gzip(member: name, e)
+            }
+        } else if format == .none, size <= ReadOptions.maximumConfigSize, Self.looksLikeJSON(headBytes), Self.mayBeMetadata(name) {
+            retainedJSON += size
+            guard retainedJSON <= ReadOptions.maximumRetainedJSON else {
+                throw ArchiveError.tooLarge(member: name, size: retainedJSON, limit: ReadOptions.maximumRetainedJSON)
+            }
+            var bytes = [UInt8](repeating: 0, count: Int(size))
+            var body = reader.body()
+            let n = try bytes.withUnsafeMutableBytes { try body.readFully(into: $0) }
+            bytes.removeSubrange(n...)
+            member.digest = SHA256.hash(bytes)
+            member.content = .json(bytes)
+        } else {
+            if options.verifyDigests {
+                let hashing = HashingSource(reader.body())
+                member.digest = try hashing.finish().digest
+            }
+            member.content = format == .none ? .other : .unreadable(format)
+        }
+    }
+
+    private func scanner(_ name: String) -> LayerScanner {
+        LayerScanner(member: name, capture: options.capture, readFileHeads: options.readFileHeads)
+    }
+
+    /// Whether the first bytes are a tar header: `ustar` magic, a valid header checksum, or (an
+    /// empty layer) a zero block.
+    static func looksLikeTar(_ head: [UInt8], total: Int64?) -> Bool {
+        guard head.count >= 512 else { return false }
+        return head.withUnsafeBytes { block in
+            if TarHeader.isZeroBlock(block) { return (total ?? 1024) >= 1024 }
+
+            if block[257] == 0x75, block[258] == 0x73, block[259] == 0x74, block[260] == 0x61, block[261] == 0x72 { return true }
+            guard let claimed = TarHeader.number(block, TarHeader.Field.checksum) else { return false }
+            let (u, s) = TarHeader.checksums(block)
+            return claimed == u || claimed == s
+        }
+    }
+
+    static func looksLikeJSON(_ head: [UInt8]) -> Bool {
+        for b in head {
+            switch b {
+            case 0x20, 0x09, 0x0a, 0x0d, 0xef, 0xbb, 0xbf: continue
+            case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "n"): return true
+            default: return false
+            }
+        }
+        return false
+    }
+
+    /// Members that may hold image metadata: only these are kept in memory.
+    static func mayBeMetadata(_ name: String) -> Bool {
+        if name == "manifest.json" || name == "index.json" || name == "repositories" || name == "oci-layout" { return true }
+        if name.hasSuffix(".json") || name.hasSuffix("/json") { return true }
+        if name.hasPrefix("blobs/") { return true }
+        if name.hasPrefix("sha256:") { return true }
+        return false
+    }
+
+    static func describe(_ head: [UInt8]) -> String {
+        if head.allSatisfy({ $0 == 0 }) { return "\(head.count) zero bytes" }
+        if Self.looksLikeJSON(head) { return "a JSON document (did you pass manifest.json rather than the archive?)" }
+        if head.starts(with: [0x50, 0x4b, 0x03, 0x04]) { return "a zip file" }
+        if head.count < 512 { return "\(head.count) bytes, shorter than one tar header" }
+        let shown = head.prefix(8).map { b -> String in
+            let h = String(b, radix: 16)
+            return h.count == 1 ? "0" + h : h
+        }
+        return "bytes \(shown.joined(separator: " "))"
+    }
+}
+
+/// Counts the bytes read from the input and reports progress every 4 MiB.
+final class CountingSource: ByteSource {
+    private var source: any ByteSource
+    private let progress: (@Sendable (Int64) -> Void)?
+    private(set) var count: Int64 = 0
+    private var lastReport: Int64 = 0
+
+    init(_ source: any ByteSource, progress: (@Sendable (Int64) -> Void)?) {
+        self.source = source
+        self.progress = progress
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = try source.read(into: buffer)
+        count += Int64(n)
+        report(n == 0)
+        return n
+    }
+
+    func skip(_ count: Int64) throws -> Int64 {
+        let n = try source.skip(count)
+        self.count += n
+        report(n < count)
+        return n
+    }
+
+    private func report(_ final: Bool) {
+        guard let progress, final || count - lastReport >= 4 << 20 else { return }
+        lastReport = count
+        progress(count)
+    }
+}
+
+/// The archive's own gzip stream, whose errors are located as the archive's (member `nil`).
+final class OuterGzipSource: ByteSource {
+    private let inflater: Inflater
+    init(_ inflater: Inflater) { self.inflater = inflater }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        do { return try inflater.read(into: buffer) } catch let e as GzipError { throw ArchiveError.gzip(member: nil, e) }
+    }
+
+    func skip(_ count: Int64) throws -> Int64 {
+        do { return try inflater.skip(count) } catch let e as GzipError { throw ArchiveError.gzip(member: nil, e) }
+    }
+}

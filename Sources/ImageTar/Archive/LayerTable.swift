@@ -1,0 +1,188 @@
+import Gzip
+
+/// The compact table of one layer's tar entries, built while the layer streams past.
+///
+/// Paths and link targets live in one byte arena; each entry is a fixed-size record. This keeps
+/// memory proportional to the number of entries (about 60 bytes plus the path per entry), never
+/// to the layer's size. Small files that later commands need (`/etc/os-release`, Prisma's
+/// `package.json` and `schema.prisma`, paths asked for with `imgtool cat`) are captured whole.
+public struct LayerTable: Sendable {
+    /// One entry, as stored.
+    public struct Record: Sendable {
+        var pathStart: UInt32
+        var pathLength: UInt32
+        var extraStart: UInt32
+        var extraLength: UInt32
+        /// The file's size (0 for links and directories).
+        public var size: Int64
+        /// Modification time, seconds since the epoch.
+        public var mtime: Int64
+        /// Owner uid (clamped to 32 bits).
+        public var uid: UInt32
+        /// Owner gid (clamped to 32 bits).
+        public var gid: UInt32
+        /// Permission bits.
+        public var mode: UInt32
+        var kindCode: UInt8
+        var flags: UInt8
+        var elfMachine: UInt16
+        var elfType: UInt16
+    }
+
+    enum Flag {
+        static let whiteout: UInt8 = 1
+        static let opaque: UInt8 = 2
+        static let elf: UInt8 = 4
+        static let elf64: UInt8 = 8
+        static let elfBigEndian: UInt8 = 16
+        static let shebang: UInt8 = 32
+        static let xattrs: UInt8 = 64
+    }
+
+    private var arena: [UInt8] = []
+    /// The records, in tar order.
+    public private(set) var records: [Record] = []
+    /// Files captured whole, by cleaned path (no leading `/`).
+    public private(set) var captured: [String: [UInt8]] = [:]
+
+    /// Creates an empty table.
+    public init() {}
+
+    /// The number of entries (every tar entry, as `tar -t` lists them).
+    public var count: Int { records.count }
+
+    /// Bytes of memory the table holds, roughly.
+    public var footprint: Int { arena.capacity + records.capacity * MemoryLayout<Record>.stride + captured.values.reduce(0) { $0 + $1.count } }
+
+    mutating func append(
+        path: UnsafeRawBufferPointer, kind: TarEntry.Kind, entry: TarEntry, extra: [UInt8], flags: UInt8, elf: ELFHeader?
+    ) {
+        let pathStart = UInt32(truncatingIfNeeded: arena.count)
+        arena.append(contentsOf: path)
+        let extraStart = UInt32(truncatingIfNeeded: arena.count)
+        arena.append(contentsOf: extra)
+        var f = flags
+        if let elf {
+            f |= Flag.elf
+            if elf.is64Bit { f |= Flag.elf64 }
+            if elf.isBigEndian { f |= Flag.elfBigEndian }
+        }
+        if !entry.xattrs.isEmpty { f |= Flag.xattrs }
+        records.append(
+            Record(
+                pathStart: pathStart, pathLength: UInt32(truncatingIfNeeded: path.count),
+                extraStart: extraStart, extraLength: UInt32(truncatingIfNeeded: extra.count),
+                size: entry.size, mtime: entry.mtime,
+                uid: UInt32(clamping: entry.uid), gid: UInt32(clamping: entry.gid), mode: entry.mode,
+                kindCode: Self.code(kind), flags: f, elfMachine: elf?.machine ?? 0, elfType: elf?.type ?? 0))
+    }
+
+    mutating func capture(_ path: String, _ bytes: [UInt8]) {
+        captured[path] = bytes
+    }
+
+    static func code(_ kind: TarEntry.Kind) -> UInt8 {
+        switch kind {
+        case .regular: 0
+        case .hardlink: 1
+        case .symlink: 2
+        case .characterDevice: 3
+        case .blockDevice: 4
+        case .directory: 5
+        case .fifo: 6
+        case .sparse: 7
+        case .other(let t): t == 0 ? 8 : t
+        }
+    }
+
+    static func kind(_ code: UInt8) -> TarEntry.Kind {
+        switch code {
+        case 0: .regular
+        case 1: .hardlink
+        case 2: .symlink
+        case 3: .characterDevice
+        case 4: .blockDevice
+        case 5: .directory
+        case 6: .fifo
+        case 7: .sparse
+        case 8: .other(0)
+        default: .other(code)
+        }
+    }
+
+    /// The cleaned path of entry `index` (no leading `/`; `""` is the root).
+    public func path(_ index: Int) -> String {
+        let r = records[index]
+        return arena.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[Int(r.pathStart)..<Int(r.pathStart + r.pathLength)]), as: UTF8.self)
+        }
+    }
+
+    /// Calls `body` with the raw bytes of entry `index`'s path, without making a string.
+    public func withPathBytes<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let r = records[index]
+        return try arena.withUnsafeBufferPointer {
+            try body(UnsafeBufferPointer(rebasing: $0[Int(r.pathStart)..<Int(r.pathStart + r.pathLength)]))
+        }
+    }
+
+    /// The decoded entry at `index`.
+    public subscript(index: Int) -> LayerEntry {
+        let r = records[index]
+        let extra = arena.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[Int(r.extraStart)..<Int(r.extraStart + r.extraLength)]), as: UTF8.self)
+        }
+        let kind = Self.kind(r.kindCode)
+        let elf: ELFHeader? = r.flags & Flag.elf == 0 ? nil
+            : ELFHeader(machine: r.elfMachine, type: r.elfType, is64Bit: r.flags & Flag.elf64 != 0, isBigEndian: r.flags & Flag.elfBigEndian != 0)
+        return LayerEntry(
+            path: path(index), kind: kind, mode: r.mode, uid: r.uid, gid: r.gid, size: r.size, mtime: r.mtime,
+            linkTarget: (kind == .symlink || kind == .hardlink) ? extra : nil,
+            shebang: r.flags & Flag.shebang != 0 ? extra : nil,
+            elf: elf, isWhiteout: r.flags & Flag.whiteout != 0, isOpaqueMarker: r.flags & Flag.opaque != 0)
+    }
+
+    /// How many entries are regular files, directories, links and whiteouts.
+    public var census: (files: Int, directories: Int, symlinks: Int, hardlinks: Int, whiteouts: Int, other: Int) {
+        var c = (files: 0, directories: 0, symlinks: 0, hardlinks: 0, whiteouts: 0, other: 0)
+        for r in records {
+            if r.flags & (Flag.whiteout | Flag.opaque) != 0 { c.whiteouts += 1; continue }
+            switch r.kindCode {
+            case 0, 7: c.files += 1
+            case 5: c.directories += 1
+            case 2: c.symlinks += 1
+            case 1: c.hardlinks += 1
+            default: c.other += 1
+            }
+        }
+        return c
+    }
+}
+
+/// One entry of a ``LayerTable``, decoded.
+public struct LayerEntry: Sendable, Equatable {
+    /// The cleaned path, without a leading `/` (`""` is the root).
+    public var path: String
+    /// The type.
+    public var kind: TarEntry.Kind
+    /// Permission bits.
+    public var mode: UInt32
+    /// Owner uid.
+    public var uid: UInt32
+    /// Owner gid.
+    public var gid: UInt32
+    /// Size in bytes of a regular file.
+    public var size: Int64
+    /// Modification time.
+    public var mtime: Int64
+    /// The link target of a symlink (as written) or hardlink (cleaned, root-relative).
+    public var linkTarget: String?
+    /// The `#!` line of a script.
+    public var shebang: String?
+    /// The ELF header of an ELF file.
+    public var elf: ELFHeader?
+    /// Whether this is a whiteout `.wh.<name>` (which deletes `<name>` from lower layers).
+    public var isWhiteout: Bool
+    /// Whether this is an opaque marker `.wh..wh..opq` (which hides a directory's lower-layer children).
+    public var isOpaqueMarker: Bool
+}

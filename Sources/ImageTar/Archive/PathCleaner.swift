@@ -1,0 +1,50 @@
+/// Cleans tar entry names the way moby does (`path.Clean` of the name with leading `/` removed).
+enum PathCleaner {
+    /// Cleans `name` into `output`: no leading `/` or `./`, no `.` components, no doubled or
+    /// trailing `/`, `..` applied.
+    ///
+    /// - Returns: `false` when a `..` would climb above the root.
+    static func clean(_ name: [UInt8], into output: inout [UInt8]) -> Bool {
+        output.removeAll(keepingCapacity: true)
+        let slash = UInt8(ascii: "/")
+        let dot = UInt8(ascii: ".")
+        var i = 0
+        let n = name.count
+        while i < n {
+            while i < n && name[i] == slash { i += 1 }
+            if i >= n { break }
+            var j = i
+            while j < n && name[j] != slash { j += 1 }
+            let length = j - i
+            if length == 1 && name[i] == dot {
+                // "." : nothing
+            } else if length == 2 && name[i] == dot && name[i + 1] == dot {
+                if output.isEmpty { return false }
+                if let last = output.lastIndex(of: slash) {
+                    output.removeSubrange(last...)
+                } else {
+                    output.removeAll(keepingCapacity: true)
+                }
+            } else {
+                if !output.isEmpty { output.append(slash) }
+                output.append(contentsOf: name[i..<j])
+            }
+            i = j
+        }
+        return true
+    }
+
+    /// Cleans a string path; `nil` when it climbs above the root.
+    static func clean(_ path: String) -> String? {
+        var out: [UInt8] = []
+        guard clean(Array(path.utf8), into: &out) else { return nil }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Joins a relative link target to the directory of `member` and cleans the result.
+    static func resolve(_ target: String, relativeTo member: String) -> String? {
+        if target.hasPrefix("/") { return clean(target) }
+        let dir = member.split(separator: "/", omittingEmptySubsequences: true).dropLast().joined(separator: "/")
+        return clean(dir.isEmpty ? target : dir + "/" + target)
+    }
+}

@@ -1,0 +1,151 @@
+import Gzip
+
+/// Everything that can go wrong while reading an image archive, each case locating the failure.
+///
+/// `member` names the archive member (a tar path such as `blobs/sha256/ab12…` or
+/// `3f2a…/layer.tar`), `nil` for the archive itself; `offset` is a byte offset in the
+/// (uncompressed) tar stream that the member or archive forms. Messages name the subject first,
+/// then what was expected and what was found, after containers/image and go-containerregistry.
+public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
+    // MARK: - Input
+    /// The input could not be opened or read.
+    case io(path: String, reason: String)
+    /// The archive is compressed with something imgtool does not read.
+    case unsupportedCompression(CompressionFormat)
+    /// The first bytes are neither a tar archive nor a compression format.
+    case notAnArchive(found: String)
+    /// A tar archive, but no image: no `manifest.json`, `index.json` or `repositories`.
+    case notAnImage(reason: String)
+
+    // MARK: - Tar structure
+    /// The stream ended before the archive did.
+    case truncated(member: String?, offset: Int64, expected: String)
+    /// A header block whose checksum does not add up.
+    case badHeaderChecksum(member: String?, offset: Int64, expected: Int64, found: Int64)
+    /// A header field that cannot be parsed.
+    case badHeaderField(member: String?, offset: Int64, field: String, found: String)
+    /// A PAX extended header that cannot be parsed.
+    case badPAXRecord(member: String?, offset: Int64, reason: String)
+    /// An entry name that climbs out of the root (`../`), which no honest writer produces.
+    case unsafePath(member: String?, offset: Int64, path: String)
+    /// A gzip stream (the whole archive when `member` is nil, else a compressed layer) that failed.
+    case gzip(member: String?, GzipError)
+    /// A layer blob compressed with a format imgtool does not read.
+    case unsupportedLayerCompression(member: String, format: CompressionFormat)
+
+    // MARK: - Image format
+    /// A JSON member that is not what its role requires.
+    case malformedJSON(member: String, reason: String)
+    /// A JSON member larger than imgtool reads for its role.
+    case tooLarge(member: String, size: Int64, limit: Int64)
+    /// A member that another one references, absent from the archive.
+    case missingMember(member: String, referencedBy: String)
+    /// Link members (`layer.tar` symlinks) that loop or go nowhere.
+    case badMemberLink(member: String, target: String)
+    /// `manifest.json` (or a manifest) and the config disagree on the number of layers.
+    case layerCountMismatch(image: String, manifestLayers: Int, configDiffIDs: Int)
+    /// A string that should be a digest but is not one.
+    case malformedDigest(String)
+    /// A member used as a layer that is not a tar archive.
+    case notALayer(member: String, referencedBy: String)
+
+    // MARK: - Integrity
+    /// A blob whose SHA-256 is not the one its name or descriptor gives.
+    case digestMismatch(member: String, expected: Digest, found: Digest, bytes: Int64)
+    /// A blob whose size is not the one its descriptor gives.
+    case sizeMismatch(member: String, expected: Int64, found: Int64)
+    /// A layer whose uncompressed SHA-256 is not the config's `rootfs.diff_ids` entry.
+    case diffIDMismatch(member: String, layer: Int, expected: Digest, found: Digest)
+
+    // MARK: - Selection
+    /// No image in the archive matches `--platform` or `--image`.
+    case noMatchingImage(selection: String, available: [String])
+
+    /// What kind of failure this is; the CLI maps kinds to exit codes.
+    public var kind: Kind {
+        switch self {
+        case .io: .io
+        case .unsupportedCompression, .unsupportedLayerCompression: .unsupported
+        case .truncated: .truncated
+        case .gzip(_, let g):
+            if case .truncated = g { .truncated } else if case .io = g { .io } else { .corrupt }
+        case .badHeaderChecksum, .badHeaderField, .badPAXRecord, .digestMismatch, .sizeMismatch, .diffIDMismatch:
+            .corrupt
+        case .notAnArchive, .notAnImage, .unsafePath, .malformedJSON, .tooLarge, .missingMember, .badMemberLink,
+            .layerCountMismatch, .malformedDigest, .notALayer:
+            .malformed
+        case .noMatchingImage: .selection
+        }
+    }
+
+    /// The classes of failure, each with its own exit code in the CLI.
+    public enum Kind: String, Sendable, Codable {
+        /// The input cannot be opened or read.
+        case io
+        /// The archive ends early: an interrupted download or copy.
+        case truncated
+        /// Bytes are damaged: a checksum, CRC or digest does not match.
+        case corrupt
+        /// Not a (well-formed) image archive.
+        case malformed
+        /// A compression format imgtool does not read.
+        case unsupported
+        /// No image matches the selection.
+        case selection
+    }
+
+    public var description: String {
+        func at(_ member: String?, _ offset: Int64) -> String {
+            if let member { return "\(member): at byte \(offset) of the member" }
+            return "at byte \(offset) of the archive"
+        }
+        switch self {
+        case .io(let path, let reason):
+            return "\(path): \(reason)"
+        case .unsupportedCompression(let format):
+            let command = format.decompressCommand ?? "the right tool"
+            return "the archive is \(format.rawValue)-compressed, which imgtool does not read: decompress it first, e.g. `\(command) FILE | imgtool inspect -`"
+        case .notAnArchive(let found):
+            return "not an image archive: expected a tar archive (optionally gzip-compressed), found \(found)"
+        case .notAnImage(let reason):
+            return "not an image archive: \(reason)"
+        case .truncated(let member, let offset, let expected):
+            return "\(at(member, offset)): archive truncated: expected \(expected), found the end of the data (an interrupted download or copy?)"
+        case .badHeaderChecksum(let member, let offset, let expected, let found):
+            return "\(at(member, offset)): tar header checksum mismatch: header says \(expected), bytes sum to \(found)"
+        case .badHeaderField(let member, let offset, let field, let found):
+            return "\(at(member, offset)): tar header field '\(field)' is invalid: found \(found)"
+        case .badPAXRecord(let member, let offset, let reason):
+            return "\(at(member, offset)): malformed PAX extended header: \(reason)"
+        case .unsafePath(let member, let offset, let path):
+            return "\(at(member, offset)): entry '\(path)' climbs out of the root with '..'"
+        case .gzip(let member, let error):
+            return member.map { "\($0): \(error)" } ?? "\(error)"
+        case .unsupportedLayerCompression(let member, let format):
+            return "\(member): layer is \(format.rawValue)-compressed, which imgtool does not read: export it with gzip layers (e.g. `docker buildx build --output type=docker,compression=gzip`)"
+        case .malformedJSON(let member, let reason):
+            return "\(member): \(reason)"
+        case .tooLarge(let member, let size, let limit):
+            return "\(member): \(size) bytes, more than the \(limit) bytes imgtool reads for it"
+        case .missingMember(let member, let referencedBy):
+            return "\(member): missing from the archive, but \(referencedBy) refers to it"
+        case .badMemberLink(let member, let target):
+            return "\(member): link to '\(target)' leads to no regular member (missing, or a loop)"
+        case .layerCountMismatch(let image, let manifestLayers, let configDiffIDs):
+            return "\(image): inconsistent layer count: \(manifestLayers) layers in the manifest, \(configDiffIDs) diff_ids in the config"
+        case .malformedDigest(let string):
+            return "'\(string)' is not a digest: expected sha256: and 64 hex digits"
+        case .notALayer(let member, let referencedBy):
+            return "\(member): \(referencedBy) uses it as a layer, but it is not a tar archive"
+        case .digestMismatch(let member, let expected, let found, let bytes):
+            return "\(member): digest mismatch: expected \(expected), got \(found) after \(bytes) bytes"
+        case .sizeMismatch(let member, let expected, let found):
+            return "\(member): size mismatch: the descriptor says \(expected) bytes, the member has \(found)"
+        case .diffIDMismatch(let member, let layer, let expected, let found):
+            return "\(member): layer \(layer) diff_id mismatch: the config expects \(expected), the uncompressed layer is \(found)"
+        case .noMatchingImage(let selection, let available):
+            let list = available.isEmpty ? "none" : available.joined(separator: ", ")
+            return "no image matches \(selection); the archive holds: \(list)"
+        }
+    }
+}

@@ -1,0 +1,52 @@
+/// What a command accepts, from which both parsing and help are derived.
+struct CommandSpec {
+    struct Argument {
+        var name: String
+        var help: String
+        var optional = false
+    }
+
+    struct Option {
+        /// Names such as `["-R", "--recursive"]`.
+        var names: [String]
+        /// The value's name (`platform`), or nil for a flag.
+        var valueName: String?
+        var help: String
+        var repeatable = false
+
+        var label: String {
+            let joined = names.joined(separator: ", ")
+            return valueName.map { "\(joined) <\($0)>" } ?? joined
+        }
+        /// The name the parsed values are stored under: the long name without dashes.
+        var key: String { (names.last ?? "").trimmingLeadingDashes }
+    }
+
+    var name: String
+    var abstract: String
+    var discussion: String? = nil
+    var arguments: [Argument] = []
+    var options: [Option] = []
+
+    static let help = Option(names: ["-h", "--help"], valueName: nil, help: "Show help information.")
+
+    var allOptions: [Option] { options + [Self.help] }
+
+    var commandPath: String { name.isEmpty ? "imgtool" : "imgtool \(name)" }
+
+    /// `imgtool inspect [--json] [--platform <platform>] <archive>`
+    var usage: String {
+        var parts = [commandPath]
+        for o in options {
+            let first = o.names.last ?? ""
+            let body = o.valueName.map { "\(first) <\($0)>" } ?? first
+            parts.append(o.repeatable ? "[\(body) ...]" : "[\(body)]")
+        }
+        for a in arguments { parts.append(a.optional ? "[<\(a.name)>]" : "<\(a.name)>") }
+        return parts.joined(separator: " ")
+    }
+}
+
+extension String {
+    var trimmingLeadingDashes: String { String(drop(while: { $0 == "-" })) }
+}
