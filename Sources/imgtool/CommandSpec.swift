@@ -36,6 +36,7 @@ struct CommandSpec {
 
     /// `imgtool inspect [--json] [--platform <platform>] <archive>`
     var usage: String {
+        if name.isEmpty { return "imgtool <subcommand>" }
         var parts = [commandPath]
         for o in options {
             let first = o.names.last ?? ""

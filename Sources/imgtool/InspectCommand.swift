@@ -87,7 +87,7 @@ enum InspectCommand {
         for (n, image) in images.enumerated() {
             r.line()
             let title = image.tags.first ?? "untagged image \(image.configDigest.short)"
-            r.line("Image \(n + 1) of \(images.count): \(title)")
+            r.line("Image \(n + 1) of \(images.count): \(title) (\(image.platform))")
             if image.tags.count > 1 { r.row("tags", image.tags.joined(separator: ", ")) }
             r.row("platform", image.platform.description)
             r.row("config", image.configDigest.description)

@@ -24,11 +24,16 @@ public final class HashingSource: ByteSource {
         return n
     }
 
+    /// Skipped bytes are read (and hashed) through this buffer, allocated once.
+    private lazy var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 64)
+    private var hasScratch = false
+
+    deinit { if hasScratch { scratch.deallocate() } }
+
     public func skip(_ count: Int64) throws -> Int64 {
         if count <= 0 { return 0 }
-        let size = Int(min(count, 256 * 1024))
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
-        defer { scratch.deallocate() }
+        hasScratch = true
+        let size = scratch.count
         var done: Int64 = 0
         while done < count {
             let want = Int(min(Int64(size), count - done))
