@@ -7,7 +7,7 @@ enum HelpText {
     static func render(_ spec: CommandSpec, subcommands: [CommandSpec] = [], extra: [String] = []) -> String {
         var out = "OVERVIEW: \(spec.abstract)\n"
         if let d = spec.discussion { out += "\n" + wrap(d, indent: 0, first: 0) + "\n" }
-        out += "\nUSAGE: \(spec.usage)\n"
+        out += "\n" + wrap("USAGE: " + spec.usage, indent: 9, first: 0) + "\n"
         if !spec.arguments.isEmpty {
             out += "\nARGUMENTS:\n"
             for a in spec.arguments { out += row("<\(a.name)>", a.help) }

@@ -36,3 +36,13 @@ extension Terminal {
         if enabled { writeError("\r\u{1B}[K") }
     }
 }
+
+/// The size of a regular file, for progress percentages; nil for stdin and pipes.
+enum FileSize {
+    static func of(_ path: String) -> Int64? {
+        guard path != "-" else { return nil }
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int64(st.st_size)
+    }
+}

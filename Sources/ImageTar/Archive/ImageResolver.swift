@@ -99,6 +99,18 @@ struct ImageResolver {
         }
     }
 
+    /// Members named after their own digest outside `blobs/` (`<hex>.json` configs, crane's
+    /// `sha256:<hex>`, skopeo's `<hex>.tar` layers) must hash to their name.
+    private mutating func checkNamedDigest(_ m: ArchiveMember) {
+        guard verify, let actual = m.digest, !m.name.hasPrefix("blobs/") else { return }
+        var base = Substring(m.name.split(separator: "/").last ?? "")
+        if base.hasPrefix("sha256:") { base = base.dropFirst(7) }
+        for suffix in [".json", ".tar"] where base.hasSuffix(suffix) { base = base.dropLast(suffix.count) }
+        guard base.count == 64, let named = try? Digest(parsing: "sha256:" + base), named != actual else { return }
+        let problem = ArchiveError.digestMismatch(member: m.name, expected: named, found: actual, bytes: m.size)
+        if !problems.contains(problem) { problems.append(problem) }
+    }
+
     private func decode<T: Decodable>(_ type: T.Type, _ member: ArchiveMember, role: String, limit: Int64) throws -> T {
         guard member.size <= limit else {
             throw ArchiveError.tooLarge(member: member.name, size: member.size, limit: limit)
@@ -254,6 +266,7 @@ struct ImageResolver {
         config member: ArchiveMember, layers: [(ArchiveMember, Descriptor?)], manifestDigest: Digest?, tags: [String],
         referencedBy: String
     ) throws -> ArchiveImage {
+        checkNamedDigest(member)
         let config = try decode(ImageConfig.self, member, role: "an image config", limit: ReadOptions.maximumConfigSize)
         guard case .json(let raw) = member.content else {
             throw ArchiveError.malformedJSON(member: member.name, reason: "expected an image config")

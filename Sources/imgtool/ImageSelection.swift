@@ -1,0 +1,39 @@
+import ImageTar
+
+/// The options that pick images, shared by the commands, and reading the archive for them.
+enum ImageSelection {
+    static let platformOption = CommandSpec.Option(
+        names: ["--platform"], valueName: "platform", help: "The image of this platform: os/arch[/variant], e.g. linux/amd64.")
+    static let imageOption = CommandSpec.Option(
+        names: ["--image"], valueName: "image", help: "The image with this tag or digest (prefix), in an archive of several.")
+
+    /// Reads the archive, printing progress on a terminal; errors become one line and an exit code.
+    static func read(_ path: String, options: ReadOptions, io: Output) -> Result<ImageArchive, Failure> {
+        let show = io.errIsTerminal
+        var o = options
+        o.progress = Terminal.progress(label: "reading", total: FileSize.of(path), enabled: show)
+        do {
+            let archive = try ImageArchive.read(path: path, options: o)
+            Terminal.clearProgress(enabled: show)
+            return .success(archive)
+        } catch {
+            Terminal.clearProgress(enabled: show)
+            return .failure(Failure(code: CLI.fail(error, io: io)))
+        }
+    }
+
+    /// Exactly one image for `ls` and `cat`.
+    static func single(_ archive: ImageArchive, platform: Platform?, reference: String?, io: Output) -> Result<ArchiveImage, Failure> {
+        do {
+            let images = try archive.select(platform: platform, reference: reference)
+            if images.count == 1 { return .success(images[0]) }
+            let names = images.map { "\($0.displayName) (\($0.platform))" }.joined(separator: ", ")
+            io.err("Error: the archive holds \(images.count) images (\(names)); choose one with --platform or --image\n")
+            return .failure(Failure(code: ExitCode.noMatch.rawValue))
+        } catch {
+            return .failure(Failure(code: CLI.fail(error, io: io)))
+        }
+    }
+
+    struct Failure: Error { var code: Int32 }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import ImageTar
+
+/// `imgtool ls`: the merged filesystem of an image, as `ls -l` shows it.
+enum LsCommand {
+    static let spec = CommandSpec(
+        name: "ls",
+        abstract: "List the merged filesystem of an image, as ls -l would.",
+        discussion: "Layers are merged as a container runtime does (whiteouts and opaque directories applied). Each row shows the type and mode, owner, size, the layer that last wrote the entry, and the path (with its link target).",
+        arguments: [
+            .init(name: "archive", help: "The archive: a .tar or .tar.gz file, or - for stdin."),
+            .init(name: "path", help: "The directory or file to list (default: /).", optional: true),
+        ],
+        options: [
+            .init(names: ["-R", "--recursive"], valueName: nil, help: "List subdirectories recursively."),
+            ImageSelection.platformOption, ImageSelection.imageOption,
+        ])
+
+    static func run(_ arguments: [String], io: Output) -> Int32 {
+        let parsed: ParsedArguments
+        switch CLI.parse(arguments, spec: spec, io: io) {
+        case .exit(let code): return code
+        case .run(let p): parsed = p
+        }
+        let platform: Platform?
+        do { platform = try CLI.platform(parsed, spec: spec) } catch { io.err(error.text); return ExitCode.usage.rawValue }
+        let archive: ImageArchive
+        switch ImageSelection.read(parsed.positionals[0], options: ReadOptions(capture: .none), io: io) {
+        case .failure(let f): return f.code
+        case .success(let a): archive = a
+        }
+        let image: ArchiveImage
+        switch ImageSelection.single(archive, platform: platform, reference: parsed.value("image"), io: io) {
+        case .failure(let f): return f.code
+        case .success(let i): image = i
+        }
+        let fs = MergedFilesystem(image: image)
+        let path = parsed.positionals.count > 1 ? parsed.positionals[1] : "/"
+        let lookup = fs.lookup(path)
+        guard let node = lookup.node else {
+            io.err("Error: \(lookup.reason ?? path)\n")
+            return ExitCode.checkFailed.rawValue
+        }
+        var out = ""
+        if !node.isDirectory {
+            out += row(node)
+        } else if parsed.flag("recursive") {
+            fs.walk(node.path) { n in
+                if n.path != node.path { out += row(n) }
+                return true
+            }
+        } else {
+            for child in fs.list(node.path) ?? [] { out += row(child) }
+        }
+        io.out(out)
+        for p in archive.problems { io.err("Error: \(p)\n") }
+        return archive.problems.isEmpty ? ExitCode.success.rawValue : ExitCode.corrupt.rawValue
+    }
+
+    /// `drwxr-xr-x  1000/1000       4096  L2  /app/node_modules`
+    static func row(_ n: FilesystemNode) -> String {
+        let owner = "\(n.uid)/\(n.gid)"
+        let size = String(n.size)
+        var line = modeString(n) + "  " + owner.padding(toLength: max(9, owner.count), withPad: " ", startingAt: 0)
+        line += String(repeating: " ", count: max(0, 10 - size.count)) + size + "  L\(n.layer)  " + n.path
+        if let t = n.linkTarget, n.isSymlink { line += " -> " + t }
+        if let t = n.hardlinkTarget { line += " link to " + t }
+        return line + "\n"
+    }
+
+    static func modeString(_ n: FilesystemNode) -> String {
+        var s = String(n.kind == .hardlink ? "-" : n.kind.letter)
+        let m = n.mode
+        let bits: [(UInt32, Character)] = [(0o400, "r"), (0o200, "w"), (0o100, "x"), (0o040, "r"), (0o020, "w"), (0o010, "x"), (0o004, "r"), (0o002, "w"), (0o001, "x")]
+        for (i, (bit, c)) in bits.enumerated() {
+            var ch: Character = m & bit != 0 ? c : "-"
+            if i == 2 && m & 0o4000 != 0 { ch = ch == "x" ? "s" : "S" }
+            if i == 5 && m & 0o2000 != 0 { ch = ch == "x" ? "s" : "S" }
+            if i == 8 && m & 0o1000 != 0 { ch = ch == "x" ? "t" : "T" }
+            s.append(ch)
+        }
+        return s
+    }
+}

@@ -1,0 +1,265 @@
+import Foundation
+import Testing
+
+@testable import ImageTar
+
+/// The built `imgtool` binary, run as a user would.
+@Suite struct InspectCLITests {
+    static let usageLine = "Usage: imgtool inspect [--json] [--platform <platform>] [--image <image>] <archive>"
+
+    private func lines(_ s: String) -> [String] {
+        var l = s.components(separatedBy: "\n")
+        if l.last == "" { l.removeLast() }
+        return l
+    }
+
+    private func expectAtMost80Columns(_ text: String, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let long = lines(text).filter { $0.count > 80 }
+        #expect(long.isEmpty, "\(what): lines over 80 columns: \(long)", sourceLocation: sourceLocation)
+    }
+
+    @Test func binaryIsBuilt() {
+        #expect(FileManager.default.isExecutableFile(atPath: TS.imgtool), "\(TS.imgtool)")
+    }
+
+    // MARK: - Help and usage
+
+    @Test(arguments: [["--help"], ["-h"], []])
+    func rootHelp(_ args: [String]) throws {
+        let r = try TS.imgtool(args)
+        #expect(r.status == 0)
+        #expect(r.stderr.isEmpty)
+        #expect(r.stdout.hasPrefix("OVERVIEW: "))
+        for section in ["\nUSAGE: imgtool <subcommand>\n", "\nOPTIONS:\n", "\nSUBCOMMANDS:\n", "\n  inspect ", "\nEXIT CODES:\n", "\n  64  Usage error"] {
+            #expect(r.stdout.contains(section), "missing \(section)")
+        }
+        for code in ["0", "1", "2", "3", "4", "5", "6", "7"] { #expect(r.stdout.contains("\n  \(code)   "), "exit code \(code)") }
+        expectAtMost80Columns(r.stdout, "imgtool \(args)")
+    }
+
+    @Test(arguments: [["help", "inspect"], ["inspect", "--help"], ["inspect", "-h"], ["inspect", "x.tar", "--help"]])
+    func inspectHelp(_ args: [String]) throws {
+        let r = try TS.imgtool(args)
+        #expect(r.status == 0)
+        #expect(r.stderr.isEmpty)
+        #expect(r.stdout.hasPrefix("OVERVIEW: Show what an image archive holds"))
+        for section in ["\nUSAGE: imgtool inspect ", "\nARGUMENTS:\n  <archive>", "\nOPTIONS:\n", "  --json", "  --platform <platform>", "  --image <image>", "  -h, --help", "\nEXIT CODES:\n"] {
+            #expect(r.stdout.contains(section), "missing \(section)")
+        }
+        #expect(!r.stdout.contains("SUBCOMMANDS"))
+        let reference = try TS.imgtool(["inspect", "--help"])
+        #expect(r.stdout == reference.stdout)
+    }
+
+    /// Help text is documented as wrapped at 80 columns (HelpText.swift); the USAGE line too.
+    @Test func inspectHelpFitsIn80Columns() throws {
+        let r = try TS.imgtool(["inspect", "--help"])
+        #expect(r.status == 0)
+        expectAtMost80Columns(r.stdout, "imgtool inspect --help")
+    }
+
+    @Test func version() throws {
+        let r = try TS.imgtool(["--version"])
+        #expect(r.status == 0)
+        #expect(r.stdout == "0.1.0\n")
+        #expect(r.stderr.isEmpty)
+    }
+
+    typealias UsageCase = (args: [String], first: String, usage: String, see: String)
+    static let usageCases: [UsageCase] = [
+        (["inspect", "--bogus", "x.tar"], "Error: Unknown option '--bogus'", usageLine, "  See 'imgtool inspect --help' for more information."),
+        (["inspect"], "Error: Missing expected argument '<archive>'", usageLine, "  See 'imgtool inspect --help' for more information."),
+        (["inspect", "a.tar", "b.tar"], "Error: Unexpected argument 'b.tar'", usageLine, "  See 'imgtool inspect --help' for more information."),
+        (["inspect", "--platform"], "Error: Missing value for '--platform <platform>'", usageLine, "  See 'imgtool inspect --help' for more information."),
+        (["inspect", "--json=yes", "x.tar"], "Error: The option '--json' does not take a value", usageLine, "  See 'imgtool inspect --help' for more information."),
+        (["frobnicate"], "Error: Unknown subcommand 'frobnicate'", "Usage: imgtool <subcommand>", "  See 'imgtool --help' for more information."),
+        (["--bogus"], "Error: Unknown option '--bogus'", "Usage: imgtool <subcommand>", "  See 'imgtool --help' for more information."),
+        (["help", "frobnicate"], "Error: Unknown subcommand 'frobnicate'", "Usage: imgtool <subcommand>", "  See 'imgtool --help' for more information."),
+    ]
+
+    @Test(arguments: usageCases)
+    func usageErrors(_ c: UsageCase) throws {
+        let r = try TS.imgtool(c.args)
+        #expect(r.status == 64)
+        #expect(r.stdout.isEmpty)
+        #expect(lines(r.stderr) == [c.first, c.usage, c.see])
+    }
+
+    @Test(arguments: ["a/b/c/d", "", "linux//amd64"])
+    func badPlatform(_ value: String) throws {
+        let r = try TS.imgtool(["inspect", "--platform", value, TS.fixture("oci-multiarch.tar")])
+        #expect(r.status == 64)
+        #expect(r.stdout.isEmpty)
+        let l = lines(r.stderr)
+        #expect(l.first == "Error: The value '\(value)' is invalid for '--platform <platform>'")
+        #expect(l.last == "  See 'imgtool inspect --help' for more information.")
+    }
+
+    // MARK: - inspect on fixtures
+
+    @Test func inspectShowsTheFacts() throws {
+        let facts = FixtureFacts.named("skopeo-docker-archive.tar")
+        let path = TS.fixture(facts.file)
+        let r = try TS.imgtool(["inspect", path])
+        #expect(r.status == 0)
+        #expect(r.stderr.isEmpty)
+        let image = try #require(facts.images?.first)
+        #expect(lines(r.stdout).first == path)
+        #expect(r.stdout.contains("Image 1 of 1: app:1.0"))
+        #expect(r.stdout.contains("  platform    linux/amd64\n"))
+        #expect(r.stdout.contains(image.configDigest!))
+        for layer in image.layers ?? [] { #expect(r.stdout.contains(layer.diffID!)) }
+        #expect(r.stdout.contains("all verified"))
+        expectAtMost80Columns(r.stdout, facts.file)
+    }
+
+    @Test(arguments: ["skopeo-docker-archive.tar", "skopeo-docker-archive.tar.gz", "oci-multiarch.tar"])
+    func inspectStdinMatchesFile(_ file: String) throws {
+        let path = TS.fixture(file)
+        let fromFile = try TS.imgtool(["inspect", path])
+        let fromStdin = try TS.imgtool(["inspect", "-"], stdinPath: path)
+        #expect(fromFile.status == 0 && fromStdin.status == 0)
+        #expect(fromStdin.stderr.isEmpty)
+        var expected = lines(fromFile.stdout)
+        try #require(!expected.isEmpty)
+        expected[0] = "stdin"
+        #expect(lines(fromStdin.stdout) == expected)
+    }
+
+    /// Every fixture that reads, and every readable Docker archive: text lines fit in 80 columns,
+    /// the config digest and every diffID are shown, stderr stays empty.
+    @Test(arguments: FixtureFacts.okFiles.filter { !$0.hasSuffix(".zst") && !$0.hasSuffix(".xz") && !$0.hasSuffix(".bz2") }.map(TS.fixture)
+        + RealDockerArchiveTests.readable.map(TS.real))
+    func textOutputFitsAndIsComplete(_ path: String) throws {
+        let r = try TS.imgtool(["inspect", path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.isEmpty)
+        expectAtMost80Columns(r.stdout, path)
+        let archive = try ImageArchive.read(path: path)
+        for image in archive.images {
+            #expect(r.stdout.contains(image.configDigest.description))
+            for layer in image.layers { #expect(r.stdout.contains(layer.diffID.description)) }
+        }
+    }
+
+    @Test(arguments: ["skopeo-docker-archive.tar", "skopeo-docker-archive.tar.gz", "oci-multiarch.tar", "containerd-export.tar", "docker-oci.tar", "skopeo-docker-archive-multi.tar"])
+    func jsonMatchesFixtureFacts(_ file: String) throws {
+        let facts = FixtureFacts.named(file)
+        let r = try TS.imgtool(["inspect", "--json", TS.fixture(file)])
+        #expect(r.status == 0)
+        #expect(r.stderr.isEmpty)
+        let root = try #require(try JSONSerialization.jsonObject(with: r.stdoutData) as? [String: Any])
+        #expect(root["schemaVersion"] as? Int == 1)
+        let archive = try #require(root["archive"] as? [String: Any])
+        #expect(archive["layout"] as? String == facts.layout)
+        #expect(archive["compression"] as? String == facts.compression)
+        #expect(archive["members"] as? Int == facts.members)
+        #expect(archive["digestsVerified"] as? Bool == true)
+        #expect((root["problems"] as? [Any])?.isEmpty == true)
+        let images = try #require(root["images"] as? [[String: Any]])
+        let expected = facts.shownImages
+        #expect(images.count == expected.count)
+        for (image, want) in zip(images, expected) {
+            #expect(image["configDigest"] as? String == want.configDigest)
+            #expect(image["platform"] as? String == want.platform)
+            #expect(image["manifestDigest"] as? String == want.manifestDigest)
+            let layers = try #require(image["layers"] as? [[String: Any]])
+            #expect(layers.count == want.layers?.count)
+            for (l, w) in zip(layers, want.layers ?? []) {
+                #expect(l["diffID"] as? String == w.diffID)
+                #expect(l["entries"] as? Int == w.entries)
+                #expect((l["size"] as? NSNumber)?.int64Value == w.size)
+            }
+        }
+    }
+
+    @Test func platformSelection() throws {
+        let path = TS.fixture("oci-multiarch.tar")
+        let arm = try TS.imgtool(["inspect", "--platform", "linux/arm64", path])
+        #expect(arm.status == 0)
+        #expect(arm.stdout.contains("Image 1 of 1: app:1.0"))
+        #expect(arm.stdout.contains("  platform    linux/arm64/v8\n"))
+        #expect(!arm.stdout.contains("linux/amd64\n"))
+        let json = try TS.imgtool(["inspect", "--json", "--platform=linux/amd64", path])
+        let root = try #require(try JSONSerialization.jsonObject(with: json.stdoutData) as? [String: Any])
+        let images = try #require(root["images"] as? [[String: Any]])
+        #expect(images.map { $0["platform"] as? String } == ["linux/amd64"])
+
+        let none = try TS.imgtool(["inspect", "--platform", "linux/s390x", path])
+        #expect(none.status == 7)
+        #expect(none.stdout.isEmpty)
+        #expect(lines(none.stderr) == ["Error: no image matches platform linux/s390x; the archive holds: app:1.0 (linux/amd64), app:1.0 (linux/arm64/v8)"])
+    }
+
+    @Test func imageSelection() throws {
+        let path = TS.fixture("skopeo-docker-archive-multi.tar")
+        let tool = FixtureFacts.named("skopeo-docker-archive-multi.tar").images![1]
+        for ref in ["tool:2.0", "docker.io/library/tool:2.0", String(tool.configDigest!.dropFirst(7).prefix(12)), String(tool.configDigest!.prefix(19))] {
+            let r = try TS.imgtool(["inspect", "--image", ref, path])
+            #expect(r.status == 0, "\(ref)")
+            #expect(r.stdout.contains("Image 1 of 1: tool:2.0"), "\(ref)")
+            #expect(r.stdout.contains(tool.configDigest!))
+            #expect(!r.stdout.contains("app:1.0"))
+        }
+        let none = try TS.imgtool(["inspect", "--image", "nope:9", path])
+        #expect(none.status == 7)
+        #expect(none.stdout.isEmpty)
+        #expect(lines(none.stderr).count == 1)
+        #expect(none.stderr.hasPrefix("Error: no image matches image 'nope:9'; the archive holds: app:1.0 (linux/amd64), tool:2.0 (linux/amd64)"))
+    }
+
+    // MARK: - Exit codes
+
+    typealias ExitCase = (path: String, code: Int32, mentions: String)
+    static let exitCases: [ExitCase] = [
+        (TS.fixture("truncated-at-boundary.tar"), 2, "at byte 80384 of the archive: archive truncated"),
+        (TS.fixture("truncated-mid-member.tar"), 2, "truncated"),
+        (TS.fixture("truncated.tar.gz"), 2, "Error: "),
+        (TS.fixture("not-an-archive.bin"), 4, "not an image archive"),
+        (TS.fixture("plain-tar-not-image.tar"), 4, "not an image archive"),
+        (TS.fixture("bad-layer-count.tar"), 4, "badcount:1.0: inconsistent layer count: 1 layers in the manifest, 2 diff_ids in the config"),
+        (TS.real("bad-null-manifest.tar"), 4, "manifest.json: expected a JSON array of images, found null"),
+        (TS.fixture("skopeo-docker-archive.tar.zst"), 5, "zstd -dc"),
+        (TS.fixture("skopeo-docker-archive.tar.xz"), 5, "xz -dc"),
+        (TS.fixture("skopeo-docker-archive.tar.bz2"), 5, "bzip2 -dc"),
+        (TS.fixture("does-not-exist.tar"), 6, "does-not-exist.tar"),
+    ]
+
+    @Test(arguments: exitCases)
+    func errorExits(_ c: ExitCase) throws {
+        for json in [false, true] {
+            let r = try TS.imgtool(["inspect"] + (json ? ["--json"] : []) + [c.path])
+            #expect(r.status == c.code, "\(c.path): \(r.stderr)")
+            #expect(r.stdout.isEmpty, "\(c.path): stdout \(r.stdout.prefix(200))")
+            let l = lines(r.stderr)
+            #expect(l.count == 1, "\(l)")
+            #expect(l.first?.hasPrefix("Error: ") == true)
+            #expect(r.stderr.contains(c.mentions), "\(r.stderr)")
+        }
+    }
+
+    /// Exit 3: the report is printed, but it does not claim success; the problem names the member.
+    @Test func corruptLayerExit3() throws {
+        let facts = FixtureFacts.named("bad-layer-digest.tar")
+        let layer = facts.images![0].layers![0]
+        let r = try TS.imgtool(["inspect", TS.fixture(facts.file)])
+        #expect(r.status == 3)
+        #expect(!r.stdout.contains("all verified"))
+        let l = lines(r.stderr)
+        #expect(l == ["Error: \(layer.path!): layer 1 diff_id mismatch: the config expects \(layer.diffID!), the uncompressed layer is \(layer.actualDiffID!)"])
+        let json = try TS.imgtool(["inspect", "--json", TS.fixture(facts.file)])
+        #expect(json.status == 3)
+        let root = try #require(try JSONSerialization.jsonObject(with: json.stdoutData) as? [String: Any])
+        #expect((root["problems"] as? [String])?.count == 1)
+    }
+
+    @Test func stdinErrorsToo() throws {
+        let r = try TS.imgtool(["inspect", "-"], stdinPath: TS.fixture("truncated-at-boundary.tar"))
+        #expect(r.status == 2)
+        #expect(r.stdout.isEmpty)
+        #expect(lines(r.stderr).count == 1)
+        let z = try TS.imgtool(["inspect", "-"], stdinPath: TS.fixture("skopeo-docker-archive.tar.zst"))
+        #expect(z.status == 5)
+        #expect(z.stderr.contains("zstd -dc FILE | imgtool inspect -"))
+    }
+}
