@@ -14,7 +14,14 @@ struct TextReport {
     /// A row; long values wrap at word boundaries, continuation lines aligned with the value.
     /// A single word longer than the space left (a digest) goes whole on the next line.
     mutating func row(_ label: String, _ value: String, indent: Int = 2, labelWidth: Int? = nil) {
-        let lead = String(repeating: " ", count: indent) + label.padding(toLength: labelWidth ?? self.labelWidth, withPad: " ", startingAt: 0)
+        let width = labelWidth ?? self.labelWidth
+        if width > 0 && label.count >= width {
+            // A label too long for its column gets a line of its own.
+            text += String(repeating: " ", count: indent) + label + "\n"
+            row("", value, indent: indent, labelWidth: width)
+            return
+        }
+        let lead = String(repeating: " ", count: indent) + label.padding(toLength: width, withPad: " ", startingAt: 0)
         let valueColumn = lead.count
         let room = Self.width - valueColumn
         var lines: [String] = []

@@ -17,6 +17,7 @@ enum VerifyCommand {
             .init(names: ["--strict-elf"], valueName: nil, help: "Fail on any ELF file built for another architecture anywhere in the image."),
             .init(names: ["--prisma"], valueName: nil, help: "Run the Prisma engine check even without @prisma/client."),
             .init(names: ["--no-prisma"], valueName: nil, help: "Skip the Prisma engine check."),
+            .init(names: ["--policy"], valueName: "file", help: "A JSON policy: the same checks plus container-structure-test's fileExistenceTests and metadataTest (see the README)."),
             ImageSelection.imageOption,
             .init(names: ["--json"], valueName: nil, help: "Print a JSON report with an entry per check."),
             .init(names: ["--junit"], valueName: "file", help: "Also write the results as JUnit XML to this file."),
@@ -30,7 +31,26 @@ enum VerifyCommand {
         }
         var wanted: Platform?
         do { wanted = try CLI.platform(parsed, spec: spec) } catch { io.err(error.text); return ExitCode.usage.rawValue }
-        if let arch = parsed.value("arch") {
+        var policy: Policy?
+        if let file = parsed.value("policy") {
+            do {
+                policy = try JSONDecoder().decode(Policy.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+            } catch let e as DecodingError {
+                io.err(UsageError(.custom("\(file): not a valid policy: \(describe(e))"), spec: spec).text)
+                return ExitCode.usage.rawValue
+            } catch {
+                io.err(UsageError(.custom("\(file): cannot read the policy: \(error.localizedDescription)"), spec: spec).text)
+                return ExitCode.usage.rawValue
+            }
+            if wanted == nil, let p = policy?.platform {
+                guard let parsedPlatform = Platform(parsing: p) else {
+                    io.err(UsageError(.custom("\(file): platform '\(p)' is not os/arch[/variant]"), spec: spec).text)
+                    return ExitCode.usage.rawValue
+                }
+                wanted = parsedPlatform
+            }
+        }
+        if let arch = parsed.value("arch") ?? (wanted == nil ? policy?.arch : nil) {
             guard let a = VerifyOptions.architecture(parsing: arch) else {
                 io.err(UsageError(.invalidValue(value: arch, label: "--arch <arch>", help: VerifyOptions.architectures.joined(separator: ", ")), spec: spec).text)
                 return ExitCode.usage.rawValue
@@ -54,8 +74,9 @@ enum VerifyCommand {
         var candidates: [ArchiveImage]
         do { candidates = try archive.select(reference: parsed.value("image")) } catch { return CLI.fail(error, io: io) }
         let options = VerifyOptions(
-            platform: wanted, requiredPaths: parsed.all("require"), strictELF: parsed.flag("strict-elf"),
-            prisma: parsed.flag("prisma") ? .force : parsed.flag("no-prisma") ? .off : .auto)
+            platform: wanted, requiredPaths: (policy?.require ?? []) + parsed.all("require"),
+            strictELF: parsed.flag("strict-elf") || policy?.strictElf == true,
+            prisma: parsed.flag("prisma") ? .force : parsed.flag("no-prisma") ? .off : policy?.prisma ?? .auto)
         var reports: [ImageReport] = []
         if let wanted, candidates.count > 1 || !candidates.allSatisfy({ $0.platform.matches(wanted) }) {
             let matching = candidates.filter { $0.platform.matches(wanted) }
@@ -74,8 +95,10 @@ enum VerifyCommand {
         }
         if reports.isEmpty {
             for image in candidates {
-                let result = verifyImage(image, archive: archive, options: options)
-                reports.append(ImageReport(image: image, checks: result.checks, elfCensus: result.elfCensus))
+                let fs = MergedFilesystem(image: image)
+                let result = verifyImage(image, archive: archive, options: options, filesystem: fs)
+                let extra = policy.map { PolicyChecks.run($0, image: image, filesystem: fs) } ?? []
+                reports.append(ImageReport(image: image, checks: result.checks + extra, elfCensus: result.elfCensus))
             }
         }
         let passed = reports.allSatisfy { $0.passed }
@@ -100,6 +123,19 @@ enum VerifyCommand {
         }
         if !archive.problems.isEmpty { return ExitCode.corrupt.rawValue }
         return passed ? ExitCode.success.rawValue : ExitCode.checkFailed.rawValue
+    }
+
+    static func describe(_ e: DecodingError) -> String {
+        switch e {
+        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
+            let path = c.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return (path.isEmpty ? "" : "at \(path): ") + c.debugDescription
+        case .keyNotFound(let k, let c):
+            let path = c.codingPath.map { $0.stringValue }.joined(separator: ".")
+            return "missing key '\(k.stringValue)'" + (path.isEmpty ? "" : " at \(path)")
+        @unknown default:
+            return "\(e)"
+        }
     }
 
     struct ImageReport {
