@@ -30,7 +30,7 @@ enum InspectCommand {
         let showProgress = io.errIsTerminal
         let total = path == "-" ? nil : (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
         let options = ReadOptions(
-            verifyDigests: true, capture: .none, readFileHeads: false,
+            verifyDigests: true, capture: .none, readFileHeads: true,
             progress: Terminal.progress(label: "reading", total: total, enabled: showProgress))
         let archive: ImageArchive
         let images: [ArchiveImage]
@@ -45,7 +45,9 @@ enum InspectCommand {
         if parsed.flag("json") {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            guard let data = try? encoder.encode(InspectReport(path: path, archive: archive, images: images)) else {
+            var report = InspectReport(path: path, archive: archive, images: images)
+            for i in report.images.indices { report.images[i].elfCensus = MergedFilesystem(image: images[i]).elfCensus() }
+            guard let data = try? encoder.encode(report) else {
                 io.err("Error: could not encode the report\n")
                 return ExitCode.checkFailed.rawValue
             }
@@ -117,6 +119,8 @@ enum InspectCommand {
             for (k, key) in (c?.labels ?? [:]).keys.sorted().enumerated() {
                 r.row(k == 0 ? "labels" : "", "\(key)=\(c?.labels?[key] ?? "")")
             }
+            let census = MergedFilesystem(image: image).elfCensus()
+            r.row("ELF files", census.isEmpty ? "none" : census.keys.sorted().map { "\($0) \(census[$0] ?? 0)" }.joined(separator: ", "))
             let total = image.layers.reduce(Int64(0)) { $0 + $1.size }
             let entries = image.layers.reduce(0) { $0 + $1.entryCount }
             r.line()

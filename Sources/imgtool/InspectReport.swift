@@ -34,6 +34,8 @@ struct InspectReport: Encodable {
         var layers: [Layer]
         var size: Int64
         var entries: Int
+        /// ELF files of the merged filesystem by architecture (`amd64`, `arm64`, ...).
+        var elfCensus: [String: Int] = [:]
     }
 
     struct Config: Encodable {
