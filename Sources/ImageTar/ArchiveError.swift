@@ -104,7 +104,7 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): \(reason)"
         case .unsupportedCompression(let format):
             let command = format.decompressCommand ?? "the right tool"
-            return "the archive is \(format.rawValue)-compressed, which imgtool does not read: decompress it first, e.g. `\(command) FILE | imgtool inspect -`"
+            return "the archive is \(format.rawValue)-compressed, which imgtool does not read: decompress it first and pipe it in, e.g. `\(command) FILE | imgtool inspect -` (or `gzip`-recompress it)"
         case .notAnArchive(let found):
             return "not an image archive: expected a tar archive (optionally gzip-compressed), found \(found)"
         case .notAnImage(let reason):

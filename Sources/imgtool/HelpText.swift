@@ -1,3 +1,5 @@
+import Foundation
+
 /// Help in swift-argument-parser's layout: OVERVIEW, USAGE, ARGUMENTS, OPTIONS, SUBCOMMANDS,
 /// rows indented two spaces with descriptions at column 26, wrapped at 80.
 enum HelpText {
@@ -5,9 +7,12 @@ enum HelpText {
     static let column = 26
 
     static func render(_ spec: CommandSpec, subcommands: [CommandSpec] = [], extra: [String] = []) -> String {
-        var out = "OVERVIEW: \(spec.abstract)\n"
+        var out = wrap("OVERVIEW: \(spec.abstract)", indent: 0, first: 0) + "\n"
         if let d = spec.discussion { out += "\n" + wrap(d, indent: 0, first: 0) + "\n" }
-        out += "\n" + wrap("USAGE: " + spec.usage, indent: 9, first: 0) + "\n"
+        // An option and its value stay on one line: wrap on a no-break space between them.
+        let usage = spec.usage.replacingOccurrences(of: " <", with: "\u{00A0}<")
+        let wrapped = wrap("USAGE: " + usage, indent: 9, first: 0).replacingOccurrences(of: "\u{00A0}", with: " ")
+        out += "\n" + wrapped + "\n"
         if !spec.arguments.isEmpty {
             out += "\nARGUMENTS:\n"
             for a in spec.arguments { out += row("<\(a.name)>", a.help) }

@@ -64,7 +64,7 @@ enum LsCommand {
         var line = modeString(n) + "  " + owner.padding(toLength: max(9, owner.count), withPad: " ", startingAt: 0)
         line += String(repeating: " ", count: max(0, 10 - size.count)) + size + "  L\(n.layer)  " + n.path
         if let t = n.linkTarget, n.isSymlink { line += " -> " + t }
-        if let t = n.hardlinkTarget { line += " link to " + t }
+        if let t = n.hardlinkTarget { line += " link to " + (t.hasPrefix("/") ? t : "/" + t) }
         return line + "\n"
     }
 

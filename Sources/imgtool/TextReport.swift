@@ -15,6 +15,14 @@ struct TextReport {
     /// A single word longer than the space left (a digest) goes whole on the next line.
     mutating func row(_ label: String, _ value: String, indent: Int = 2, labelWidth: Int? = nil) {
         let width = labelWidth ?? self.labelWidth
+        let paragraphs = value.split(separator: "\n", omittingEmptySubsequences: true)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if paragraphs.count > 1 {
+            // Each line of a multi-line value is wrapped in the value column on its own.
+            row(label, paragraphs[0], indent: indent, labelWidth: width)
+            for p in paragraphs.dropFirst() { row("", p, indent: indent, labelWidth: width) }
+            return
+        }
         if width > 0 && label.count >= width {
             // A label too long for its column gets a line of its own.
             text += String(repeating: " ", count: indent) + label + "\n"

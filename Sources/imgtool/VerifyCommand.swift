@@ -85,7 +85,7 @@ enum VerifyCommand {
                 let found = candidates.map { $0.platform.description }.joined(separator: ", ")
                 let check = CheckResult(
                     id: "platform", status: .failed, expected: wanted.description, found: found,
-                    message: "the archive has no image for \(wanted) (it has \(found)): this image fails with `exec format error` on a \(wanted.architecture) host",
+                    message: "the archive has no image for \(wanted) (it has \(found)): this image fails with `exec format error` on \(wanted.architecture) hosts",
                     fix: "build for the target: docker buildx build --platform \(wanted) ...")
                 let first = candidates[0]
                 reports = [ImageReport(image: first, checks: [ImageChecks.integrity(archive), check], elfCensus: [:])]
