@@ -81,7 +81,8 @@ public struct PrismaTarget: Sendable, Equatable, Codable {
         }
         let (targetDistro, familyDistro) = distro(id: id, idLike: idLike)
 
-        // libssl: distro-specific dirs, then (ldconfig, not emulated) the generic dirs.
+        // libssl: distro-specific dirs, then what `ldconfig -p` would list (approximated by the
+        // multiarch dirs ld.so.conf.d names on glibc systems), then the generic dirs.
         let specific: [String]
         switch familyDistro {
         case "musl": specific = ["/lib"]  // never reached: Prisma sets familyDistro "alpine" for Alpine
@@ -89,10 +90,14 @@ public struct PrismaTarget: Sendable, Equatable, Codable {
         case "rhel": specific = ["/lib64", "/usr/lib64"]
         default: specific = []
         }
+        let ldconfig = ["/usr/lib/\(uname)-linux-gnu", "/lib/\(uname)-linux-gnu", "/usr/local/lib"].filter { !specific.contains($0) }
         let generic = ["/lib64", "/usr/lib64", "/lib", "/usr/lib"]
         var libssl: String? = nil
         var libsslFile: String? = nil
         if let (dir, name) = findLibSSL(in: specific, filesystem), let v = parseLibSSLVersion(name) {
+            libssl = v
+            libsslFile = dir + "/" + name
+        } else if let (dir, name) = findLibSSL(in: ldconfig, filesystem), let v = parseLibSSLVersion(name) {
             libssl = v
             libsslFile = dir + "/" + name
         } else if let (dir, name) = findLibSSL(in: generic, filesystem), let v = parseLibSSLVersion(name) {
@@ -124,7 +129,7 @@ public struct PrismaTarget: Sendable, Equatable, Codable {
         return PrismaTarget(
             target: target, targetDistro: targetDistro, familyDistro: familyDistro, osReleasePath: osReleasePath,
             osReleaseID: id.isEmpty ? nil : id, osReleaseIDLike: idLike.isEmpty ? nil : idLike, openSSL: ssl, libsslFile: libsslFile,
-            arch: arch, unameMachine: uname, searchedLibSSLDirs: specific + generic.filter { !specific.contains($0) }, warnings: warnings)
+            arch: arch, unameMachine: uname, searchedLibSSLDirs: specific + ldconfig + generic.filter { !specific.contains($0) }, warnings: warnings)
     }
 
     /// Node's `process.arch` and `uname -m` for an image platform.
