@@ -19,7 +19,7 @@ measure() {
     local rc=0
     /usr/bin/time -f "%e %M" -o "$work/t" bash -c "$*" >/dev/null 2>"$work/err" || rc=$?
     if [ "$rc" -gt 1 ]; then echo "FAILED ($rc): $name" >&2; cat "$work/err" >&2; return 1; fi
-    read -r wall rss < "$work/t"
+    read -r wall rss < <(tail -n 1 "$work/t")
     printf '%s\t%s\t%s\t%s\n' "$name" "$base" "$wall" "$rss" >> "$results"
   done
 }
