@@ -68,17 +68,6 @@ enum LsCommand {
         return line + "\n"
     }
 
-    static func modeString(_ n: FilesystemNode) -> String {
-        var s = String(n.kind == .hardlink ? "-" : n.kind.letter)
-        let m = n.mode
-        let bits: [(UInt32, Character)] = [(0o400, "r"), (0o200, "w"), (0o100, "x"), (0o040, "r"), (0o020, "w"), (0o010, "x"), (0o004, "r"), (0o002, "w"), (0o001, "x")]
-        for (i, (bit, c)) in bits.enumerated() {
-            var ch: Character = m & bit != 0 ? c : "-"
-            if i == 2 && m & 0o4000 != 0 { ch = ch == "x" ? "s" : "S" }
-            if i == 5 && m & 0o2000 != 0 { ch = ch == "x" ? "s" : "S" }
-            if i == 8 && m & 0o1000 != 0 { ch = ch == "x" ? "t" : "T" }
-            s.append(ch)
-        }
-        return s
-    }
+    /// `drwxr-xr-x`, the same rendering the policy's `permissions` are compared with.
+    static func modeString(_ n: FilesystemNode) -> String { PolicyChecks.permissionString(n) }
 }
