@@ -28,15 +28,10 @@ enum CatCommand {
         // every file with the same base name, then resolve in the merged filesystem.
         let base = wanted.split(separator: "/").last.map(String.init) ?? wanted
         let capture = CapturePolicy(exact: [], suffixes: [base], maximumSize: maximumSize)
-        let archive: ImageArchive
-        switch ImageSelection.read(parsed.positionals[0], options: ReadOptions(capture: capture, readFileHeads: false), io: io) {
+        let archive: ImageArchive, image: ArchiveImage
+        switch ImageSelection.readSingle(parsed.positionals[0], options: ReadOptions(capture: capture, readFileHeads: false), platform: platform, reference: parsed.value("image"), io: io) {
         case .failure(let f): return f.code
-        case .success(let a): archive = a
-        }
-        let image: ArchiveImage
-        switch ImageSelection.single(archive, platform: platform, reference: parsed.value("image"), io: io) {
-        case .failure(let f): return f.code
-        case .success(let i): image = i
+        case .success(let pair): (archive, image) = pair
         }
         let fs = MergedFilesystem(image: image)
         let workdir = image.config.config?.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"

@@ -35,5 +35,14 @@ enum ImageSelection {
         }
     }
 
+    /// Reads the archive and picks the one image `--platform` / `--image` name (for `ls`, `cat`).
+    static func readSingle(
+        _ path: String, options: ReadOptions, platform: Platform?, reference: String?, io: Output
+    ) -> Result<(ImageArchive, ArchiveImage), Failure> {
+        read(path, options: options, io: io).flatMap { archive in
+            single(archive, platform: platform, reference: reference, io: io).map { (archive, $0) }
+        }
+    }
+
     struct Failure: Error { var code: Int32 }
 }

@@ -24,15 +24,10 @@ enum LsCommand {
         }
         let platform: Platform?
         do { platform = try CLI.platform(parsed, spec: spec) } catch { io.err(error.text); return ExitCode.usage.rawValue }
-        let archive: ImageArchive
-        switch ImageSelection.read(parsed.positionals[0], options: ReadOptions(capture: .none), io: io) {
+        let archive: ImageArchive, image: ArchiveImage
+        switch ImageSelection.readSingle(parsed.positionals[0], options: ReadOptions(capture: .none), platform: platform, reference: parsed.value("image"), io: io) {
         case .failure(let f): return f.code
-        case .success(let a): archive = a
-        }
-        let image: ArchiveImage
-        switch ImageSelection.single(archive, platform: platform, reference: parsed.value("image"), io: io) {
-        case .failure(let f): return f.code
-        case .success(let i): image = i
+        case .success(let pair): (archive, image) = pair
         }
         let fs = MergedFilesystem(image: image)
         let path = parsed.positionals.count > 1 ? parsed.positionals[1] : "/"
