@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "imgtool", targets: ["imgtool"]),
         .library(name: "ImageTar", targets: ["ImageTar"]),
         .library(name: "Gzip", targets: ["Gzip"]),
+        .library(name: "Ship", targets: ["Ship"]),
     ],
     targets: [
         .systemLibrary(
@@ -39,14 +40,19 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        .target(
+            name: "Ship",
+            dependencies: ["ImageTar", "Gzip"],
+            swiftSettings: upcoming
+        ),
         .executableTarget(
             name: "imgtool",
-            dependencies: ["ImageTar", "Gzip"],
+            dependencies: ["ImageTar", "Gzip", "Ship"],
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "ImageTarTests",
-            dependencies: ["ImageTar", "Gzip", "imgtool"],
+            dependencies: ["ImageTar", "Gzip", "Ship", "imgtool"],
             swiftSettings: upcoming
         ),
     ],

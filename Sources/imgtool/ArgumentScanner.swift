@@ -78,7 +78,7 @@ enum ArgumentScanner {
             throw UsageError(.missingArgument(spec.arguments[parsed.positionals.count].name), spec: spec)
         }
         let maximum = spec.arguments.count
-        if parsed.positionals.count > maximum {
+        if parsed.positionals.count > maximum && spec.arguments.last?.variadic != true {
             throw UsageError(.unexpectedArgument(parsed.positionals[maximum]), spec: spec)
         }
         for o in spec.options where !o.repeatable {

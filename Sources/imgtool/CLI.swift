@@ -1,3 +1,4 @@
+import Gzip
 import ImageTar
 
 /// Dispatches `imgtool <subcommand> ...`; every command returns its exit code.
@@ -9,7 +10,7 @@ enum CLI {
         discussion: "Reads `docker save` and OCI archives (.tar or .tar.gz, a file or - for stdin) in one streaming pass, checking every digest on the way.",
         options: [CommandSpec.Option(names: ["--version"], valueName: nil, help: "Show the version.")])
 
-    static var commands: [CommandSpec] { [InspectCommand.spec, VerifyCommand.spec, LsCommand.spec, CatCommand.spec] }
+    static var commands: [CommandSpec] { [InspectCommand.spec, VerifyCommand.spec, ShipCommand.spec, LsCommand.spec, CatCommand.spec] }
 
     static func run(_ arguments: [String], io: Output) -> Int32 {
         guard let first = arguments.first else {
@@ -38,6 +39,8 @@ enum CLI {
             return InspectCommand.run(Array(arguments.dropFirst()), io: io)
         case "verify":
             return VerifyCommand.run(Array(arguments.dropFirst()), io: io)
+        case "ship":
+            return ShipCommand.run(Array(arguments.dropFirst()), io: io)
         case "ls":
             return LsCommand.run(Array(arguments.dropFirst()), io: io)
         case "cat":
@@ -87,6 +90,10 @@ enum CLI {
         if let e = error as? ArchiveError {
             io.err("Error: \(e)\n")
             return ExitCode(e.kind).rawValue
+        }
+        if let e = error as? GzipError, case .io = e {
+            io.err("Error: \(e)\n")
+            return ExitCode.io.rawValue
         }
         io.err("Error: \(error)\n")
         return ExitCode.checkFailed.rawValue

@@ -4,6 +4,10 @@ struct CommandSpec {
         var name: String
         var help: String
         var optional = false
+        /// Takes every remaining positional (`<destination> ...`); only the last argument.
+        var variadic = false
+
+        var label: String { variadic ? "<\(name)> ..." : "<\(name)>" }
     }
 
     struct Option {
@@ -43,7 +47,7 @@ struct CommandSpec {
             let body = o.valueName.map { "\(first) <\($0)>" } ?? first
             parts.append(o.repeatable ? "[\(body) ...]" : "[\(body)]")
         }
-        for a in arguments { parts.append(a.optional ? "[<\(a.name)>]" : "<\(a.name)>") }
+        for a in arguments { parts.append(a.optional ? "[\(a.label)]" : a.label) }
         return parts.joined(separator: " ")
     }
 }

@@ -18,6 +18,11 @@ enum ExitCode: Int32, CaseIterable {
     case io = 6
     /// No image matches `--platform` / `--image`.
     case noMatch = 7
+    /// `ship`: the archive did not arrive (connection, authentication, host key, remote disk or
+    /// permissions); nothing was published under its name.
+    case shipFailed = 8
+    /// `ship`: the archive arrived, but `--load` or `--then` failed on the remote.
+    case remoteCommandFailed = 9
     /// A usage error: unknown option, missing argument (as swift-argument-parser's EX_USAGE).
     case usage = 64
 
@@ -44,6 +49,9 @@ enum ExitCode: Int32, CaseIterable {
           5   Compression imgtool does not read (zstd, xz, bzip2).
           6   The input cannot be opened or read.
           7   No image matches --platform or --image.
+          8   ship: the archive did not arrive (connection, authentication, host
+              key, remote disk or permissions); nothing was published.
+          9   ship: the archive arrived, but --load or --then failed remotely.
           64  Usage error (unknown option, missing argument).
         """
 }

@@ -15,7 +15,7 @@ enum HelpText {
         out += "\n" + wrapped + "\n"
         if !spec.arguments.isEmpty {
             out += "\nARGUMENTS:\n"
-            for a in spec.arguments { out += row("<\(a.name)>", a.help) }
+            for a in spec.arguments { out += row(a.label, a.help) }
         }
         out += "\nOPTIONS:\n"
         for o in spec.allOptions { out += row(o.label, o.help) }

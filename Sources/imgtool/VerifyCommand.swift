@@ -10,18 +10,22 @@ enum VerifyCommand {
         abstract: "Check an image archive before shipping it: platform, required paths, ELF machines, Prisma engines, digests.",
         discussion: "Every check runs on the merged filesystem of the image, built in one pass over the archive. The Prisma check runs when the image contains @prisma/client. Exit 0 when every check passes, 1 when one fails; a corrupt, truncated or unreadable archive gives the codes below.",
         arguments: [.init(name: "archive", help: "The archive: a .tar or .tar.gz file, or - for stdin.")],
-        options: [
-            .init(names: ["--arch"], valueName: "arch", help: "The architecture the image must have: amd64, arm64, arm, 386, ppc64le, s390x or riscv64."),
-            .init(names: ["--platform"], valueName: "platform", help: "The platform the image must have, os/arch[/variant]; in a multi-platform archive, the one checked."),
-            .init(names: ["--require"], valueName: "path", help: "A path that must exist in the merged filesystem (relative to WorkingDir unless absolute); ELF files under it must match the architecture. Repeatable.", repeatable: true),
-            .init(names: ["--strict-elf"], valueName: nil, help: "Fail on any ELF file built for another architecture anywhere in the image."),
-            .init(names: ["--prisma"], valueName: nil, help: "Run the Prisma engine check even without @prisma/client."),
-            .init(names: ["--no-prisma"], valueName: nil, help: "Skip the Prisma engine check."),
-            .init(names: ["--policy"], valueName: "file", help: "A JSON policy: the same checks plus container-structure-test's fileExistenceTests and metadataTest (see the README)."),
-            ImageSelection.imageOption,
+        options: checkOptions + [
             .init(names: ["--json"], valueName: nil, help: "Print a JSON report with an entry per check."),
             .init(names: ["--junit"], valueName: "file", help: "Also write the results as JUnit XML to this file."),
         ])
+
+    /// The options that choose the checks, shared with `ship`.
+    static let checkOptions: [CommandSpec.Option] = [
+        .init(names: ["--arch"], valueName: "arch", help: "The architecture the image must have: amd64, arm64, arm, 386, ppc64le, s390x or riscv64."),
+        .init(names: ["--platform"], valueName: "platform", help: "The platform the image must have, os/arch[/variant]; in a multi-platform archive, the one checked."),
+        .init(names: ["--require"], valueName: "path", help: "A path that must exist in the merged filesystem (relative to WorkingDir unless absolute); ELF files under it must match the architecture. Repeatable.", repeatable: true),
+        .init(names: ["--strict-elf"], valueName: nil, help: "Fail on any ELF file built for another architecture anywhere in the image."),
+        .init(names: ["--prisma"], valueName: nil, help: "Run the Prisma engine check even without @prisma/client."),
+        .init(names: ["--no-prisma"], valueName: nil, help: "Skip the Prisma engine check."),
+        .init(names: ["--policy"], valueName: "file", help: "A JSON policy: the same checks plus container-structure-test's fileExistenceTests and metadataTest (see the README)."),
+        ImageSelection.imageOption,
+    ]
 
     static func run(_ arguments: [String], io: Output) -> Int32 {
         let parsed: ParsedArguments
@@ -29,41 +33,10 @@ enum VerifyCommand {
         case .exit(let code): return code
         case .run(let p): parsed = p
         }
-        var wanted: Platform?
-        do { wanted = try CLI.platform(parsed, spec: spec) } catch { io.err(error.text); return ExitCode.usage.rawValue }
-        var policy: Policy?
-        if let file = parsed.value("policy") {
-            do {
-                policy = try JSONDecoder().decode(Policy.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
-            } catch let e as DecodingError {
-                io.err(UsageError(.custom("\(file): not a valid policy: \(describe(e))"), spec: spec).text)
-                return ExitCode.usage.rawValue
-            } catch {
-                io.err(UsageError(.custom("\(file): cannot read the policy: \(error.localizedDescription)"), spec: spec).text)
-                return ExitCode.usage.rawValue
-            }
-            if wanted == nil, let p = policy?.platform {
-                guard let parsedPlatform = Platform(parsing: p) else {
-                    io.err(UsageError(.custom("\(file): platform '\(p)' is not os/arch[/variant]"), spec: spec).text)
-                    return ExitCode.usage.rawValue
-                }
-                wanted = parsedPlatform
-            }
-        }
-        if let arch = parsed.value("arch") ?? (wanted == nil ? policy?.arch : nil) {
-            guard let a = VerifyOptions.architecture(parsing: arch) else {
-                io.err(UsageError(.invalidValue(value: arch, label: "--arch <arch>", help: VerifyOptions.architectures.joined(separator: ", ")), spec: spec).text)
-                return ExitCode.usage.rawValue
-            }
-            if let w = wanted, w.architecture != a {
-                io.err(UsageError(.custom("--arch \(arch) contradicts --platform \(w)"), spec: spec).text)
-                return ExitCode.usage.rawValue
-            }
-            wanted = wanted ?? Platform(os: "linux", architecture: a)
-        }
-        if parsed.flag("prisma") && parsed.flag("no-prisma") {
-            io.err(UsageError(.custom("--prisma and --no-prisma exclude each other"), spec: spec).text)
-            return ExitCode.usage.rawValue
+        let request: Request
+        switch Request.parse(parsed, spec: spec, io: io) {
+        case .failure(let f): return f.code
+        case .success(let r): request = r
         }
         let path = parsed.positionals[0]
         let archive: ImageArchive
@@ -71,35 +44,10 @@ enum VerifyCommand {
         case .failure(let f): return f.code
         case .success(let a): archive = a
         }
-        var candidates: [ArchiveImage]
-        do { candidates = try archive.select(reference: parsed.value("image")) } catch { return CLI.fail(error, io: io) }
-        let options = VerifyOptions(
-            platform: wanted, requiredPaths: (policy?.require ?? []) + parsed.all("require"),
-            strictELF: parsed.flag("strict-elf") || policy?.strictElf == true,
-            prisma: parsed.flag("prisma") ? .force : parsed.flag("no-prisma") ? .off : policy?.prisma ?? .auto)
-        var reports: [ImageReport] = []
-        if let wanted, candidates.count > 1 || !candidates.allSatisfy({ $0.platform.matches(wanted) }) {
-            let matching = candidates.filter { $0.platform.matches(wanted) }
-            if matching.isEmpty {
-                // The platform is not in the archive: that is the failed check.
-                let found = candidates.map { $0.platform.description }.joined(separator: ", ")
-                let check = CheckResult(
-                    id: "platform", status: .failed, expected: wanted.description, found: found,
-                    message: "the archive has no image for \(wanted) (it has \(found)): this image fails with `exec format error` on \(wanted.architecture) hosts",
-                    fix: "build for the target: docker buildx build --platform \(wanted) ...")
-                let first = candidates[0]
-                reports = [ImageReport(image: first, checks: [ImageChecks.integrity(archive), check], elfCensus: [:])]
-            } else {
-                candidates = matching
-            }
-        }
-        if reports.isEmpty {
-            for image in candidates {
-                let fs = MergedFilesystem(image: image)
-                let result = verifyImage(image, archive: archive, options: options, filesystem: fs)
-                let extra = policy.map { PolicyChecks.run($0, image: image, filesystem: fs) } ?? []
-                reports.append(ImageReport(image: image, checks: result.checks + extra, elfCensus: result.elfCensus))
-            }
+        let reports: [ImageReport]
+        switch evaluate(archive, request: request, io: io) {
+        case .failure(let f): return f.code
+        case .success(let r): reports = r
         }
         let passed = reports.allSatisfy { $0.passed }
         if parsed.flag("json") {
@@ -123,6 +71,91 @@ enum VerifyCommand {
         }
         if !archive.problems.isEmpty { return ExitCode.corrupt.rawValue }
         return passed ? ExitCode.success.rawValue : ExitCode.checkFailed.rawValue
+    }
+
+    /// What `verify` (and `ship`, before it sends) checks, from the command line and the policy.
+    struct Request {
+        var platform: Platform?
+        var policy: Policy?
+        var options: VerifyOptions
+        var image: String?
+
+        static func parse(_ parsed: ParsedArguments, spec: CommandSpec, io: Output) -> Result<Request, ImageSelection.Failure> {
+                var wanted: Platform?
+            do { wanted = try CLI.platform(parsed, spec: spec) } catch { io.err(error.text); return .failure(.init(code: ExitCode.usage.rawValue)) }
+            var policy: Policy?
+            if let file = parsed.value("policy") {
+                do {
+                    policy = try JSONDecoder().decode(Policy.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+                } catch let e as DecodingError {
+                    io.err(UsageError(.custom("\(file): not a valid policy: \(describe(e))"), spec: spec).text)
+                    return .failure(.init(code: ExitCode.usage.rawValue))
+                } catch {
+                    io.err(UsageError(.custom("\(file): cannot read the policy: \(error.localizedDescription)"), spec: spec).text)
+                    return .failure(.init(code: ExitCode.usage.rawValue))
+                }
+                if wanted == nil, let p = policy?.platform {
+                    guard let parsedPlatform = Platform(parsing: p) else {
+                        io.err(UsageError(.custom("\(file): platform '\(p)' is not os/arch[/variant]"), spec: spec).text)
+                        return .failure(.init(code: ExitCode.usage.rawValue))
+                    }
+                    wanted = parsedPlatform
+                }
+            }
+            if let arch = parsed.value("arch") ?? (wanted == nil ? policy?.arch : nil) {
+                guard let a = VerifyOptions.architecture(parsing: arch) else {
+                    io.err(UsageError(.invalidValue(value: arch, label: "--arch <arch>", help: VerifyOptions.architectures.joined(separator: ", ")), spec: spec).text)
+                    return .failure(.init(code: ExitCode.usage.rawValue))
+                }
+                if let w = wanted, w.architecture != a {
+                    io.err(UsageError(.custom("--arch \(arch) contradicts --platform \(w)"), spec: spec).text)
+                    return .failure(.init(code: ExitCode.usage.rawValue))
+                }
+                wanted = wanted ?? Platform(os: "linux", architecture: a)
+            }
+            if parsed.flag("prisma") && parsed.flag("no-prisma") {
+                io.err(UsageError(.custom("--prisma and --no-prisma exclude each other"), spec: spec).text)
+                return .failure(.init(code: ExitCode.usage.rawValue))
+            }
+            let options = VerifyOptions(
+                platform: wanted, requiredPaths: (policy?.require ?? []) + parsed.all("require"),
+                strictELF: parsed.flag("strict-elf") || policy?.strictElf == true,
+                prisma: parsed.flag("prisma") ? .force : parsed.flag("no-prisma") ? .off : policy?.prisma ?? .auto)
+            return .success(Request(platform: wanted, policy: policy, options: options, image: parsed.value("image")))
+        }
+    }
+
+    /// Runs the checks on every image the request selects.
+    static func evaluate(_ archive: ImageArchive, request: Request, io: Output) -> Result<[ImageReport], ImageSelection.Failure> {
+        var candidates: [ArchiveImage]
+        do { candidates = try archive.select(reference: request.image) } catch { return .failure(.init(code: CLI.fail(error, io: io))) }
+        let options = request.options
+        let policy = request.policy
+        var reports: [ImageReport] = []
+        if let wanted = request.platform, candidates.count > 1 || !candidates.allSatisfy({ $0.platform.matches(wanted) }) {
+            let matching = candidates.filter { $0.platform.matches(wanted) }
+            if matching.isEmpty {
+                // The platform is not in the archive: that is the failed check.
+                let found = candidates.map { $0.platform.description }.joined(separator: ", ")
+                let check = CheckResult(
+                    id: "platform", status: .failed, expected: wanted.description, found: found,
+                    message: "the archive has no image for \(wanted) (it has \(found)): this image fails with `exec format error` on \(wanted.architecture) hosts",
+                    fix: "build for the target: docker buildx build --platform \(wanted) ...")
+                let first = candidates[0]
+                reports = [ImageReport(image: first, checks: [ImageChecks.integrity(archive), check], elfCensus: [:])]
+            } else {
+                candidates = matching
+            }
+        }
+        if reports.isEmpty {
+            for image in candidates {
+                let fs = MergedFilesystem(image: image)
+                let result = verifyImage(image, archive: archive, options: options, filesystem: fs)
+                let extra = policy.map { PolicyChecks.run($0, image: image, filesystem: fs) } ?? []
+                reports.append(ImageReport(image: image, checks: result.checks + extra, elfCensus: result.elfCensus))
+            }
+        }
+        return .success(reports)
     }
 
     static func describe(_ e: DecodingError) -> String {

@@ -1,0 +1,175 @@
+import ImageTar
+
+/// Cuts a byte stream into content-defined chunks and hashes each one and the whole.
+///
+/// Boundaries depend only on the bytes near them, never on offsets, so an insertion or a change
+/// early in a file moves the chunks after it without changing them, and a layer that two archives
+/// share gives the same chunks in both:
+///
+/// - **Gzip members written by imgtool** (`imgtool pack`, and any gzip from ``Gzip/Deflater``): a
+///   chunk always starts where such a member starts. They are recognised by their fixed header,
+///   `1f 8b 08 00 00000000 xx ff` (no flags, mtime 0, OS 255, RFC 1952 section 2.3), which other
+///   gzip writers do not produce (they set a time or an OS).
+/// - **Elsewhere**, a gear rolling hash (as in FastCDC) ends a chunk where its low bits are zero,
+///   at least `minimum` and at most `maximum` bytes after the chunk's start.
+///
+/// The gear table and the parameters are part of the chunk store's format: changing them changes
+/// every chunk name, so old chunks on a remote would no longer be reused.
+public final class ChunkPlanner {
+    /// Chunk sizes: the mean is about `average` for data without member boundaries.
+    public struct Parameters: Sendable, Equatable {
+        /// No content-defined boundary closer than this to a chunk's start.
+        public var minimum: Int
+        /// The mask of the rolling hash: a boundary where `hash & mask == 0`.
+        public var mask: UInt64
+        /// A boundary at this length whatever the content.
+        public var maximum: Int
+
+        /// Parameters for a mean chunk of `average` bytes (rounded to a power of two, at least 64 KiB):
+        /// half of it is the minimum, the rolling hash adds the other half on average, and four
+        /// times it is the maximum.
+        public init(average: Int) {
+            var a = 1 << 16
+            while a < average && a < 1 << 30 { a <<= 1 }
+            minimum = a / 2
+            mask = UInt64(a / 2 - 1)
+            maximum = a * 4
+        }
+
+        /// The default: 4 MiB on average (see the README for the measurement behind it).
+        public static let standard = Parameters(average: 4 << 20)
+    }
+
+    private let parameters: Parameters
+    private var chunkHasher = SHA256()
+    private let fileHasher = SHA256()
+    private var chunks: [Chunk] = []
+    /// The absolute offset of the first byte not yet scanned.
+    private var offset: Int64 = 0
+    private var chunkStart: Int64 = 0
+    private var rolling: UInt64 = 0
+    /// The last bytes of the previous buffer, scanned only once what follows them is known
+    /// (a member header is 10 bytes long).
+    private var carry: [UInt8] = []
+    private var finished = false
+
+    /// How many bytes a member header needs to be recognised.
+    static let signatureLength = 10
+
+    /// Creates a planner.
+    public init(parameters: Parameters = .standard) {
+        self.parameters = parameters
+    }
+
+    /// Bytes scanned so far.
+    public var bytesSeen: Int64 { offset + Int64(carry.count) }
+
+    /// Scans the next bytes of the stream.
+    /// - Parameter bytes: The bytes following those of the previous call.
+    public func feed(_ bytes: UnsafeRawBufferPointer) {
+        guard !finished, bytes.count > 0 else { return }
+        let look = Self.signatureLength - 1
+        if !carry.isEmpty {
+            if bytes.count < look {
+                // A tiny read: join it to the carried bytes and go on as with one buffer.
+                var joined = carry
+                joined.append(contentsOf: bytes)
+                carry = []
+                joined.withUnsafeBytes { scanKeepingTail($0) }
+                return
+            }
+            // Scan the carried bytes, with the start of this buffer as their look-ahead.
+            var joined = carry
+            joined.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<look]))
+            let owned = carry.count
+            carry = []
+            joined.withUnsafeBytes { scan($0, owned: owned) }
+        }
+        scanKeepingTail(bytes)
+    }
+
+    /// Scans all of `bytes` but the last few, which are carried to the next call.
+    private func scanKeepingTail(_ bytes: UnsafeRawBufferPointer) {
+        let look = Self.signatureLength - 1
+        if bytes.count > look {
+            scan(bytes, owned: bytes.count - look)
+            carry = Array(UnsafeRawBufferPointer(rebasing: bytes[(bytes.count - look)...]))
+        } else {
+            carry = Array(bytes)
+        }
+    }
+
+    /// Ends the stream and returns the plan.
+    public func finish() -> ChunkPlan {
+        if !finished {
+            if !carry.isEmpty {
+                let rest = carry
+                carry = []
+                rest.withUnsafeBytes { scan($0, owned: $0.count) }
+            }
+            if offset > chunkStart { cut(at: offset) }
+            finished = true
+        }
+        return ChunkPlan(chunks: chunks, size: offset, digest: fileHasher.finalize())
+    }
+
+    /// Scans `bytes[0..<owned]`; the bytes after `owned` are only looked at (member headers).
+    private func scan(_ bytes: UnsafeRawBufferPointer, owned: Int) {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        let count = bytes.count
+        let minimum = Int64(parameters.minimum)
+        let maximum = Int64(parameters.maximum)
+        let mask = parameters.mask
+        var segmentStart = 0
+        var h = rolling
+        var i = 0
+        let gear = Self.gear
+        while i < owned {
+            let b = base[i]
+            let position = offset + Int64(i)
+            if b == 0x1F, position > chunkStart, i + 9 < count, Self.isMemberHeader(base + i) {
+                chunkHasher.update(UnsafeRawBufferPointer(start: base + segmentStart, count: i - segmentStart))
+                segmentStart = i
+                cut(at: position)
+                h = 0
+            }
+            let length = position + 1 - chunkStart
+            h = (h &<< 1) &+ gear[Int(b)]
+            if length >= maximum || (length >= minimum && h & mask == 0) {
+                chunkHasher.update(UnsafeRawBufferPointer(start: base + segmentStart, count: i + 1 - segmentStart))
+                segmentStart = i + 1
+                cut(at: position + 1)
+                h = 0
+            }
+            i += 1
+        }
+        chunkHasher.update(UnsafeRawBufferPointer(start: base + segmentStart, count: owned - segmentStart))
+        fileHasher.update(UnsafeRawBufferPointer(start: base, count: owned))
+        offset += Int64(owned)
+        rolling = h
+    }
+
+    private func cut(at end: Int64) {
+        guard end > chunkStart else { return }
+        chunks.append(Chunk(offset: chunkStart, length: Int(end - chunkStart), digest: chunkHasher.finalize()))
+        chunkHasher = SHA256()
+        chunkStart = end
+    }
+
+    /// `1f 8b 08 00 00 00 00 00 ?? ff`: deflate, no flags, mtime 0, any XFL, OS 255.
+    private static func isMemberHeader(_ p: UnsafePointer<UInt8>) -> Bool {
+        p[1] == 0x8B && p[2] == 8 && p[3] == 0 && p[4] == 0 && p[5] == 0 && p[6] == 0 && p[7] == 0 && p[9] == 0xFF
+    }
+
+    /// 256 fixed pseudo-random words (splitmix64 from seed 0x696d67746f6f6c, "imgtool").
+    static let gear: [UInt64] = {
+        var state: UInt64 = 0x69_6D67_746F_6F6C
+        return (0..<256).map { _ in
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }()
+}

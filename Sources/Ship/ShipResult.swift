@@ -1,0 +1,58 @@
+import ImageTar
+
+/// What one ship to one destination did, as `--json` reports it.
+public struct ShipResult: Sendable, Codable, Equatable {
+    /// `user@host:port:/dir` as given.
+    public var destination: String
+    /// The published file on the remote.
+    public var remotePath: String
+    /// The archive's SHA-256 (`sha256:<hex>`), also in `remotePath + ".sha256"`.
+    public var sha256: String
+    /// The archive's size in bytes.
+    public var size: Int64
+    /// Whether the archive was already there, intact, so nothing was sent.
+    public var alreadyPresent: Bool
+    /// Chunk bytes sent (a chunk sent twice counts twice).
+    public var bytesSent: Int64
+    /// Bytes of chunks the remote already held, verified, and so not sent.
+    public var bytesSkipped: Int64
+    /// Chunks in the archive (distinct contents).
+    public var chunks: Int
+    /// Chunks sent.
+    public var chunksSent: Int
+    /// Chunks the remote already held, verified.
+    public var chunksSkipped: Int
+    /// Chunks found damaged on the remote (or failing their check on arrival) and sent again.
+    public var chunksResent: Int
+    /// Wall time, from connecting to the end of `--then`.
+    public var seconds: Double
+    /// The images `docker load` reported, when `--load` was given.
+    public var loaded: [String]?
+    /// The `--then` command and its exit status.
+    public var then: CommandStatus?
+
+    /// A remote command and how it ended.
+    public struct CommandStatus: Sendable, Codable, Equatable {
+        /// The command as given.
+        public var command: String
+        /// Its exit status.
+        public var status: Int32
+    }
+
+    /// Creates an empty result for `destination`.
+    public init(destination: Destination, name: String, plan: ChunkPlan) {
+        self.destination = destination.description
+        let dir = destination.directory.hasSuffix("/") ? String(destination.directory.dropLast()) : destination.directory
+        self.remotePath = (dir.isEmpty ? "" : dir + "/") + name
+        self.sha256 = plan.digest.description
+        self.size = plan.size
+        alreadyPresent = false
+        bytesSent = 0
+        bytesSkipped = 0
+        chunks = plan.distinctChunks.count
+        chunksSent = 0
+        chunksSkipped = 0
+        chunksResent = 0
+        seconds = 0
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Ship
+import Synchronization
+
+/// The progress line of `ship` on a terminal: bytes sent of the bytes to send, rate, ETA and
+/// chunks already on the remote, summed over the destinations; redrawn at most ten times a second.
+final class ShipProgressLine: Sendable {
+    private struct State {
+        var perDestination: [Int: ShipProgress] = [:]
+        var lastDraw = Date.distantPast
+    }
+
+    private let state = Mutex(State())
+    private let enabled: Bool
+    private let started = Date()
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    /// Records the progress of destination `index` and redraws.
+    func update(_ index: Int, _ p: ShipProgress) {
+        guard enabled else { return }
+        let line: String? = state.withLock { s in
+            s.perDestination[index] = p
+            let now = Date()
+            guard now.timeIntervalSince(s.lastDraw) >= 0.1 else { return nil }
+            s.lastDraw = now
+            let all = s.perDestination.values
+            let sent = all.reduce(Int64(0)) { $0 + $1.bytesSent }
+            let toSend = all.reduce(Int64(0)) { $0 + $1.bytesToSend + $1.bytesSent - min($1.bytesSent, $1.bytesToSend) }
+            let skipped = all.reduce(0) { $0 + $1.chunksSkipped }
+            let seconds = max(0.001, now.timeIntervalSince(started))
+            let rate = Double(sent) / seconds
+            var text = "\r\u{1B}[K" + "ship: \(Format.bytes(sent))"
+            if toSend > 0 { text += " of \(Format.bytes(toSend)) (\(min(100, Int(sent * 100 / toSend)))%)" }
+            text += ", \(Format.bytes(Int64(rate)))/s"
+            if rate > 0, toSend > sent {
+                let eta = Int(Double(toSend - sent) / rate)
+                text += ", ETA \(eta / 60):" + (eta % 60 < 10 ? "0" : "") + "\(eta % 60)"
+            }
+            if skipped > 0 { text += ", \(Format.plural(skipped, "chunk", "chunks")) already there" }
+            return text
+        }
+        if let line { Terminal.writeError(line) }
+    }
+
+    /// Clears the line before other output.
+    func clear() {
+        if enabled { Terminal.writeError("\r\u{1B}[K") }
+    }
+}

@@ -1,0 +1,384 @@
+import Foundation
+import Testing
+
+/// `imgtool ship` against a real OpenSSH server on loopback (see ``SSHTestServer``), through the
+/// built binary, with byte counts from both imgtool's `--json` and a counting proxy.
+@Suite(.serialized) struct ShipTests {
+    struct Summary: Decodable {
+        struct Destination: Decodable {
+            var ok: Bool
+            var error: String?
+            var remotePath: String?
+            var sha256: String?
+            var alreadyPresent: Bool?
+            var bytesSent: Int64?
+            var bytesSkipped: Int64?
+            var chunks: Int?
+            var chunksSent: Int?
+            var chunksSkipped: Int?
+            var chunksResent: Int?
+            var loaded: [String]?
+            var then: Then?
+        }
+        struct Then: Decodable {
+            var command: String
+            var status: Int32
+        }
+        var size: Int64
+        var sha256: String
+        var chunks: Int
+        var verified: Bool
+        var destinations: [Destination]
+    }
+
+    static func summary(_ r: TS.ProcessResult) throws -> Summary {
+        try JSONDecoder().decode(Summary.self, from: r.stdoutData)
+    }
+
+    /// `size` random bytes in a new file.
+    static func randomFile(_ dir: TS.TempDir, _ name: String, size: Int) throws -> String {
+        let path = dir.path(name)
+        let r = try TS.run("/bin/sh", ["-c", "head -c \(size) /dev/urandom > \"$0\"", path])
+        #expect(r.status == 0)
+        return path
+    }
+
+    static func sha256(_ path: String) throws -> String {
+        try TS.python("import hashlib,sys;print(hashlib.sha256(open(sys.argv[1],'rb').read()).hexdigest())", [path])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    static func chunkFiles(_ remote: String) -> [String: Int] {
+        let dir = remote + "/.imgtool/chunks"
+        var out: [String: Int] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where !name.hasPrefix(".") {
+            let size = (try? FileManager.default.attributesOfItem(atPath: dir + "/" + name)[.size] as? Int) ?? -1
+            out[name] = size
+        }
+        return out
+    }
+
+    static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+    // MARK: - A first ship, and the same again
+
+    @Test func freshShipPublishesTheFileAndItsChecksumThenSkipsWhenPresent() throws {
+        let server = try SSHTestServer()
+        defer { server.stop() }
+        let archive = TS.fixture("prisma-ok-debian-amd64.tar")
+        let remote = server.remote("maia")
+        let r = try server.imgtool(["ship", "--json", archive, "ship:\(remote)"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let s = try Self.summary(r)
+        let hex = try Self.sha256(archive)
+        #expect(s.verified)
+        #expect(s.sha256 == "sha256:" + hex)
+        let d = try #require(s.destinations.first)
+        #expect(d.ok && d.alreadyPresent == false)
+        #expect(d.bytesSent == s.size && d.bytesSkipped == 0 && d.chunksSent == s.chunks)
+        #expect(try TS.bytes(remote + "/prisma-ok-debian-amd64.tar") == TS.bytes(archive))
+        #expect(try String(contentsOfFile: remote + "/prisma-ok-debian-amd64.tar.sha256", encoding: .utf8)
+            == "\(hex)  prisma-ok-debian-amd64.tar\n")
+        // `sha256sum -c` accepts the checksum file as written.
+        let check = try TS.run("/bin/sh", ["-c", "cd \"$0\" && sha256sum -c prisma-ok-debian-amd64.tar.sha256", remote])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(!Self.exists(remote + "/.imgtool"), "staging is removed after success")
+
+        let again = try server.imgtool(["ship", archive, "ship:\(remote)"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("is already there"))
+        #expect(again.stdout.contains("nothing sent"))
+        let json = try Self.summary(try server.imgtool(["ship", "--json", archive, "ship:\(remote)"]))
+        #expect(json.destinations[0].alreadyPresent == true && json.destinations[0].bytesSent == 0)
+    }
+
+    @Test func aFailingOrDamagedArchiveIsNotShipped() throws {
+        let server = try SSHTestServer()
+        defer { server.stop() }
+        let cases: [(String, [String], Int32)] = [
+            ("prisma-ok-debian-amd64.tar", ["--arch", "arm64"], 1),
+            ("prisma-missing.tar", [], 1),
+            ("bad-layer-digest.tar", [], 3),
+            ("truncated.tar.gz", [], 2),
+            ("not-an-archive.bin", [], 4),
+        ]
+        for (name, flags, code) in cases {
+            let remote = server.remote("refused-\(name)")
+            let r = try server.imgtool(["ship"] + flags + [TS.fixture(name), "ship:\(remote)"])
+            #expect(r.status == code, "\(name): \(r.stderr)")
+            #expect(!Self.exists(remote), "\(name): nothing may reach the remote")
+        }
+        // --no-verify ships it anyway.
+        let remote = server.remote("forced")
+        let r = try server.imgtool(["ship", "--no-verify", TS.fixture("prisma-missing.tar"), "ship:\(remote)"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try TS.bytes(remote + "/prisma-missing.tar") == TS.bytes(TS.fixture("prisma-missing.tar")))
+    }
+
+    // MARK: - Resume
+
+    @Test func aKilledShipResumesWithOnlyTheMissingChunks() throws {
+        let server = try SSHTestServer()
+        defer { server.stop() }
+        let local = try TS.TempDir()
+        defer { local.cleanup() }
+        let size = 24 << 20
+        let archive = try Self.randomFile(local, "app.tar", size: size)
+        let remote = server.remote("resume")
+        // Slow the upload down so that the kill lands mid-transfer.
+        let slow = try TCPProxy(to: server.port, rate: 6_000_000, countFile: local.path("slow.count"))
+        defer { slow.stop() }
+        let p = try server.startImgtool(["ship", "--no-verify", "--chunk-size", "1M", archive, "127.0.0.1:\(slow.port):\(remote)"])
+        let deadline = Date().addingTimeInterval(60)
+        while Self.chunkFiles(remote).count < 4 && Date() < deadline && p.isRunning { usleep(50_000) }
+        #expect(p.isRunning, "the ship ended before it could be killed")
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        // Let the remote side see the end of its input and drop the partial chunk.
+        usleep(1_500_000)
+        let present = Self.chunkFiles(remote)
+        #expect(present.count >= 4)
+        #expect(!Self.exists(remote + "/app.tar"), "nothing is published before the whole file is checked")
+        let presentBytes = present.values.reduce(0, +)
+
+        let counter = try TCPProxy(to: server.port, countFile: local.path("resume.count"))
+        defer { counter.stop() }
+        let r = try server.imgtool(["ship", "--json", "--no-verify", "--chunk-size", "1M", archive, "127.0.0.1:\(counter.port):\(remote)"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let d = try Self.summary(r).destinations[0]
+        #expect(d.chunksSkipped == present.count)
+        #expect(d.bytesSkipped == Int64(presentBytes))
+        #expect(d.bytesSent == Int64(size - presentBytes))
+        // What went over the wire: the missing chunks plus ssh's and the protocol's overhead.
+        #expect(counter.bytesUp >= size - presentBytes)
+        #expect(counter.bytesUp < size - presentBytes + 512 * 1024, "sent \(counter.bytesUp) bytes for \(size - presentBytes) missing")
+        #expect(try TS.bytes(remote + "/app.tar") == TS.bytes(archive))
+        #expect(!Self.exists(remote + "/.imgtool"))
+    }
+
+    @Test func aCutConnectionFailsCleanlyAndTheNextShipResumes() throws {
+        let server = try SSHTestServer()
+        defer { server.stop() }
+        let local = try TS.TempDir()
+        defer { local.cleanup() }
+        let size = 16 << 20
+        let archive = try Self.randomFile(local, "app.tar.gz", size: size)
+        let remote = server.remote("cut")
+        let cutter = try TCPProxy(to: server.port, cutAfter: 7 << 20, countFile: local.path("cut.count"))
+        let first = try server.imgtool(["ship", "--no-verify", "--chunk-size", "1M", archive, "127.0.0.1:\(cutter.port):\(remote)"])
+        cutter.stop()
+        #expect(first.status == 8, "\(first.stderr)")
+        #expect(first.stderr.contains("127.0.0.1:\(cutter.port)"))
+        #expect(first.stderr.contains("run the same command again"))
+        #expect(!Self.exists(remote + "/app.tar.gz"))
+        let present = Self.chunkFiles(remote)
+        #expect(present.count >= 2)
+
+        let counter = try TCPProxy(to: server.port, countFile: local.path("again.count"))
+        defer { counter.stop() }
+        let r = try server.imgtool(["ship", "--json", "--no-verify", "--chunk-size", "1M", archive, "127.0.0.1:\(counter.port):\(remote)"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let d = try Self.summary(r).destinations[0]
+        let presentBytes = present.values.reduce(0, +)
+        #expect(d.bytesSkipped == Int64(presentBytes))
+        #expect(d.bytesSent == Int64(size - presentBytes))
+        #expect(counter.bytesUp < size - presentBytes + 512 * 1024)
+        #expect(try TS.bytes(remote + "/app.tar.gz") == TS.bytes(archive))
+    }
+
+    @Test func aCorruptedRemoteChunkIsDetectedAndSentAgain() throws {
+        let server = try SSHTestServer()
+        defer { server.stop() }
+        let local = try TS.TempDir()
+        defer { local.cleanup() }
+        let archive = try Self.randomFile(local, "app.tar", size: 8 << 20)
+        let remote = server.remote("corrupt")
+        let first = try server.imgtool(["ship", "--no-verify", "--keep", "1", "--chunk-size", "1M", archive, "ship:\(remote)"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let chunks = Self.chunkFiles(remote)
+        #expect(chunks.count >= 3, "--keep 1 keeps the chunks")
+        // Damage one chunk (same size, one byte changed) and remove the published file.
+        let (victim, victimSize) = try #require(chunks.sorted { $0.key < $1.key }.first)
+        let path = remote + "/.imgtool/chunks/" + victim
+        var bytes = try TS.bytes(path)
+        bytes[bytes.count / 2] ^= 0xFF
+        try TS.write(bytes, to: path)
+        try FileManager.default.removeItem(atPath: remote + "/app.tar")
+        try FileManager.default.removeItem(atPath: remote + "/app.tar.sha256")
+
+        let r = try server.imgtool(["ship", "--json", "--no-verify", "--keep", "1", "--chunk-size", "1M", archive, "ship:\(remote)"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let d = try Self.summary(r).destinations[0]
+        #expect(d.chunksResent == 1)
+        #expect(d.chunksSent == 1)
+        #expect(d.bytesSent == Int64(victimSize))
+        #expect(try TS.bytes(remote + "/app.tar") == TS.bytes(archive))
+    }
+
+    // MARK: - Remote failures: clear errors, nothing published
+
+    @Test func aFullRemoteDiskIsReportedAndNothingIsPublished() throws {
+        let server = try SSHTestServer()
+        defer { server.stop() }
+        let local = try TS.TempDir()
+        defer { local.cleanup() }
+        let archive = try Self.randomFile(local, "app.tar", size: 4 << 20)
+        // A 2 MiB filesystem: the space check refuses before sending.
+        let small = server.remote("small")
+        // Plenty of bytes but only a few inodes: writes fail with ENOSPC mid-transfer.
+        let inodes = server.remote("inodes")
+        // Read-only: the directory cannot be written.
+        let readonly = server.remote("readonly")
+        for (dir, options) in [(small, "size=2m"), (inodes, "size=64m,nr_inodes=6"), (readonly, "size=1m,ro")] {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let m = try TS.tool("mount", ["-t", "tmpfs", "-o", options, "imgtool-test", dir])
+            try #require(m.status == 0, "cannot mount a small tmpfs for this test (needs root): \(m.stderr)")
+        }
+        defer { for dir in [small, inodes, readonly] { _ = try? TS.tool("umount", [dir]) } }
+
+        let full = try server.imgtool(["ship", "--no-verify", archive, "ship:\(small)"])
+        #expect(full.status == 8, "\(full.stderr)")
+        #expect(full.stderr.contains("ship:\(small): no space left"), "\(full.stderr)")
+        #expect(!Self.exists(small + "/app.tar"))
+
+        let midway = try server.imgtool(["ship", "--no-verify", "--chunk-size", "256K", archive, "ship:\(inodes)"])
+        #expect(midway.status == 8, "\(midway.stderr)")
+        #expect(midway.stderr.contains("no space left"), "\(midway.stderr)")
+        #expect(!Self.exists(inodes + "/app.tar"))
+
+        let ro = try server.imgtool(["ship", "--no-verify", archive, "ship:\(readonly)/sub"])
+        #expect(ro.status == 8, "\(ro.stderr)")
+        #expect(ro.stderr.contains("permission denied"), "\(ro.stderr)")
+    }
+
+    @Test func connectionAndRemoteSetupErrorsSayWhatToDo() throws {
+        let server = try SSHTestServer()
+        defer { server.stop() }
+        let archive = TS.fixture("prisma-ok-debian-amd64.tar")
+        let file = server.remote("a-file")
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        // A port nobody listens on: the server's second port, briefly bound and closed by python.
+        let closed = try TS.python("import socket\ns=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let cases: [(String, String)] = [
+            ("ship:\(file)", "exists and is not a directory"),
+            ("nosha:\(server.remote("nosha"))", "no SHA-256 tool"),
+            ("127.0.0.1:\(closed):\(server.remote("x"))", "cannot connect"),
+            ("wrongkey:\(server.remote("x"))", "authentication failed"),
+            ("wronghost:\(server.remote("x"))", "host key check failed"),
+        ]
+        for (destination, message) in cases {
+            let started = Date()
+            let r = try server.imgtool(["ship", archive, destination])
+            #expect(r.status == 8, "\(destination): \(r.stderr)")
+            #expect(r.stderr.contains(message), "\(destination): \(r.stderr)")
+            #expect(r.stdout.contains("verify: all"), "the checks ran first")
+            #expect(Date().timeIntervalSince(started) < 30, "never hangs on a prompt")
+        }
+        #expect(!Self.exists(server.remote("x")))
+    }
+
+    // MARK: - Concurrency
+
+    @Test func concurrentShipsToOneDirectoryDoNotCorruptEachOther() throws {
+        let server = try SSHTestServer()
+        defer { server.stop() }
+        let local = try TS.TempDir()
+        defer { local.cleanup() }
+        let a = try Self.randomFile(local, "a.tar", size: 6 << 20)
+        let b = try Self.randomFile(local, "b.tar", size: 6 << 20)
+        let remote = server.remote("shared")
+        let other = server.remote("second")
+        let flags = ["ship", "--no-verify", "--chunk-size", "512K"]
+        let processes = try [
+            server.startImgtool(flags + [a, "ship:\(remote)"]),
+            server.startImgtool(flags + [a, "ship:\(remote)"]),
+            server.startImgtool(flags + [b, "ship:\(remote)", "ship:\(other)"]),
+        ]
+        for p in processes {
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0)
+        }
+        #expect(try TS.bytes(remote + "/a.tar") == TS.bytes(a))
+        #expect(try TS.bytes(remote + "/b.tar") == TS.bytes(b))
+        #expect(try TS.bytes(other + "/b.tar") == TS.bytes(b))
+        for (dir, name, path) in [(remote, "a.tar", a), (remote, "b.tar", b)] {
+            #expect(try String(contentsOfFile: "\(dir)/\(name).sha256", encoding: .utf8) == "\(try Self.sha256(path))  \(name)\n")
+        }
+        let left = try TS.tool("find", [remote + "/.imgtool"]).stdout
+        #expect(!Self.exists(remote + "/.imgtool"), "left behind: \(left)")
+    }
+
+    // MARK: - Hostile input
+
+    @Test func hostileDestinationsAndNamesCannotRunCommands() throws {
+        let server = try SSHTestServer()
+        defer { server.stop() }
+        let local = try TS.TempDir()
+        defer { local.cleanup() }
+        let marker = server.remote("pwned")
+        let archive = TS.fixture("prisma-ok-debian-amd64.tar")
+        // A directory with shell syntax in it is just a directory.
+        let weird = server.remote("maia; touch \(marker); echo $(touch \(marker))")
+        let r = try server.imgtool(["ship", archive, "ship:\(weird)"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(Self.exists(weird + "/prisma-ok-debian-amd64.tar"))
+        // So is a file name (relative: a file name has no '/'; the remote runs in DIR or in HOME).
+        let name = "it's $(touch imgtool-pwned) `touch imgtool-pwned`; touch imgtool-pwned.tar"
+        try FileManager.default.copyItem(atPath: archive, toPath: local.path(name))
+        let n = try server.imgtool(["ship", local.path(name), "ship:\(server.remote("names"))"])
+        #expect(n.status == 0, "\(n.stderr)")
+        #expect(Self.exists(server.remote("names") + "/" + name))
+        #expect(try TS.bytes(server.remote("names") + "/" + name + ".sha256").count > 64)
+        let home = FileManager.default.homeDirectoryForCurrentUser.path
+        for dir in [server.remote("names"), home, TS.repoRoot.path] {
+            #expect(!Self.exists(dir + "/imgtool-pwned"), "nothing ran in \(dir)")
+        }
+        // Hosts that look like ssh options are refused before ssh runs.
+        for argv in [
+            ["ship", archive, "-oProxyCommand=touch \(marker):/tmp"],
+            ["ship", archive, "--", "-oProxyCommand=touch \(marker):/tmp"],
+            ["ship", archive, "--", "ship:/tmp", "-oProxyCommand=touch \(marker):/tmp"],
+            ["ship", archive, "--", "-l:/tmp"],
+            ["ship", archive, "--", "user@-oProxyCommand=x:/tmp"],
+            ["ship", archive, "--", "host;touch \(marker):/tmp"],
+        ] {
+            let h = try server.imgtool(argv)
+            #expect(h.status == 64, "\(argv): \(h.stderr)")
+        }
+        #expect(!Self.exists(marker), "nothing ran")
+    }
+
+    // MARK: - --load and --then
+
+    @Test func loadRunsDockerLoadOnTheArrivedFileAndThenReportsItsStatus() throws {
+        let server = try SSHTestServer()
+        defer { server.stop() }
+        let gz = TS.fixture("skopeo-docker-archive.tar.gz")
+        let remote = server.remote("load")
+        let r = try server.imgtool([
+            "ship", "--json", "--no-verify", "--load", "--then", "echo started > then.txt; exit 3", gz, "ship:\(remote)",
+        ])
+        #expect(r.status == 9, "--then failed: \(r.stderr)")
+        let d = try Self.summary(r).destinations[0]
+        #expect(d.loaded == ["app:1.0"])
+        #expect(d.then?.status == 3)
+        #expect(try String(contentsOfFile: remote + "/then.txt", encoding: .utf8) == "started\n")
+        let log = try String(contentsOfFile: server.dockerLog, encoding: .utf8)
+        let tarHex = try TS.python(
+            "import gzip,hashlib,sys;print(hashlib.sha256(gzip.open(sys.argv[1]).read()).hexdigest())", [gz]
+        ).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(log.contains("args: load\n"), "gzip is decompressed on the fly into docker load: \(log)")
+        #expect(log.contains("stdin: \(tarHex)"), "docker load got the decompressed archive: \(log)")
+
+        // A plain tar goes as `docker load -i`; text output names the image.
+        let tar = TS.fixture("prisma-ok-debian-amd64.tar")
+        let t = try server.imgtool(["ship", "--load", "--then", "true", tar, "ship:\(remote)"])
+        #expect(t.status == 0, "\(t.stderr)")
+        #expect(t.stdout.contains("loaded: app:1.0"))
+        #expect(t.stdout.contains("then: `true` exited with status 0"))
+        let log2 = try String(contentsOfFile: server.dockerLog, encoding: .utf8)
+        #expect(log2.contains("args: load -i prisma-ok-debian-amd64.tar"))
+        #expect(log2.contains("stdin: \(try Self.sha256(tar))"))
+    }
+}
