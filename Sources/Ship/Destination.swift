@@ -44,7 +44,7 @@ public struct Destination: Sendable, Hashable, CustomStringConvertible {
             rest = rest[rest.index(after: close)...]
             guard rest.hasPrefix(":") else { throw fail("expected ':' and a directory after the address") }
             rest = rest.dropFirst()
-            guard !host.isEmpty, host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." || $0 == "%" }) else {
+            guard !host.isEmpty, host.contains(":"), host.allSatisfy({ $0.isASCIILetterOrDigit || ":.%".contains($0) }) else {
                 throw fail("'\(host)' is not an IPv6 address")
             }
         } else {

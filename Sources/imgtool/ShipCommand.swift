@@ -93,7 +93,15 @@ enum ShipCommand {
             }
             let passed = reports.allSatisfy { $0.passed } && archive.problems.isEmpty
             if !passed {
-                io.out(VerifyCommand.render(path: path, reports: reports, passed: reports.allSatisfy { $0.passed }))
+                if parsed.flag("json") {
+                    let doc = VerifyCommand.JSONReport(
+                        archive: path, passed: false, images: reports.map(VerifyCommand.JSONReport.Image.init))
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                    io.out(String(decoding: (try? encoder.encode(doc)) ?? Data(), as: UTF8.self) + "\n")
+                } else {
+                    io.out(VerifyCommand.render(path: path, reports: reports, passed: reports.allSatisfy { $0.passed }))
+                }
                 let failed = reports.reduce(0) { $0 + $1.checks.filter { $0.status == .failed }.count }
                 io.err("Error: \(path): not shipped: " + (failed > 0 ? "\(Format.plural(failed, "check", "checks")) failed" : "digest mismatches") + "; fix the image, or pass --no-verify to ship it anyway\n")
                 return archive.problems.isEmpty ? ExitCode.checkFailed.rawValue : ExitCode.corrupt.rawValue

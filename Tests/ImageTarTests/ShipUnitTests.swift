@@ -1,0 +1,133 @@
+import Foundation
+import Gzip
+import Testing
+
+@testable import ImageTar
+@testable import Ship
+
+/// The parts of `ship` that need no server: destinations, quoting, chunking.
+@Suite struct ShipUnitTests {
+    // MARK: - Destinations
+
+    @Test(arguments: [
+        ("vps:/opt/maia", nil, "vps", nil, "/opt/maia"),
+        ("root@vps:/opt/maia", "root", "vps", nil, "/opt/maia"),
+        ("deploy@vps.example.com:2222:/srv/app", "deploy", "vps.example.com", 2222, "/srv/app"),
+        ("vps:2222:/srv", nil, "vps", 2222, "/srv"),
+        ("[::1]:/srv", nil, "::1", nil, "/srv"),
+        ("me@[fe80::1%eth0]:22:/srv", "me", "fe80::1%eth0", 22, "/srv"),
+        ("vps:releases", nil, "vps", nil, "releases"),
+        ("vps:/opt/a@b:c", nil, "vps", nil, "/opt/a@b:c"),
+        ("vps:/opt/maia; touch /tmp/x", nil, "vps", nil, "/opt/maia; touch /tmp/x"),
+    ] as [(String, String?, String, Int?, String)])
+    func parsesDestinations(_ text: String, user: String?, host: String, port: Int?, dir: String) throws {
+        let d = try Destination(parsing: text)
+        #expect(d.user == user && d.host == host && d.port == port && d.directory == dir)
+    }
+
+    @Test(arguments: [
+        "-oProxyCommand=touch /tmp/x:/tmp", "vps", "vps:", "@vps:/x", "-l:/tmp", "user@-oProxy=x:/tmp",
+        "vps;touch x:/tmp", "vps:99999:/x", "vps:2222", "us er@vps:/x", "$(id)@vps:/x", "[::1/x", "vps:/a\nb",
+        "`id`:/x",
+    ])
+    func refusesBadOrHostileDestinations(_ text: String) {
+        #expect(throws: ShipError.self) { try Destination(parsing: text) }
+    }
+
+    @Test func sshArgumentsEndOptionsBeforeTheHost() throws {
+        let d = try Destination(parsing: "deploy@vps:2222:/srv")
+        let argv = SSHClient(command: ["ssh", "-F", "cfg"], batchMode: true)
+            .arguments(for: d, controlPath: "/tmp/c/%C", remoteCommand: "sh -c 'x'")
+        #expect(Array(argv.prefix(3)) == ["ssh", "-F", "cfg"])
+        #expect(argv.contains("BatchMode=yes"))
+        #expect(argv.contains("ControlMaster=auto"))
+        let dash = try #require(argv.firstIndex(of: "--"))
+        #expect(Array(argv[dash...]) == ["--", "vps", "sh -c 'x'"])
+        #expect(!SSHClient(command: ["ssh"], batchMode: false).arguments(for: d, controlPath: "p", remoteCommand: nil)
+            .contains("BatchMode=yes"))
+    }
+
+    @Test func splitsSSHCommands() {
+        #expect(SSHClient.split("ssh -F \"my config\" -i 'k ey' a\\ b") == ["ssh", "-F", "my config", "-i", "k ey", "a b"])
+        #expect(SSHClient.split("  ") == [])
+    }
+
+    // MARK: - Quoting, checked by a real shell
+
+    @Test(arguments: ["plain", "it's", "$(touch x)", "`id`", "a b\tc\nd", "'; rm -rf / #", "\\", "\"$HOME\"", ""])
+    func quotedWordsReachTheShellUnchanged(_ word: String) throws {
+        let r = try TS.run("/bin/sh", ["-c", "printf %s " + ShellQuote.quote(word)])
+        #expect(r.status == 0)
+        #expect(r.stdout == word)
+    }
+
+    // MARK: - Chunking
+
+    static func plan(_ bytes: [UInt8], average: Int = 1 << 16, splits: [Int] = []) -> ChunkPlan {
+        let planner = ChunkPlanner(parameters: .init(average: average))
+        var start = 0
+        bytes.withUnsafeBytes { all in
+            for cut in splits + [bytes.count] where cut >= start {
+                planner.feed(UnsafeRawBufferPointer(rebasing: all[start..<cut]))
+                start = cut
+            }
+        }
+        return planner.finish()
+    }
+
+    @Test func chunksCoverTheFileAndCarryTheirOwnDigests() {
+        let bytes = TS.noise(700_000, seed: 7)
+        let p = Self.plan(bytes)
+        #expect(p.size == Int64(bytes.count))
+        #expect(p.digest == SHA256.hash(bytes))
+        var offset: Int64 = 0
+        for c in p.chunks {
+            #expect(c.offset == offset)
+            #expect(c.length >= 1 << 15 || c.offset + Int64(c.length) == p.size)
+            #expect(c.length <= 1 << 18)
+            #expect(c.digest == SHA256.hash(Array(bytes[Int(c.offset)..<Int(c.offset) + c.length])))
+            offset += Int64(c.length)
+        }
+        #expect(offset == p.size)
+        #expect(p.chunks.count > 3)
+    }
+
+    @Test func howTheBytesArriveDoesNotChangeThePlan() {
+        let bytes = TS.noise(400_000, seed: 11)
+        let whole = Self.plan(bytes)
+        #expect(Self.plan(bytes, splits: [1, 2, 3, 9, 10, 11, 5000, 5003, 131_072, 131_080]) == whole)
+        #expect(Self.plan(bytes, splits: Array(stride(from: 7, to: 400_000, by: 4093))) == whole)
+    }
+
+    @Test func contentDefinedBoundariesSurviveAnInsertion() {
+        let bytes = TS.noise(1_000_000, seed: 3)
+        var shifted = bytes
+        shifted.insert(contentsOf: [1, 2, 3, 4, 5], at: 1000)
+        let a = Set(Self.plan(bytes).chunks.map(\.digest))
+        let b = Self.plan(shifted).chunks.map(\.digest)
+        let shared = b.filter { a.contains($0) }.count
+        #expect(shared >= b.count - 2, "only the chunk with the insertion changes: \(shared) of \(b.count)")
+    }
+
+    @Test func chunksStartAtImgtoolGzipMembers() throws {
+        // Two gzip members written by the Deflater (mtime 0, OS 255): the second member starts a chunk,
+        // so the same member gives the same chunk after any prefix.
+        func member(_ bytes: [UInt8]) throws -> [UInt8] {
+            let sink = BufferSink()
+            let d = try Deflater(sink, level: 6)
+            try bytes.withUnsafeBytes { try d.write($0) }
+            try d.finish()
+            return sink.bytes
+        }
+        let layer = try member(TS.noise(150_000, seed: 5))
+        let first = try member(TS.noise(20_000, seed: 1))
+        let other = try member(TS.noise(33_333, seed: 2))
+        let p1 = Self.plan(first + layer)
+        let p2 = Self.plan(other + layer)
+        #expect(p1.chunks.contains { $0.offset == Int64(first.count) })
+        #expect(p2.chunks.contains { $0.offset == Int64(other.count) })
+        let tail1 = p1.chunks.filter { $0.offset >= Int64(first.count) }.map(\.digest)
+        let tail2 = p2.chunks.filter { $0.offset >= Int64(other.count) }.map(\.digest)
+        #expect(tail1 == tail2 && !tail1.isEmpty)
+    }
+}
