@@ -70,10 +70,6 @@ enum RemoteScript {
         return c.prelude + "E=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n" + tools + """
             echo "tool $T"
             if [ -e "$D" ] && [ ! -d "$D" ]; then say error notdir; echo end; exit 0; fi
-            e=$(mkdir -p "$C" "$S/ships" 2>&1) || { say error mkdir "$e"; echo end; exit 0; }
-            e=$( (: > "$S/.probe.$I") 2>&1) || { say error write "$e"; echo end; exit 0; }
-            rm -f "$S/.probe.$I"
-            echo "free $(df -Pk "$S" 2>/dev/null | awk 'NR==2 {print $4}')"
             if [ -f "$D/$N" ] && [ -f "$D/$N.sha256" ] && [ "$(cut -c1-64 < "$D/$N.sha256")" = "$W" ] \\
                 && [ "$(size "$D/$N")" = "$Z" ] && [ "$(h < "$D/$N")" = "$W" ]; then
                 cat > /dev/null
@@ -81,6 +77,10 @@ enum RemoteScript {
                 echo end
                 exit 0
             fi
+            e=$(mkdir -p "$C" "$S/ships" 2>&1) || { say error mkdir "$e"; echo end; exit 0; }
+            e=$( (: > "$S/.probe.$I") 2>&1) || { say error write "$e"; echo end; exit 0; }
+            rm -f "$S/.probe.$I"
+            echo "free $(df -Pk "$S" 2>/dev/null | awk 'NR==2 {print $4}')"
             M="$S/ships/$W.$I"
             : > "$M"
             while read -r x n; do

@@ -90,6 +90,7 @@ import Testing
         #expect(again.stdout.contains("nothing sent"))
         let json = try Self.summary(try server.imgtool(["ship", "--json", archive, "ship:\(remote)"]))
         #expect(json.destinations[0].alreadyPresent == true && json.destinations[0].bytesSent == 0)
+        #expect(!Self.exists(remote + "/.imgtool"), "checking leaves nothing behind")
     }
 
     @Test func aFailingOrDamagedArchiveIsNotShipped() throws {
