@@ -13,7 +13,9 @@
 /// D/.imgtool/chunks/<hex>     verified chunks, named by their SHA-256
 /// D/.imgtool/chunks/.tmp.*    a chunk being received (renamed to <hex> once checked)
 /// D/.imgtool/ships/<hex>.<id> the chunk list of a ship in progress (keeps its chunks alive)
-/// D/.imgtool/kept/<t>.<hex>   the chunk lists of the last --keep archives shipped
+/// D/.imgtool/kept/<t>.<id>    the index of one of the last --keep archives published here:
+///                             "<hex> <name>", then "<chunk hex> <offset> <length>" per chunk;
+///                             a later ship cuts the chunks it needs out of that file
 /// D/.imgtool/.part.<id>       the archive being assembled
 /// ```
 enum RemoteScript {
@@ -59,7 +61,8 @@ enum RemoteScript {
 
     /// Finds the hash tool, checks and prepares the directory, says whether the archive is
     /// already published, and, for each `<hex> <length>` line on stdin, whether that chunk is
-    /// there and intact (`have`), or was there damaged and is now removed (`corrupt`).
+    /// staged and intact (`have`), was cut out of an earlier archive published here (`reused`),
+    /// or was there damaged and is now removed (`corrupt`).
     static func probe(_ c: Context) -> String {
         var tools = "T=\n"
         for t in Self.tools {
@@ -86,9 +89,21 @@ enum RemoteScript {
             while read -r x n; do
                 printf '%s\\n' "$x" >> "$M"
                 if [ -f "$C/$x" ]; then
-                    if [ "$(size "$C/$x")" = "$n" ] && [ "$(h < "$C/$x")" = "$x" ]; then echo "have $x"
+                    if [ "$(size "$C/$x")" = "$n" ] && [ "$(h < "$C/$x")" = "$x" ]; then echo "have $x"; continue
                     else rm -f "$C/$x"; echo "corrupt $x"; fi
                 fi
+                # Not staged: cut it out of an archive published here before, if its index names it.
+                for k in "$S"/kept/*; do
+                    [ -f "$k" ] || continue
+                    read -r kw kn < "$k"
+                    [ -f "$D/$kn" ] && [ "$(cut -c1-64 < "$D/$kn.sha256" 2>/dev/null)" = "$kw" ] || continue
+                    l=$(grep -m 1 "^$x " "$k") || continue
+                    set -- $l
+                    t="$C/.tmp.$I.$x"
+                    tail -c +$(($2 + 1)) "$D/$kn" 2>/dev/null | head -c "$3" > "$t" 2>/dev/null
+                    if [ "$(h < "$t")" = "$x" ] && mv -f "$t" "$C/$x"; then echo "reused $x"; break; fi
+                    rm -f "$t"; echo "corrupt $x"
+                done
             done
             echo end
             """
@@ -116,11 +131,11 @@ enum RemoteScript {
             """
     }
 
-    /// Assembles the archive from the chunk names on stdin (in file order), checks its SHA-256
+    /// Assembles the archive from the `<hex> <offset> <length>` lines on stdin (in file order), checks its SHA-256
     /// and size, and publishes it and its `.sha256` by rename, under a lock so that two ships of
-    /// the same name cannot mix one's archive with the other's checksum. Then it drops this ship's
-    /// chunk list, keeps the lists of the last `keep` archives, removes every chunk no list
-    /// names, and removes `.imgtool` when nothing is left in it.
+    /// the same name cannot mix one's archive with the other's checksum. Then it records the
+    /// archive's chunk index (the last `keep` are kept), removes every staged chunk that no ship
+    /// in progress needs, and removes `.imgtool` when nothing is left in it.
     ///
     /// Replies: `missing <hex>` (a chunk vanished: send it again), `corrupt <hex>` (the assembled
     /// file did not match and this chunk was the cause), `published`, or `error ...`.
@@ -131,7 +146,8 @@ enum RemoteScript {
                 cat > /dev/null
                 echo published
             else
-                L=$(cat)
+                cat > "$S/.idx.$I"
+                L=$(cut -d ' ' -f 1 "$S/.idx.$I")
                 m=
                 for x in $L; do [ -f "$C/$x" ] || { echo "missing $x"; m=1; }; done
                 [ -z "$m" ] || { echo end; exit 0; }
@@ -165,26 +181,31 @@ enum RemoteScript {
                 [ $r -eq 0 ] || { rm -f "$P" "$S/.sum.$I"; say error write "$e"; echo end; exit 0; }
                 echo published
             fi
-            # Clean up: this archive's ship lists, all but the last KEEP kept lists, unnamed chunks.
+            # Remember where this archive's chunks are (its index), for the last KEEP archives;
+            # then remove every staged chunk that no ship in progress still needs.
             KEEP=\(max(0, keep))
             mkdir -p "$S/kept" "$S/ships"
-            if [ "$KEEP" -gt 0 ] && [ -f "$S/ships/$W.$I" ]; then
-                rm -f "$S/kept/"*".$W"
-                mv -f "$S/ships/$W.$I" "$S/kept/$(date +%s).$I.$W"
+            if [ "$KEEP" -gt 0 ] && [ -f "$S/.idx.$I" ]; then
+                for k in "$S"/kept/*; do
+                    [ -f "$k" ] || continue
+                    read -r kw kn < "$k"
+                    [ "$kn" != "$N" ] || rm -f "$k"
+                done
+                { printf '%s %s\\n' "$W" "$N"; cat "$S/.idx.$I"; } > "$S/kept/.new.$I" && mv -f "$S/kept/.new.$I" "$S/kept/$(date +%s).$I"
             fi
-            rm -f "$S/ships/$W".*
+            rm -f "$S/.idx.$I" "$S/kept/.new.$I" "$S/ships/$W".*
             find "$S/ships" -type f -mmin +10080 -exec rm -f {} + 2>/dev/null
             n=0
             for k in $(ls -r "$S/kept"); do
                 n=$((n + 1)); [ $n -le "$KEEP" ] || rm -f "$S/kept/$k"
             done
-            R=$(cat "$S/ships/"* "$S/kept/"* 2>/dev/null)
+            R=$(cat "$S/ships/"* 2>/dev/null)
             for f in "$C"/*; do
                 [ -f "$f" ] || continue
                 case "$R" in *"${f##*/}"*) ;; *) rm -f "$f" ;; esac
             done
             find "$C" "$S" -maxdepth 1 -name '.tmp.*' -mmin +60 -exec rm -f {} + 2>/dev/null
-            find "$S" -maxdepth 1 -name '.part.*' -mmin +60 -exec rm -f {} + 2>/dev/null
+            find "$S" -maxdepth 1 \\( -name '.part.*' -o -name '.idx.*' \\) -mmin +60 -exec rm -f {} + 2>/dev/null
             # Each on its own: a concurrent ship may already have removed some of them.
             for x in "$C" "$S/ships" "$S/kept" "$S"; do rmdir "$x" 2>/dev/null; done
             echo end

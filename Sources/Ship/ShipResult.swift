@@ -22,6 +22,8 @@ public struct ShipResult: Sendable, Codable, Equatable {
     public var chunksSent: Int
     /// Chunks the remote already held, verified.
     public var chunksSkipped: Int
+    /// Of the chunks skipped, those cut out of an earlier archive published at the destination.
+    public var chunksReused: Int
     /// Chunks found damaged on the remote (or failing their check on arrival) and sent again.
     public var chunksResent: Int
     /// Wall time, from connecting to the end of `--then`.
@@ -52,6 +54,7 @@ public struct ShipResult: Sendable, Codable, Equatable {
         chunks = plan.distinctChunks.count
         chunksSent = 0
         chunksSkipped = 0
+        chunksReused = 0
         chunksResent = 0
         seconds = 0
     }

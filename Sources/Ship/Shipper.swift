@@ -7,8 +7,9 @@ import ImageTar
 public struct ShipOptions: Sendable {
     /// The ssh client.
     public var client: SSHClient
-    /// How many earlier archives' chunks stay on the remote for reuse (0: remove all staging
-    /// after success).
+    /// How many archives published at a destination are remembered there (their chunk
+    /// indexes), so that a later ship cuts the chunks it shares with them out of those files
+    /// instead of sending them. 0 leaves nothing in `.imgtool` after success.
     public var keep: Int
     /// Run `docker load` on the remote after the archive is published.
     public var load: Bool
@@ -19,7 +20,7 @@ public struct ShipOptions: Sendable {
     public var rounds: Int
 
     /// Creates options.
-    public init(client: SSHClient, keep: Int = 0, load: Bool = false, then: String? = nil, rounds: Int = 3) {
+    public init(client: SSHClient, keep: Int = 1, load: Bool = false, then: String? = nil, rounds: Int = 3) {
         self.client = client
         self.keep = keep
         self.load = load
@@ -107,6 +108,9 @@ public struct Shipper: Sendable {
                 case "free": free = Int64(rest).map { $0 * 1024 }
                 case "published": published = true
                 case "have": present.insert(rest)
+                case "reused":
+                    present.insert(rest)
+                    if round == 1 { result.chunksReused += 1 }
                 case "corrupt": result.chunksResent += 1
                 case "error": throw remoteError(rest, destination: destination)
                 default: break
@@ -144,7 +148,7 @@ public struct Shipper: Sendable {
             }
             // 3. Assemble, check, publish, clean up.
             let finish = try session.run(RemoteScript.finish(context, keep: options.keep)) { sink in
-                try Self.write(plan.chunks.map { $0.digest.hex + "\n" }.joined(), to: sink)
+                try Self.write(plan.chunks.map { "\($0.digest.hex) \($0.offset) \($0.length)\n" }.joined(), to: sink)
             }
             for line in finish {
                 let (word, rest) = Self.split(line)

@@ -25,7 +25,7 @@ enum ShipCommand {
             .init(names: ["--no-verify"], valueName: nil, help: "Ship without running the checks first."),
             .init(names: ["--load"], valueName: nil, help: "Run `docker load` on the remote after arrival (decompressing on the fly) and report the image."),
             .init(names: ["--then"], valueName: "command", help: "Run this command on the remote, in the destination directory, after arrival (and --load), e.g. 'docker compose up -d app'."),
-            .init(names: ["--keep"], valueName: "n", help: "Keep the chunks of the last n archives on the remote, so the next ship reuses them (default: 0, staging removed after success)."),
+            .init(names: ["--keep"], valueName: "n", help: "Remember the last n archives shipped to a destination, so that the next ship takes the chunks it shares with them from those files instead of sending them (default: 1; 0 leaves nothing in DIR/.imgtool)."),
             .init(names: ["--chunk-size"], valueName: "size", help: "The mean chunk size, e.g. 4M (default: 4M)."),
             .init(names: ["--ssh"], valueName: "command", help: "The ssh command, e.g. 'ssh -F ./ssh_config' (default: $IMGTOOL_SSH, else ssh)."),
             .init(names: ["--json"], valueName: nil, help: "Print a JSON summary."),
@@ -58,7 +58,7 @@ enum ShipCommand {
             io.err(UsageError(.missingArgument("destination"), spec: spec).text)
             return ExitCode.usage.rawValue
         }
-        var keep = 0
+        var keep = 1
         if let k = parsed.value("keep") {
             guard let n = Int(k), n >= 0 else {
                 io.err(UsageError(.invalidValue(value: k, label: "--keep <n>", help: "a count, 0 or more"), spec: spec).text)
@@ -212,6 +212,7 @@ enum ShipCommand {
                 + Format.plural(s.chunksSent, "chunk", "chunks")
             if s.chunksSkipped > 0 {
                 out += ", \(Format.bytes(s.bytesSkipped)) in \(Format.plural(s.chunksSkipped, "chunk", "chunks")) already there"
+                if s.chunksReused > 0 { out += " (\(Format.count(s.chunksReused)) from the archive shipped before)" }
             }
             if s.chunksResent > 0 { out += ", \(Format.plural(s.chunksResent, "damaged chunk", "damaged chunks")) sent again" }
             out += "; \(Format.decimal(s.seconds, places: 1)) s, \(Format.bytes(rate))/s\n"
