@@ -23,7 +23,8 @@ public final class TarReader {
     private var position: Int64 = 0
     private var bodyRemaining: Int64 = 0
     private var paddingRemaining: Int64 = 0
-    private var currentName: String?
+    /// The current entry's name, for error messages (a string is made only for one).
+    private var currentName: [UInt8]?
     /// Whether the end-of-archive zero blocks have been read.
     public private(set) var reachedEnd = false
     /// Whether the stream must end with the zero blocks. Layers inside an archive may end
@@ -33,8 +34,16 @@ public final class TarReader {
     /// Whether the stream ended between two entries without the zero blocks.
     public private(set) var endedWithoutMarker = false
 
+    /// How many bytes a refill asks the source for, at most (the buffer's size unless the reader
+    /// was made to read headers only).
+    private let readAhead: Int
+
     /// Limits on the sizes of extension headers, which are read into memory.
     static let maxExtensionHeader: Int64 = 1 << 20
+
+    /// Reads of entry data at least this large go straight from the source into the caller's
+    /// memory when nothing is buffered, instead of through the reader's buffer (one copy fewer).
+    static let directReadThreshold = 4096
 
     /// Creates a reader over `source`.
     ///
@@ -44,12 +53,19 @@ public final class TarReader {
     ///   - bufferSize: The read buffer's size, a multiple of 512; 256 KiB by default.
     ///   - requiresEndMarker: Whether a stream that ends between two entries, without the
     ///     zero blocks, is truncated (the default) or complete.
-    public init(_ source: any ByteSource, context: String? = nil, bufferSize: Int = 256 * 1024, requiresEndMarker: Bool = true) {
+    ///   - readAhead: The most bytes one refill asks the source for (at least 1024; by default
+    ///     the whole buffer). A small value suits a source that skips by seeking, when entry
+    ///     data is mostly skipped: each header then costs one small read.
+    public init(
+        _ source: any ByteSource, context: String? = nil, bufferSize: Int = 256 * 1024, requiresEndMarker: Bool = true,
+        readAhead: Int? = nil
+    ) {
         self.source = source
         self.context = context
         self.requiresEndMarker = requiresEndMarker
         let size = max(4096, (bufferSize + 511) / 512 * 512)
         self.buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
+        self.readAhead = min(size, max(1024, readAhead ?? size))
     }
 
     deinit { buffer.deallocate() }
@@ -70,12 +86,13 @@ public final class TarReader {
     private func fill(_ count: Int) throws -> Bool {
         if available >= count { return true }
         if start > 0 {
-            if available > 0 { buffer.baseAddress!.advanced(by: 0).copyMemory(from: buffer.baseAddress!.advanced(by: start), byteCount: available) }
+            if available > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress!.advanced(by: start), byteCount: available) }
             end = available
             start = 0
         }
         while end < count && !sourceEnded {
-            let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
+            let want = min(buffer.count, max(count, end + readAhead))
+            let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end..<want]))
             if n == 0 { sourceEnded = true } else { end += n }
         }
         return available >= count
@@ -144,12 +161,15 @@ public final class TarReader {
                 reachedEnd = true
                 return nil
             }
-            let (unsigned, signed) = TarHeader.checksums(block)
             guard let claimed = TarHeader.number(block, TarHeader.Field.checksum) else {
                 throw ArchiveError.badHeaderField(member: context, offset: headerOffset, field: "chksum", found: TarHeader.printable(block, TarHeader.Field.checksum))
             }
-            guard claimed == unsigned || claimed == signed else {
-                throw ArchiveError.badHeaderChecksum(member: context, offset: headerOffset, expected: claimed, found: unsigned)
+            // The unsigned sum first: the signed one (historic writers) only when it differs.
+            if claimed != TarHeader.unsignedChecksum(block) {
+                let (unsigned, signed) = TarHeader.checksums(block)
+                guard claimed == signed else {
+                    throw ArchiveError.badHeaderChecksum(member: context, offset: headerOffset, expected: claimed, found: unsigned)
+                }
             }
             if firstHeaderOffset == nil { firstHeaderOffset = headerOffset }
             let typeflag = block[TarHeader.Field.typeflag]
@@ -183,7 +203,7 @@ public final class TarReader {
             }
             bodyRemaining = entry.dataSize
             paddingRemaining = TarHeader.padding(entry.dataSize)
-            currentName = entry.path
+            currentName = entry.name
             return entry
         }
     }
@@ -239,8 +259,9 @@ public final class TarReader {
             }
             return v
         }
+        let hasPAX = !pax.isEmpty
         func paxNumber(_ key: String) throws -> Int64? {
-            guard let raw = pax[key] else { return nil }
+            guard hasPAX, let raw = pax[key] else { return nil }
             let text = String(decoding: raw, as: UTF8.self)
             // mtime-like values may carry a fraction: keep the whole seconds.
             let whole = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? text
@@ -249,12 +270,11 @@ public final class TarReader {
             }
             return v
         }
-        let magic = Array(block[TarHeader.Field.magic])
-        let isPOSIX = magic == Array("ustar\0".utf8)
+        let isPOSIX = TarHeader.hasPOSIXMagic(block)
         var name: [UInt8]
-        if let p = pax["GNU.sparse.name"] {
+        if hasPAX, let p = pax["GNU.sparse.name"] {
             name = p
-        } else if let p = pax["path"] {
+        } else if hasPAX, let p = pax["path"] {
             name = p
         } else if let longName {
             name = longName
@@ -265,7 +285,7 @@ public final class TarReader {
                 if !prefix.isEmpty { name = prefix + [UInt8(ascii: "/")] + name }
             }
         }
-        let link = pax["linkpath"] ?? longLink ?? TarHeader.string(block, TarHeader.Field.linkName)
+        let link = (hasPAX ? pax["linkpath"] : nil) ?? longLink ?? TarHeader.string(block, TarHeader.Field.linkName)
         let mode = try field("mode", TarHeader.Field.mode)
         let uid = try paxNumber("uid") ?? field("uid", TarHeader.Field.uid)
         let gid = try paxNumber("gid") ?? field("gid", TarHeader.Field.gid)
@@ -301,12 +321,12 @@ public final class TarReader {
         default:
             break
         }
-        if pax["GNU.sparse.major"] != nil || pax["GNU.sparse.size"] != nil || pax["GNU.sparse.realsize"] != nil {
+        if hasPAX && (pax["GNU.sparse.major"] != nil || pax["GNU.sparse.size"] != nil || pax["GNU.sparse.realsize"] != nil) {
             kind = .sparse
             size = try paxNumber("GNU.sparse.realsize") ?? paxNumber("GNU.sparse.size") ?? size
         }
         var xattrs: [String: [UInt8]] = [:]
-        for (k, v) in pax where k.hasPrefix("SCHILY.xattr.") {
+        for (k, v) in pax where hasPAX && k.hasPrefix("SCHILY.xattr.") {
             xattrs[String(k.dropFirst("SCHILY.xattr.".count))] = v
         }
         let isDevice = kind == .characterDevice || kind == .blockDevice
@@ -327,7 +347,7 @@ public final class TarReader {
         if bodyRemaining == 0 || destination.count == 0 { return 0 }
         let want = Int(min(Int64(destination.count), bodyRemaining))
         if available == 0 {
-            if want >= buffer.count / 2 && !sourceEnded {
+            if want >= Self.directReadThreshold && !sourceEnded {
                 // Large reads go straight from the source into the caller's memory.
                 let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: destination[0..<want]))
                 if n == 0 { sourceEnded = true; throw bodyTruncated() }
@@ -365,8 +385,10 @@ public final class TarReader {
         return done
     }
 
+    private var currentNameText: String { currentName.map { String(decoding: $0, as: UTF8.self) } ?? "?" }
+
     private func bodyTruncated() -> ArchiveError {
-        .truncated(member: context, offset: position, expected: "\(bodyRemaining) more bytes of the data of '\(currentName ?? "?")'")
+        .truncated(member: context, offset: position, expected: "\(bodyRemaining) more bytes of the data of '\(currentNameText)'")
     }
 
     private func skipRestOfEntry() throws {
@@ -375,7 +397,7 @@ public final class TarReader {
             let pad = paddingRemaining
             paddingRemaining = 0
             if try discard(pad) < pad {
-                throw ArchiveError.truncated(member: context, offset: position, expected: "the padding after the data of '\(currentName ?? "?")'")
+                throw ArchiveError.truncated(member: context, offset: position, expected: "the padding after the data of '\(currentNameText)'")
             }
         }
     }
