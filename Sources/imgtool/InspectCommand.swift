@@ -31,9 +31,10 @@ enum InspectCommand {
         let total = path == "-" ? nil : (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
         // A plain file is walked header by header; a stream (gzip, stdin) is read whole anyway,
         // so its digests are checked on the way.
-        let options = ReadOptions(
+        var options = ReadOptions(
             verifyDigests: true, headersOnlyWhenSeekable: path != "-", capture: .none, readFileHeads: true,
             progress: Terminal.progress(label: "reading", total: total, enabled: showProgress))
+        options.inflateOnSecondThread = Terminal.inflateOnSecondThread
         let archive: ImageArchive
         let images: [ArchiveImage]
         do {

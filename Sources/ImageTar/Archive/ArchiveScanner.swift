@@ -30,6 +30,7 @@ struct ArchiveScanner {
     /// few small entries as well.
     static let headerReadAhead = 4096
 
+
     /// Reads `input` to its end.
     func scan(_ input: any ByteSource) throws -> Result {
         let file = (input as? FileSource).flatMap { $0.isSeekableRegularFile ? $0 : nil }
@@ -46,6 +47,8 @@ struct ArchiveScanner {
         let compression = CompressionFormat.detect(head)
         let prefixed = PrefixedSource(prefix: head, source: raw)
         var inflater: Inflater?
+        var pipeline: InflatePipeline?
+        defer { pipeline?.stop() }
         let tarSource: any ByteSource
         switch compression {
         case .none:
@@ -54,11 +57,18 @@ struct ArchiveScanner {
             }
             tarSource = prefixed
         case .gzip:
-            do {
-                let z = try Inflater(prefixed)
-                inflater = z
-                tarSource = OuterGzipSource(z)
-            } catch let e as GzipError { throw ArchiveError.gzip(member: nil, e) }
+            if let inputFile = input as? FileSource, options.inflateOnSecondThread {
+                // A file or stdin: inflated on a second core while this one parses and hashes.
+                let p = InflatePipeline(file: inputFile, head: head, progress: options.progress)
+                pipeline = p
+                tarSource = p.source
+            } else {
+                do {
+                    let z = try Inflater(prefixed)
+                    inflater = z
+                    tarSource = OuterGzipSource(z)
+                } catch let e as GzipError { throw ArchiveError.gzip(member: nil, e) }
+            }
         default:
             throw ArchiveError.unsupportedCompression(compression)
         }
@@ -107,10 +117,12 @@ struct ArchiveScanner {
         // every member, so that truncation, CRC errors and trailing garbage are all seen.
         var rest = tarSource
         _ = try rest.skip(Int64.max)
+        let summary = pipeline?.source.summary
         return Result(
-            members: members, order: order, compression: compression, gzipMembers: inflater?.membersCompleted ?? 0,
-            inputBytes: counted.count, tarBytes: inflater?.bytesProduced ?? counted.count, verified: pass.verify,
-            file: pass.file, fileBase: pass.fileBase)
+            members: members, order: order, compression: compression,
+            gzipMembers: summary?.members ?? inflater?.membersCompleted ?? 0,
+            inputBytes: summary?.inputBytes ?? counted.count, tarBytes: summary?.outputBytes ?? inflater?.bytesProduced ?? counted.count,
+            verified: pass.verify, file: pass.file, fileBase: pass.fileBase)
     }
 
     /// How this pass reads members.

@@ -13,6 +13,10 @@ public struct ReadOptions: Sendable {
     public var capture: CapturePolicy
     /// Whether the first bytes of every regular file are read (ELF census, entrypoint checks).
     public var readFileHeads: Bool
+    /// Whether a gzip archive read from a file or stdin (a ``FileSource``) is inflated on a
+    /// second thread while the calling thread parses, hashes and builds the tables (the default);
+    /// `false` does everything on the calling thread.
+    public var inflateOnSecondThread: Bool = true
     /// Called with the number of input bytes consumed so far, now and then.
     public var progress: (@Sendable (Int64) -> Void)?
 

@@ -82,8 +82,11 @@ public final class TarReader {
 
     /// Reads from the source until at least `count` bytes are buffered or the source ends.
     /// - Returns: Whether `count` bytes are buffered.
+    /// - Parameters:
+    ///   - count: The bytes needed.
+    ///   - readAhead: The most to ask the source for beyond `count` (the reader's own by default).
     @discardableResult
-    private func fill(_ count: Int) throws -> Bool {
+    private func fill(_ count: Int, readAhead: Int? = nil) throws -> Bool {
         if available >= count { return true }
         if start > 0 {
             if available > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress!.advanced(by: start), byteCount: available) }
@@ -91,7 +94,7 @@ public final class TarReader {
             start = 0
         }
         while end < count && !sourceEnded {
-            let want = min(buffer.count, max(count, end + readAhead))
+            let want = min(buffer.count, max(count, end + (readAhead ?? self.readAhead)))
             let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end..<want]))
             if n == 0 { sourceEnded = true } else { end += n }
         }
@@ -355,7 +358,9 @@ public final class TarReader {
                 bodyRemaining -= Int64(n)
                 return n
             }
-            guard try fill(1) else { throw bodyTruncated() }
+            // A small read (the end of a skip, padding) buffers only a little: the larger reads
+            // that follow go straight to their destination instead of copying a refilled buffer.
+            guard try fill(1, readAhead: Self.directReadThreshold) else { throw bodyTruncated() }
         }
         let n = min(want, available)
         destination.baseAddress!.copyMemory(from: buffer.baseAddress!.advanced(by: start), byteCount: n)
