@@ -397,13 +397,17 @@ public final class TarReader {
     }
 
     private func skipRestOfEntry() throws {
-        if bodyRemaining > 0 { _ = try skipBody(bodyRemaining) }
-        if paddingRemaining > 0 {
-            let pad = paddingRemaining
-            paddingRemaining = 0
-            if try discard(pad) < pad {
-                throw ArchiveError.truncated(member: context, offset: position, expected: "the padding after the data of '\(currentNameText)'")
-            }
+        // The rest of the data and the padding in one skip: one seek, or one pass of reads,
+        // without a tiny read for the padding on its own.
+        let body = bodyRemaining
+        let pad = paddingRemaining
+        guard body + pad > 0 else { return }
+        let done = try discard(body + pad)
+        bodyRemaining = max(0, body - done)
+        paddingRemaining = 0
+        if done < body { throw bodyTruncated() }
+        if done < body + pad {
+            throw ArchiveError.truncated(member: context, offset: position, expected: "the padding after the data of '\(currentNameText)'")
         }
     }
 
