@@ -84,7 +84,7 @@ public struct LayerTable: Sendable {
         }
         let suffixStart = UInt32(truncatingIfNeeded: arena.count)
         arena.append(contentsOf: UnsafeRawBufferPointer(rebasing: path[shared...]))
-        arena.append(contentsOf: extra)
+        if !extra.isEmpty { arena.append(contentsOf: extra) }
         lastPath.removeAll(keepingCapacity: true)
         lastPath.append(contentsOf: path)
         var f = flags

@@ -2,12 +2,17 @@
 /// (parent node, name) to the child node, for every directory at once.
 ///
 /// One table instead of a dictionary per directory keeps memory at 8 bytes per entry (at most
-/// half full) and costs no allocation per directory. The table stores each entry's hash and
-/// node; the caller compares names, since only it knows where they are stored.
+/// half full) and costs no allocation per directory. Each slot holds the entry's hash and node
+/// side by side, so that a lookup that finds nothing (most do, while the tree is built) touches
+/// one cache line; the caller compares names, since only it knows where they are stored.
 struct ChildIndex: Sendable {
-    /// Slots: the node, or ``empty`` / ``deleted``; and the hash of the entry in each slot.
-    private var nodes: [Int32]
-    private var hashes: [UInt32]
+    /// A slot: the node (or ``empty`` / ``deleted``) and the hash of its entry.
+    private struct Slot: Sendable {
+        var node: Int32
+        var hash: UInt32
+    }
+
+    private var slots: [Slot]
     /// Slots not empty (entries and deleted markers), kept at most half of the table.
     private var used = 0
 
@@ -18,8 +23,7 @@ struct ChildIndex: Sendable {
     init(capacity: Int) {
         var size = 16
         while size < capacity * 2 { size *= 2 }
-        nodes = [Int32](repeating: Self.empty, count: size)
-        hashes = [UInt32](repeating: 0, count: size)
+        slots = [Slot](repeating: Slot(node: Self.empty, hash: 0), count: size)
     }
 
     /// The hash of a name in a directory (FNV-1a over the bytes, seeded with the parent).
@@ -31,34 +35,35 @@ struct ChildIndex: Sendable {
 
     /// The node whose entry has `hash` and for which `matches` is true, if any.
     func find(hash: UInt32, _ matches: (Int32) -> Bool) -> Int32? {
-        let mask = nodes.count - 1
-        var i = Int(hash) & mask
-        while true {
-            let node = nodes[i]
-            if node == Self.empty { return nil }
-            if node >= 0 && hashes[i] == hash && matches(node) { return node }
-            i = (i + 1) & mask
+        slots.withUnsafeBufferPointer { table in
+            let mask = table.count - 1
+            var i = Int(hash) & mask
+            while true {
+                let slot = table[i]
+                if slot.node == Self.empty { return nil }
+                if slot.node >= 0 && slot.hash == hash && matches(slot.node) { return slot.node }
+                i = (i + 1) & mask
+            }
         }
     }
 
     /// Adds an entry (the caller has made sure the name is not there yet).
     mutating func insert(_ node: Int32, hash: UInt32) {
-        if (used + 1) * 2 > nodes.count { rehash(to: nodes.count * 2) }
-        let mask = nodes.count - 1
+        if (used + 1) * 2 > slots.count { rehash(to: slots.count * 2) }
+        let mask = slots.count - 1
         var i = Int(hash) & mask
-        while nodes[i] >= 0 { i = (i + 1) & mask }
-        if nodes[i] == Self.empty { used += 1 }
-        nodes[i] = node
-        hashes[i] = hash
+        while slots[i].node >= 0 { i = (i + 1) & mask }
+        if slots[i].node == Self.empty { used += 1 }
+        slots[i] = Slot(node: node, hash: hash)
     }
 
     /// Removes the entry of `node`, whose hash is `hash`.
     mutating func remove(_ node: Int32, hash: UInt32) {
-        let mask = nodes.count - 1
+        let mask = slots.count - 1
         var i = Int(hash) & mask
-        while nodes[i] != Self.empty {
-            if nodes[i] == node {
-                nodes[i] = Self.deleted
+        while slots[i].node != Self.empty {
+            if slots[i].node == node {
+                slots[i].node = Self.deleted
                 return
             }
             i = (i + 1) & mask
@@ -66,17 +71,14 @@ struct ChildIndex: Sendable {
     }
 
     private mutating func rehash(to size: Int) {
-        let oldNodes = nodes
-        let oldHashes = hashes
-        nodes = [Int32](repeating: Self.empty, count: size)
-        hashes = [UInt32](repeating: 0, count: size)
+        let old = slots
+        slots = [Slot](repeating: Slot(node: Self.empty, hash: 0), count: size)
         used = 0
-        for (i, node) in oldNodes.enumerated() where node >= 0 {
-            let mask = size - 1
-            var j = Int(oldHashes[i]) & mask
-            while nodes[j] != Self.empty { j = (j + 1) & mask }
-            nodes[j] = node
-            hashes[j] = oldHashes[i]
+        let mask = size - 1
+        for slot in old where slot.node >= 0 {
+            var j = Int(slot.hash) & mask
+            while slots[j].node != Self.empty { j = (j + 1) & mask }
+            slots[j] = slot
             used += 1
         }
     }

@@ -58,7 +58,8 @@ extension MergedFilesystem {
             // Other `.wh.` names (`.wh..wh.plnk`, AUFS metadata) never reach the filesystem.
             if Self.isWhiteoutName(base) { return }
             guard let parent = ensureDirectory(dir, layer: layer, path: path) else { return }
-            let existing = child(parent, named: base)
+            let baseHash = ChildIndex.hash(parent: parent, name: base)
+            let existing = child(parent, named: base, hash: baseHash)
             if isDirectory, let existing, nodes[Int(existing)].isDirectory {
                 setAttributes(existing, record, layer: layer)
                 return
@@ -122,7 +123,7 @@ extension MergedFilesystem {
                 directoryCache.clear()
             } else {
                 if let existing { detach(existing) }
-                index = add(node, name: base)
+                index = add(node, name: base, hash: baseHash)
             }
             if let content { contents[index] = content }
             if let linkedTo { hardlinks[index] = linkedTo }
@@ -149,7 +150,8 @@ extension MergedFilesystem {
     }
 
     /// Appends `node` named `name` as the first child of its parent.
-    mutating func add(_ node: Node, name: UnsafeBufferPointer<UInt8>) -> Int32 {
+    /// - Parameter hash: The name's ``ChildIndex/hash(parent:name:)``, when the caller has it.
+    mutating func add(_ node: Node, name: UnsafeBufferPointer<UInt8>, hash: UInt32? = nil) -> Int32 {
         var n = node
         n.nameStart = UInt32(truncatingIfNeeded: names.count)
         n.nameLength = UInt32(truncatingIfNeeded: name.count)
@@ -158,7 +160,7 @@ extension MergedFilesystem {
         n.nextSibling = nodes[Int(n.parent)].firstChild
         nodes.append(n)
         nodes[Int(n.parent)].firstChild = index
-        children.insert(index, hash: ChildIndex.hash(parent: n.parent, name: name))
+        children.insert(index, hash: hash ?? ChildIndex.hash(parent: n.parent, name: name))
         return index
     }
 

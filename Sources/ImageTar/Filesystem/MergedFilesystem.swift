@@ -118,7 +118,7 @@ public struct MergedFilesystem: Sendable {
     /// How many nodes the merged tree has, the root included.
     public var nodeCount: Int {
         var n = 0
-        visit(0) { _ in n += 1 }
+        forEachLiveNode { _ in n += 1 }
         return n
     }
 
@@ -199,12 +199,39 @@ public struct MergedFilesystem: Sendable {
     /// no image platform uses. Symlinks are not counted; hardlinks count once per name.
     public func elfCensus() -> [String: Int] {
         var census: [String: Int] = [:]
-        visit(0) { node in
-            if let elf = node.elf, node.kindCode == Node.regularCode || node.kindCode == Node.sparseCode {
-                census[elf.architecture ?? elf.machineName, default: 0] += 1
+        var machines: [UInt32: Int] = [:]
+        forEachLiveNode { node in
+            if node.flags & Node.Flag.elf != 0, node.kindCode == Node.regularCode || node.kindCode == Node.sparseCode {
+                // Count by (machine, class, byte order), name once per kind.
+                let key = UInt32(node.elfMachine) << 8 | UInt32(node.flags & (Node.Flag.elf64 | Node.Flag.elfBigEndian))
+                machines[key, default: 0] += 1
             }
         }
+        for (key, n) in machines {
+            let flags = UInt8(truncatingIfNeeded: key)
+            let elf = ELFHeader(
+                machine: UInt16(truncatingIfNeeded: key >> 8), type: 0, is64Bit: flags & Node.Flag.elf64 != 0,
+                isBigEndian: flags & Node.Flag.elfBigEndian != 0)
+            census[elf.architecture ?? elf.machineName, default: 0] += n
+        }
         return census
+    }
+
+    /// Calls `body` with every node in the tree (not removed, nor under a removed directory), in
+    /// index order. A node's parent always has a smaller index (it existed when the node was
+    /// made), so one pass marks whatever hangs under a removed directory.
+    func forEachLiveNode(_ body: (Node) -> Void) {
+        var dead = [Bool](repeating: false, count: nodes.count)
+        nodes.withUnsafeBufferPointer { all in
+            for i in all.indices {
+                let n = all[i]
+                if n.isDetached || (i > 0 && dead[Int(n.parent)]) {
+                    dead[i] = true
+                    continue
+                }
+                body(n)
+            }
+        }
     }
 
     // MARK: - Nodes
@@ -243,8 +270,8 @@ public struct MergedFilesystem: Sendable {
     }
 
     /// The live child of directory `parent` named `name`.
-    func child(_ parent: Int32, named name: UnsafeBufferPointer<UInt8>) -> Int32? {
-        let h = ChildIndex.hash(parent: parent, name: name)
+    func child(_ parent: Int32, named name: UnsafeBufferPointer<UInt8>, hash: UInt32? = nil) -> Int32? {
+        let h = hash ?? ChildIndex.hash(parent: parent, name: name)
         return children.find(hash: h) { candidate in nodes[Int(candidate)].parent == parent && hasName(candidate, name) }
     }
 
@@ -270,21 +297,6 @@ public struct MergedFilesystem: Sendable {
         guard try body(node(index, path: path)), nodes[Int(index)].isDirectory else { return }
         for child in sortedChildren(index) {
             try walk(child, path: Self.join(path, name(of: child)), body)
-        }
-    }
-
-    /// Calls `body` with every live node under `index` (included), in no particular order.
-    private func visit(_ index: Int32, _ body: (Node) -> Void) {
-        var stack: [Int32] = [index]
-        while let i = stack.popLast() {
-            let n = nodes[Int(i)]
-            body(n)
-            guard n.isDirectory else { continue }
-            var c = n.firstChild
-            while c >= 0 {
-                if !nodes[Int(c)].isDetached { stack.append(c) }
-                c = nodes[Int(c)].nextSibling
-            }
         }
     }
 
