@@ -19,6 +19,24 @@ enum ByteScan {
         return i
     }
 
+    /// The index of the last byte equal to `byte` in `bytes`, or -1.
+    static func lastIndex(of byte: UInt8, in bytes: UnsafeRawBufferPointer) -> Int {
+        let pattern = ones &* UInt64(byte)
+        var end = bytes.count
+        while end >= 8 {
+            let x = bytes.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self).littleEndian ^ pattern
+            // Exact per byte (no borrow across bytes), so the highest flagged byte is the match.
+            let found = ((x & ~highs) &+ ~highs | x) & highs ^ highs
+            if found != 0 { return end - 8 + (63 - found.leadingZeroBitCount) / 8 }
+            end -= 8
+        }
+        while end > 0 {
+            end -= 1
+            if bytes[end] == byte { return end }
+        }
+        return -1
+    }
+
     /// How many leading bytes `a` and `b` share.
     static func commonPrefixLength(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
         let limit = min(a.count, b.count)

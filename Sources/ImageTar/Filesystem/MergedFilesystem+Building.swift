@@ -46,7 +46,11 @@ extension MergedFilesystem {
         directoryCache.clear()
         // Pass 2: everything else, in tar order.
         let capturedKeys = table.captured.keys.map { (bytes: Array($0.utf8), key: $0) }
-        table.forEachEntry { _, record, path, extra in
+        // The table entry whose parent directory is in `directoryCache`: when the next entry
+        // shares at least that directory's bytes with it (front coding says so), the parent is
+        // known without comparing paths.
+        var cachedFor = -2
+        table.forEachEntry { i, record, path, extra in
             guard record.flags & markers == 0 else { return }
             let kindCode = record.kindCode
             let isDirectory = kindCode == Node.directoryCode
@@ -57,7 +61,16 @@ extension MergedFilesystem {
             let (dir, base) = Self.split(path)
             // Other `.wh.` names (`.wh..wh.plnk`, AUFS metadata) never reach the filesystem.
             if Self.isWhiteoutName(base) { return }
-            guard let parent = ensureDirectory(dir, layer: layer, path: path) else { return }
+            let parent: Int32
+            if cachedFor == i - 1, Int(record.sharedLength) >= dir.count, directoryCache.node >= 0,
+                directoryCache.path.count == dir.count
+            {
+                parent = directoryCache.node
+            } else {
+                guard let found = ensureDirectory(dir, layer: layer, path: path) else { return }
+                parent = found
+            }
+            cachedFor = i
             let baseHash = ChildIndex.hash(parent: parent, name: base)
             let existing = child(parent, named: base, hash: baseHash)
             if isDirectory, let existing, nodes[Int(existing)].isDirectory {
@@ -134,8 +147,7 @@ extension MergedFilesystem {
     static func split(_ path: UnsafeBufferPointer<UInt8>) -> (dir: UnsafeBufferPointer<UInt8>, base: UnsafeBufferPointer<UInt8>) {
         var end = path.count
         while end > 0 && path[end - 1] == UInt8(ascii: "/") { end -= 1 }
-        var start = end
-        while start > 0 && path[start - 1] != UInt8(ascii: "/") { start -= 1 }
+        let start = ByteScan.lastIndex(of: UInt8(ascii: "/"), in: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(path)[0..<end])) + 1
         return (UnsafeBufferPointer(rebasing: path[0..<start]), UnsafeBufferPointer(rebasing: path[start..<end]))
     }
 
