@@ -30,7 +30,6 @@ struct ArchiveScanner {
     /// few small entries as well.
     static let headerReadAhead = 4096
 
-
     /// Reads `input` to its end.
     func scan(_ input: any ByteSource) throws -> Result {
         let file = (input as? FileSource).flatMap { $0.isSeekableRegularFile ? $0 : nil }
