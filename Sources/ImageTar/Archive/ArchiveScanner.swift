@@ -76,7 +76,9 @@ struct ArchiveScanner {
         let pass = Pass(
             verify: options.verifyDigests && !headersOnly, readAhead: headersOnly ? Self.headerReadAhead : nil,
             file: headersOnly ? file : nil, fileBase: fileBase)
-        let reader = TarReader(tarSource, context: nil, bufferSize: headersOnly ? 64 << 10 : 1 << 20, readAhead: pass.readAhead)
+        // Layer data goes from the input straight to the layer readers' buffers: the archive's
+        // own buffer holds headers and small members.
+        let reader = TarReader(tarSource, context: nil, bufferSize: headersOnly ? 64 << 10 : 256 << 10, readAhead: pass.readAhead)
         var members: [String: ArchiveMember] = [:]
         var order: [String] = []
         var retainedJSON: Int64 = 0
@@ -154,9 +156,12 @@ struct ArchiveScanner {
             // Headers only: the layer's headers are read straight from the file (the archive's
             // reader skips the member afterwards, and reports a file cut short).
             let range = pass.file.map { FileRangeSource(file: $0, start: pass.fileBase + reader.offset, length: size) }
+            // Verifying: the layer's bytes are read (and hashed) in 1 MiB pieces, skipped data
+            // included, which keeps the system calls on a pipe few.
             let inner = TarReader(
                 hashing ?? range ?? reader.body() as any ByteSource, context: name,
-                bufferSize: pass.readAhead == nil ? 256 << 10 : 64 << 10, requiresEndMarker: false, readAhead: pass.readAhead)
+                bufferSize: pass.readAhead == nil ? 1 << 20 : 64 << 10, requiresEndMarker: false, readAhead: pass.readAhead,
+                skipsByReading: hashing != nil)
             let table = try scanner(name).scan(inner)
             var info = LayerInfo(table: table, diffID: nil, uncompressedSize: size, compression: .none)
             if let hashing {

@@ -37,6 +37,10 @@ public final class TarReader {
     /// How many bytes a refill asks the source for, at most (the buffer's size unless the reader
     /// was made to read headers only).
     private let readAhead: Int
+    /// Whether data to pass over is read through the reader's own buffer instead of handed to the
+    /// source's `skip`: for a source that reads every byte anyway (one that hashes), so that it
+    /// needs no scratch memory of its own and reads in the buffer's large pieces.
+    private let skipsByReading: Bool
 
     /// Limits on the sizes of extension headers, which are read into memory.
     static let maxExtensionHeader: Int64 = 1 << 20
@@ -56,9 +60,12 @@ public final class TarReader {
     ///   - readAhead: The most bytes one refill asks the source for (at least 1024; by default
     ///     the whole buffer). A small value suits a source that skips by seeking, when entry
     ///     data is mostly skipped: each header then costs one small read.
+    ///   - skipsByReading: Pass over skipped data by reading it into the reader's buffer rather
+    ///     than calling the source's `skip` (for a source that must see every byte, such as a
+    ///     ``HashingSource``); `false` by default.
     public init(
         _ source: any ByteSource, context: String? = nil, bufferSize: Int = 256 * 1024, requiresEndMarker: Bool = true,
-        readAhead: Int? = nil
+        readAhead: Int? = nil, skipsByReading: Bool = false
     ) {
         self.source = source
         self.context = context
@@ -66,6 +73,7 @@ public final class TarReader {
         let size = max(4096, (bufferSize + 511) / 512 * 512)
         self.buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
         self.readAhead = min(size, max(1024, readAhead ?? size))
+        self.skipsByReading = skipsByReading
     }
 
     deinit { buffer.deallocate() }
@@ -114,6 +122,20 @@ public final class TarReader {
         let fromBuffer = Int(min(Int64(available), count))
         consume(fromBuffer)
         var done = Int64(fromBuffer)
+        if skipsByReading {
+            // Through the (now empty) buffer: the source reads these bytes either way.
+            while done < count && !sourceEnded {
+                let want = Int(min(Int64(buffer.count), count - done))
+                let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]))
+                if n == 0 {
+                    sourceEnded = true
+                    break
+                }
+                position += Int64(n)
+                done += Int64(n)
+            }
+            return done
+        }
         if done < count && !sourceEnded {
             let skipped = try source.skip(count - done)
             position += skipped
