@@ -49,7 +49,7 @@ enum InspectCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             var report = InspectReport(path: path, archive: archive, images: images)
-            for i in report.images.indices { report.images[i].elfCensus = MergedFilesystem(image: images[i]).elfCensus() }
+            for i in report.images.indices { report.images[i].elfCensus = MergedFilesystem.elfCensus(of: images[i]) }
             guard let data = try? encoder.encode(report) else {
                 io.err("Error: could not encode the report\n")
                 return ExitCode.checkFailed.rawValue
@@ -126,7 +126,7 @@ enum InspectCommand {
             for (k, key) in (c?.labels ?? [:]).keys.sorted().enumerated() {
                 r.row(k == 0 ? "labels" : "", "\(key)=\(c?.labels?[key] ?? "")")
             }
-            let census = MergedFilesystem(image: image).elfCensus()
+            let census = MergedFilesystem.elfCensus(of: image)
             r.row("ELF files", census.isEmpty ? "none" : census.keys.sorted().map { "\($0) \(census[$0] ?? 0)" }.joined(separator: ", "))
             let total = image.layers.reduce(Int64(0)) { $0 + $1.size }
             let entries = image.layers.reduce(0) { $0 + $1.entryCount }

@@ -96,6 +96,7 @@ import Testing
             let ffs = MergedFilesystem(image: f)
             #expect(qfs.paths(under: "/") == ffs.paths(under: "/"))
             #expect(qfs.elfCensus() == ffs.elfCensus())
+            #expect(MergedFilesystem.elfCensus(of: q) == ffs.elfCensus())
         }
     }
 }

@@ -73,6 +73,12 @@ extension MergedFilesystem {
             cachedFor = i
             let baseHash = ChildIndex.hash(parent: parent, name: base)
             let existing = child(parent, named: base, hash: baseHash)
+            // For the census: a plain file that replaces nothing changes nothing that counts.
+            if censusOnly, existing == nil, kindCode == Node.regularCode || kindCode == Node.sparseCode,
+                record.flags & LayerTable.Flag.elf == 0
+            {
+                return
+            }
             if isDirectory, let existing, nodes[Int(existing)].isDirectory {
                 setAttributes(existing, record, layer: layer)
                 return

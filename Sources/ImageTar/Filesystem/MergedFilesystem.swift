@@ -85,6 +85,8 @@ public struct MergedFilesystem: Sendable {
     let captured: [[String: [UInt8]]]
     /// The directory the previous entry's parent path resolved to, while building.
     var directoryCache = DirectoryCache()
+    /// Whether regular files that are not ELF files are left out (a tree for the census only).
+    let censusOnly: Bool
 
     /// Entries that could not be placed as written (a dangling hardlink, a parent that is a
     /// dangling symlink, an empty whiteout name), as `layer N: path: why`; at most 100 are kept.
@@ -99,6 +101,23 @@ public struct MergedFilesystem: Sendable {
     /// Builds the merged filesystem of layer tables, bottom first.
     /// - Parameter layers: The tables, bottom to top.
     public init(layers: [LayerTable]) {
+        self.init(layers: layers, censusOnly: false)
+    }
+
+    /// How many ELF files of each architecture an image's merged filesystem holds, as
+    /// ``elfCensus()`` of ``init(image:)`` says, for less: regular files that are not ELF files
+    /// are left out of the tree unless they replace something already there (then they must
+    /// hide it), since nothing else about them can change the count.
+    /// - Parameter image: The image.
+    /// - Returns: Counts by architecture name.
+    public static func elfCensus(of image: ArchiveImage) -> [String: Int] {
+        MergedFilesystem(layers: image.layers.map(\.table), censusOnly: true).elfCensus()
+    }
+
+    /// Builds the tree; `censusOnly` leaves out regular files that are not ELF files (see
+    /// ``elfCensus(of:)``): the tree is then good for the census only.
+    private init(layers: [LayerTable], censusOnly: Bool) {
+        self.censusOnly = censusOnly
         let expected = layers.reduce(1) { $0 + $1.count }
         nodes = []
         nodes.reserveCapacity(expected + 16)
