@@ -33,7 +33,7 @@ struct LayerScanner {
     private func add(_ entry: TarEntry, path clean: UnsafeBufferPointer<UInt8>, reader: TarReader, to table: inout LayerTable) throws {
         var flags: UInt8 = 0
         // Basename checks for whiteouts.
-        let base = clean.lastIndex(of: UInt8(ascii: "/")).map { clean.index(after: $0) } ?? 0
+        let base = ByteScan.lastIndex(of: UInt8(ascii: "/"), in: UnsafeRawBufferPointer(clean)) + 1
         if clean.count - base >= 4, clean[base] == 0x2e, clean[base + 1] == 0x77, clean[base + 2] == 0x68, clean[base + 3] == 0x2e {
             // ".wh."
             let rest = clean[(base + 4)...]

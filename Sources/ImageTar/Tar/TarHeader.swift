@@ -92,6 +92,22 @@ enum TarHeader {
         return Array(UnsafeBufferPointer(start: field.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count))
     }
 
+    /// The name field, after the ustar prefix field and a `/` when `withPrefix` and the prefix
+    /// is not empty, in one array.
+    static func name(_ block: UnsafeRawBufferPointer, withPrefix: Bool) -> [UInt8] {
+        let nameField = UnsafeRawBufferPointer(rebasing: block[Field.name])
+        let nameLength = ByteScan.firstIndex(of: 0, in: nameField)
+        let prefixField = UnsafeRawBufferPointer(rebasing: block[Field.prefix])
+        let prefixLength = withPrefix ? ByteScan.firstIndex(of: 0, in: prefixField) : 0
+        if prefixLength == 0 { return string(block, Field.name) }
+        var out: [UInt8] = []
+        out.reserveCapacity(prefixLength + 1 + nameLength)
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: prefixField[0..<prefixLength]))
+        out.append(UInt8(ascii: "/"))
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: nameField[0..<nameLength]))
+        return out
+    }
+
     /// Parses a numeric field: octal (with leading spaces or NULs, ending at a space or NUL), or
     /// base-256 two's complement when the high bit of the first byte is set (GNU, and Go's
     /// writer for values octal cannot hold).

@@ -156,7 +156,7 @@ public final class TarReader {
     public func next() throws -> TarEntry? {
         if reachedEnd { return nil }
         try skipRestOfEntry()
-        var pax: [String: [UInt8]] = [:]
+        var pax = [String: [UInt8]]()
         var longName: [UInt8]?
         var longLink: [UInt8]?
         var firstHeaderOffset: Int64?
@@ -304,11 +304,7 @@ public final class TarReader {
         } else if let longName {
             name = longName
         } else {
-            name = TarHeader.string(block, TarHeader.Field.name)
-            if isPOSIX {
-                let prefix = TarHeader.string(block, TarHeader.Field.prefix)
-                if !prefix.isEmpty { name = prefix + [UInt8(ascii: "/")] + name }
-            }
+            name = TarHeader.name(block, withPrefix: isPOSIX)
         }
         let link = (hasPAX ? pax["linkpath"] : nil) ?? longLink ?? TarHeader.string(block, TarHeader.Field.linkName)
         let mode = try field("mode", TarHeader.Field.mode)
@@ -350,7 +346,7 @@ public final class TarReader {
             kind = .sparse
             size = try paxNumber("GNU.sparse.realsize") ?? paxNumber("GNU.sparse.size") ?? size
         }
-        var xattrs: [String: [UInt8]] = [:]
+        var xattrs = [String: [UInt8]]()
         for (k, v) in pax where hasPAX && k.hasPrefix("SCHILY.xattr.") {
             xattrs[String(k.dropFirst("SCHILY.xattr.".count))] = v
         }
