@@ -10,6 +10,11 @@ SWIFT_FLAGS := -c $(CONFIGURATION)
 ifeq ($(WARNINGS_AS_ERRORS),true)
 SWIFT_FLAGS += -Xswiftc -warnings-as-errors
 endif
+# Release binaries link the Swift runtime and Foundation statically on Linux: only the pages
+# used are loaded, so imgtool starts faster and uses about 6 MiB less memory than with the
+# shared libFoundation and ICU (see the README's Performance section). STATIC= turns it off.
+STATIC ?= $(if $(filter Linux,$(shell uname -s)),--static-swift-stdlib,)
+RELEASE_FLAGS := -c release $(STATIC) $(filter -Xswiftc -warnings-as-errors,$(SWIFT_FLAGS))
 
 SAMPLE := Tests/Fixtures/skopeo-docker-archive.tar.gz
 
@@ -22,7 +27,8 @@ build:
 	$(SWIFT) build $(SWIFT_FLAGS)
 
 release:
-	@$(MAKE) build CONFIGURATION=release
+	@echo "Building imgtool (release)..."
+	$(SWIFT) build $(RELEASE_FLAGS)
 
 # The main job on the sample archive the repository carries.
 run: build
@@ -39,14 +45,15 @@ fixtures:
 	Tests/Fixtures/make-fixtures.sh
 
 bench:
-	@echo "Benchmarking (release build; archive cached in $(BENCH_DIR))..."
-	$(SWIFT) build -c release
+	@echo "Benchmarking (release build; archives cached in $(BENCH_DIR))..."
+	$(SWIFT) build $(RELEASE_FLAGS)
 	bash ../shared/bench/make-bench-archive.sh $(BENCH_DIR) $(BENCH_SIZE)
-	bash bench/run.sh $(BENCH_DIR) $$($(SWIFT) build -c release --show-bin-path)/imgtool
+	bash bench/make-big-archive.sh $(BENCH_DIR)
+	bash bench/run.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $$($(SWIFT) build -c release --show-bin-path)/imgtool $(DESTDIR)$(PREFIX)/bin/imgtool
+	install -m 0755 $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool $(DESTDIR)$(PREFIX)/bin/imgtool
 
 clean:
 	$(SWIFT) package clean

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # bench/run.sh BENCH_DIR IMGTOOL [RUNS]
-# Runs each row RUNS times (default 3) side by side with its baseline on the same file, and prints
+# Runs each row RUNS times (default 3), interleaved with its baseline on the same file, and prints
 # one table of medians, spreads (min-max), ratios against the baseline measured in the same run,
-# and peak RSS. Called by `make bench`, which builds imgtool in release mode and the archive first.
+# and peak RSS. Called by `make bench`, which builds imgtool in release mode and the archives
+# first (bench.tar and bench.tar.gz from ../shared/bench, bench-big.tar from make-big-archive.sh).
+#
+# Wall time is taken with bash's EPOCHREALTIME around the command (millisecond resolution, which
+# the 15 ms of `skopeo inspect` needs); peak RSS is GNU time's %M of the same run.
 set -euo pipefail
 B=${1:?bench dir}; IMGTOOL=${2:?imgtool binary}; RUNS=${3:-3}
 export LC_ALL=C
@@ -10,42 +14,63 @@ command -v python3 >/dev/null || { echo "bench needs python3" >&2; exit 1; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 results="$work/results.tsv"; : > "$results"
 
-# measure NAME BASELINE_NAME COMMAND...: wall seconds and max RSS of RUNS runs.
-measure() {
-  local name=$1 base=$2; shift 2
+# one NAME BASELINE_NAME COMMAND: one timed run, appended to the results.
+one() {
+  local name=$1 base=$2 cmd=$3
+  rm -rf "$work/oci"
+  # imgtool verify exits 1 when a check fails: the work is the same, so 0 and 1 both count.
+  local rc=0 t0 t1
+  t0=$EPOCHREALTIME
+  /usr/bin/time -f "%M" -o "$work/t" bash -c "$cmd" >/dev/null 2>"$work/err" || rc=$?
+  t1=$EPOCHREALTIME
+  if [ "$rc" -gt 1 ]; then echo "FAILED ($rc): $name" >&2; cat "$work/err" >&2; return 1; fi
+  printf '%s\t%s\t%s\t%s\n' "$name" "$base" "$(python3 -c "print($t1 - $t0)")" "$(tail -n 1 "$work/t")" >> "$results"
+}
+
+# group BASELINE_NAME BASELINE_COMMAND [NAME COMMAND]...: RUNS rounds of every command in turn,
+# so that each row and its baseline see the same machine load.
+group() {
+  local base=$1 basecmd=$2; shift 2
   for _ in $(seq "$RUNS"); do
-    rm -rf "$work/oci"
-    # imgtool verify exits 1 when a check fails: the work is the same, so 0 and 1 both count.
-    local rc=0
-    /usr/bin/time -f "%e %M" -o "$work/t" bash -c "$*" >/dev/null 2>"$work/err" || rc=$?
-    if [ "$rc" -gt 1 ]; then echo "FAILED ($rc): $name" >&2; cat "$work/err" >&2; return 1; fi
-    read -r wall rss < <(tail -n 1 "$work/t")
-    printf '%s\t%s\t%s\t%s\n' "$name" "$base" "$wall" "$rss" >> "$results"
+    one "$base" "$base" "$basecmd"
+    local args=("$@")
+    for ((i = 0; i < ${#args[@]}; i += 2)); do one "${args[i]}" "$base" "${args[i + 1]}"; done
   done
 }
 
-echo "machine: $(uname -m), $(nproc) cores, $(awk '/model name/ {$1=$2=$3=""; print; exit}' /proc/cpuinfo | sed 's/^ *//'), $(free -g | awk '/Mem:/ {print $2}') GiB"
-echo "archive: $B/bench.tar ($(stat -c %s "$B/bench.tar") bytes), bench.tar.gz ($(stat -c %s "$B/bench.tar.gz") bytes); $RUNS runs per row, files in page cache"
-cat "$B/bench.tar" "$B/bench.tar.gz" > /dev/null   # warm the page cache
+linkage="Swift runtime linked statically"
+if ldd "$IMGTOOL" 2>/dev/null | grep -q libswiftCore; then linkage="Swift runtime and Foundation linked dynamically"; fi
+echo "machine: $(uname -m), $(nproc) cores, $(awk '/model name/ {$1=$2=$3=""; print; exit}' /proc/cpuinfo | sed 's/^ *//'), $(free -g | awk '/Mem:/ {print $2}') GiB; load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
+echo "imgtool: $IMGTOOL ($linkage)"
+echo "archives: bench.tar $(stat -c %s "$B/bench.tar") bytes, bench.tar.gz $(stat -c %s "$B/bench.tar.gz") bytes, bench-big.tar $(stat -c %s "$B/bench-big.tar") bytes (same entries, one file grown); $RUNS runs per row, files in page cache"
+cat "$B/bench.tar" "$B/bench.tar.gz" "$B/bench-big.tar" > /dev/null   # warm the page cache
 
-VERIFY="$IMGTOOL verify"
-"$IMGTOOL" help verify >/dev/null 2>&1 || VERIFY="$IMGTOOL inspect"   # before verify existed
-
+V="$IMGTOOL verify"
 # .tar.gz: the inflate limit is one core of zlib.
-measure "pigz -dc (baseline)" "pigz -dc (baseline)" "pigz -dc '$B/bench.tar.gz' > /dev/null"
-measure "imgtool verify bench.tar.gz" "pigz -dc (baseline)" "$VERIFY '$B/bench.tar.gz'"
-measure "cat bench.tar.gz | imgtool verify -" "pigz -dc (baseline)" "cat '$B/bench.tar.gz' | $VERIFY -"
-measure "gzip -dc" "pigz -dc (baseline)" "gzip -dc '$B/bench.tar.gz' > /dev/null"
-measure "tar -tzf" "pigz -dc (baseline)" "tar -tzf '$B/bench.tar.gz' > /dev/null"
+group "pigz -dc (baseline)" "pigz -dc '$B/bench.tar.gz' > /dev/null" \
+  "imgtool verify bench.tar.gz" "$V '$B/bench.tar.gz'" \
+  "cat bench.tar.gz | imgtool verify -" "cat '$B/bench.tar.gz' | $V -" \
+  "imgtool verify bench.tar.gz, one thread" "IMGTOOL_ONE_THREAD=1 $V '$B/bench.tar.gz'" \
+  "gzip -dc" "gzip -dc '$B/bench.tar.gz' > /dev/null" \
+  "tar -tzf" "tar -tzf '$B/bench.tar.gz' > /dev/null"
 # .tar: the hashing limit is libcrypto's SHA-256.
-measure "openssl dgst -sha256 (baseline)" "openssl dgst -sha256 (baseline)" "openssl dgst -sha256 '$B/bench.tar'"
-measure "imgtool verify bench.tar" "openssl dgst -sha256 (baseline)" "$VERIFY '$B/bench.tar'"
-measure "cat bench.tar | imgtool verify -" "openssl dgst -sha256 (baseline)" "cat '$B/bench.tar' | $VERIFY -"
+rows=("imgtool verify bench.tar" "$V '$B/bench.tar'" "cat bench.tar | imgtool verify -" "cat '$B/bench.tar' | $V -")
 if command -v skopeo >/dev/null; then
-  measure "skopeo copy docker-archive: oci:" "openssl dgst -sha256 (baseline)" "skopeo copy -q 'docker-archive:$B/bench.tar' 'oci:$work/oci:bench'"
-  measure "skopeo inspect (baseline)" "skopeo inspect (baseline)" "skopeo inspect 'docker-archive:$B/bench.tar'"
-  measure "imgtool inspect bench.tar" "skopeo inspect (baseline)" "$IMGTOOL inspect '$B/bench.tar'"
+  rows+=("skopeo copy docker-archive: oci:" "skopeo copy -q 'docker-archive:$B/bench.tar' 'oci:$work/oci:bench'")
 fi
+group "openssl dgst -sha256 (baseline)" "openssl dgst -sha256 '$B/bench.tar'" "${rows[@]}"
+# The same entries in 4x the bytes: time scales with bytes, memory must not.
+group "openssl dgst -sha256 bench-big.tar (baseline)" "openssl dgst -sha256 '$B/bench-big.tar'" \
+  "imgtool verify bench-big.tar" "$V '$B/bench-big.tar'"
+# Metadata: skopeo reads manifest.json and the config; imgtool inspect also walks every layer's
+# tar headers (entry counts, ELF census), seeking over file contents.
+if command -v skopeo >/dev/null; then
+  group "skopeo inspect (baseline)" "skopeo inspect 'docker-archive:$B/bench.tar'" \
+    "imgtool inspect bench.tar" "$IMGTOOL inspect '$B/bench.tar'"
+else
+  group "imgtool inspect bench.tar" "$IMGTOOL inspect '$B/bench.tar'"
+fi
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at end"
 
 python3 - "$results" <<'PY'
 import sys, statistics
@@ -58,12 +83,12 @@ for line in open(sys.argv[1]):
         order.append(name)
     rows[name]["wall"].append(float(wall)); rows[name]["rss"].append(int(rss))
 print()
-print(f"{'work':40} {'median s':>9} {'spread s':>13} {'ratio':>7} {'peak RSS':>10}")
+print(f"{'work':46} {'median s':>9} {'spread s':>13} {'ratio':>7} {'peak RSS':>10}")
 for name in order:
     r = rows[name]
     med = statistics.median(r["wall"]); base = statistics.median(rows[r["base"]]["wall"])
     ratio = med / base if base > 0 else float("nan")
-    spread = f"{min(r['wall']):.2f}-{max(r['wall']):.2f}"
+    spread = f"{min(r['wall']):.3f}-{max(r['wall']):.3f}"
     rss = f"{max(r['rss']) / 1024:.1f} MiB"
-    print(f"{name:40} {med:9.2f} {spread:>13} {ratio:6.2f}x {rss:>10}")
+    print(f"{name:46} {med:9.3f} {spread:>13} {ratio:6.2f}x {rss:>10}")
 PY

@@ -1,7 +1,9 @@
-/// A ``ByteSource`` reading a file descriptor with `read(2)`: a file opened by path, or stdin.
+/// A ``ByteSource`` reading a file descriptor: a file opened by path, or stdin.
 ///
-/// `skip(_:)` seeks with `lseek(2)` when the descriptor is a regular file, and reads and
-/// discards otherwise (pipes, terminals, sockets).
+/// A regular file is read with `pread(2)` at the source's own position, so `skip(_:)` only moves
+/// that position (no system call at all) and a walk over tar headers costs one `pread` per
+/// header; the descriptor's own offset is left where it was. Anything else (pipes, terminals,
+/// sockets) is read with `read(2)`, and skipping reads and discards.
 public final class FileSource: ByteSource {
     /// The descriptor read from; `-1` once closed.
     public private(set) var fileDescriptor: Int32
@@ -15,7 +17,14 @@ public final class FileSource: ByteSource {
     /// Bytes read or skipped through this source since it was created.
     public private(set) var offset: Int64 = 0
 
+    /// Bytes actually read from the descriptor, by ``read(into:)`` and ``read(into:at:)``
+    /// (skipped bytes are not read): what a headers-only walk costs.
+    public private(set) var bytesRead: Int64 = 0
+
     private let closeOnDeinit: Bool
+    /// For a regular file: the file offset of the next byte, and the file's size when last seen.
+    private var position: Int64 = 0
+    private var knownSize: Int64 = 0
 
     /// Opens `path` for reading.
     ///
@@ -34,7 +43,9 @@ public final class FileSource: ByteSource {
         self.fileDescriptor = fd
         self.path = path
         self.closeOnDeinit = true
-        self.isSeekableRegularFile = Platform.fileStatus(fd)?.isRegularFile ?? false
+        let status = Platform.fileStatus(fd)
+        self.isSeekableRegularFile = status?.isRegularFile ?? false
+        self.knownSize = status?.size ?? 0
     }
 
     /// Reads an already open descriptor, such as stdin (`0`).
@@ -47,7 +58,23 @@ public final class FileSource: ByteSource {
         self.fileDescriptor = fileDescriptor
         self.path = nil
         self.closeOnDeinit = closeOnDeinit
-        self.isSeekableRegularFile = Platform.fileStatus(fileDescriptor)?.isRegularFile ?? false
+        let status = Platform.fileStatus(fileDescriptor)
+        let start = status?.isRegularFile == true ? Platform.seekRelative(fileDescriptor, 0) : -1
+        // A regular file whose offset cannot be read is read with read(2), as a stream.
+        self.isSeekableRegularFile = start >= 0
+        self.position = max(0, start)
+        self.knownSize = status?.size ?? 0
+    }
+
+    /// Asks for a 1 MiB pipe buffer when the descriptor is a pipe (stdin fed by `docker save` or
+    /// `cat`), so that each `read` takes up to 1 MiB and the writer is woken less often. Only
+    /// Linux supports it (`fcntl(fd, F_SETPIPE_SZ)`); a refusal is not an error.
+    ///
+    /// - Returns: Whether the pipe buffer was enlarged.
+    @discardableResult
+    public func enlargePipeBuffer() -> Bool {
+        guard fileDescriptor >= 0, !isSeekableRegularFile, Platform.isPipe(fileDescriptor) else { return false }
+        return Platform.setPipeSize(fileDescriptor, 1 << 20) > 0
     }
 
     deinit {
@@ -68,7 +95,8 @@ public final class FileSource: ByteSource {
 
     /// Reads up to `buffer.count` bytes.
     ///
-    /// The corresponding system call is `read(fd, buffer, count)`, retried on `EINTR`.
+    /// The corresponding system call is `pread(fd, buffer, count, position)` for a regular file
+    /// and `read(fd, buffer, count)` otherwise, retried on `EINTR`.
     ///
     /// - Parameter buffer: Where the bytes go.
     /// - Returns: The number of bytes read; `0` only at the end of the file.
@@ -79,24 +107,64 @@ public final class FileSource: ByteSource {
             throw GzipError.io(operation: "read", errno: Platform.badDescriptor, path: path)
         }
         while true {
-            let n = Platform.readFD(fileDescriptor, base, buffer.count)
+            let n = isSeekableRegularFile
+                ? Platform.readFD(fileDescriptor, base, buffer.count, at: position)
+                : Platform.readFD(fileDescriptor, base, buffer.count)
             if n >= 0 {
                 offset += Int64(n)
+                position += Int64(n)
+                bytesRead += Int64(n)
                 return n
             }
             let code = Platform.lastErrno
             if code != Platform.interrupted {
-                throw GzipError.io(operation: "read", errno: code, path: path)
+                throw GzipError.io(operation: isSeekableRegularFile ? "pread" : "read", errno: code, path: path)
             }
         }
     }
 
-    /// Moves past the next `count` bytes: with `lseek(fd, n, SEEK_CUR)` on a regular file (never
-    /// past its end), by reading and discarding otherwise.
+    /// Reads up to `buffer.count` bytes at `fileOffset` of a regular file, leaving the source's
+    /// own position (and ``offset``) unchanged: for readers of one part of the file, such as a
+    /// ``FileRangeSource``.
+    ///
+    /// The corresponding system call is `pread(fd, buffer, count, fileOffset)`, retried on `EINTR`.
+    ///
+    /// - Parameters:
+    ///   - buffer: Where the bytes go.
+    ///   - fileOffset: Where in the file to read.
+    /// - Returns: The number of bytes read; `0` only at the end of the file.
+    /// - Throws: ``GzipError/io(operation:errno:path:)`` when `pread` fails, the source is closed or
+    ///   it is not a regular file (`ESPIPE`).
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at fileOffset: Int64) throws -> Int {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        guard fileDescriptor >= 0, isSeekableRegularFile else {
+            throw GzipError.io(operation: "pread", errno: fileDescriptor < 0 ? Platform.badDescriptor : Platform.notSeekable, path: path)
+        }
+        while true {
+            let n = Platform.readFD(fileDescriptor, base, buffer.count, at: fileOffset)
+            if n >= 0 {
+                bytesRead += Int64(n)
+                return n
+            }
+            let code = Platform.lastErrno
+            if code != Platform.interrupted {
+                throw GzipError.io(operation: "pread", errno: code, path: path)
+            }
+        }
+    }
+
+    /// The file offset of the next byte ``read(into:)`` reads, for a regular file.
+    public var readPosition: Int64 { position }
+
+    /// Moves past the next `count` bytes: on a regular file by moving the read position (never
+    /// past the end of the file), otherwise by reading and discarding.
+    ///
+    /// The size of a regular file is taken from `fstat(fd)` when the source is opened, and again
+    /// when a skip would pass it (the file may have grown).
     ///
     /// - Parameter count: How many bytes to pass over.
     /// - Returns: The number of bytes passed over: less than `count` only at the end of the file.
-    /// - Throws: ``GzipError/io(operation:errno:path:)`` when `lseek`, `fstat` or `read` fails.
+    /// - Throws: ``GzipError/io(operation:errno:path:)`` when `fstat` or `read` fails.
     public func skip(_ count: Int64) throws -> Int64 {
         if count <= 0 { return 0 }
         guard isSeekableRegularFile else {
@@ -105,17 +173,14 @@ public final class FileSource: ByteSource {
         guard fileDescriptor >= 0 else {
             throw GzipError.io(operation: "lseek", errno: Platform.badDescriptor, path: path)
         }
-        let position = Platform.seekRelative(fileDescriptor, 0)
-        guard position >= 0 else {
-            throw GzipError.io(operation: "lseek", errno: Platform.lastErrno, path: path)
+        if count > knownSize - position {
+            guard let status = Platform.fileStatus(fileDescriptor) else {
+                throw GzipError.io(operation: "fstat", errno: Platform.lastErrno, path: path)
+            }
+            knownSize = status.size
         }
-        guard let status = Platform.fileStatus(fileDescriptor) else {
-            throw GzipError.io(operation: "fstat", errno: Platform.lastErrno, path: path)
-        }
-        let step = min(count, max(0, status.size - position))
-        if step > 0 && Platform.seekRelative(fileDescriptor, step) < 0 {
-            throw GzipError.io(operation: "lseek", errno: Platform.lastErrno, path: path)
-        }
+        let step = min(count, max(0, knownSize - position))
+        position += step
         offset += step
         return step
     }

@@ -21,6 +21,9 @@ enum Platform {
     /// `EBADF`: the descriptor is closed.
     static var badDescriptor: Int32 { EBADF }
 
+    /// `ESPIPE`: the descriptor cannot seek (a pipe).
+    static var notSeekable: Int32 { ESPIPE }
+
     /// `EPIPE`: the reader of a pipe went away.
     static var brokenPipe: Int32 { EPIPE }
 
@@ -51,6 +54,11 @@ enum Platform {
         read(fd, buffer, count)
     }
 
+    /// `pread(2)`: reads at `offset` without moving the descriptor's offset.
+    static func readFD(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, at offset: Int64) -> Int {
+        pread(fd, buffer, count, off_t(offset))
+    }
+
     /// `write(2)`.
     static func writeFD(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
         write(fd, buffer, count)
@@ -66,12 +74,31 @@ enum Platform {
         Int64(lseek(fd, off_t(offset), SEEK_CUR))
     }
 
-    /// `fstat(2)` reduced to what the sources need: whether `fd` is a regular file and its size.
-    /// Returns `nil` when `fstat` fails.
+    /// `fstat(2)` reduced to what the sources need: whether `fd` is a regular file or a pipe, and
+    /// its size. Returns `nil` when `fstat` fails.
     static func fileStatus(_ fd: Int32) -> (isRegularFile: Bool, size: Int64)? {
         var status = stat()
         guard fstat(fd, &status) == 0 else { return nil }
         let isRegular = (status.st_mode & 0o170000) == 0o100000
         return (isRegular, Int64(status.st_size))
+    }
+
+    /// Whether `fd` is a pipe (FIFO), from `fstat(2)`.
+    static func isPipe(_ fd: Int32) -> Bool {
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { return false }
+        return (status.st_mode & 0o170000) == 0o010000
+    }
+
+    /// Asks the kernel for a pipe buffer of `bytes` on Linux (`fcntl(fd, F_SETPIPE_SZ, bytes)`),
+    /// which the kernel caps at `/proc/sys/fs/pipe-max-size`; does nothing elsewhere.
+    /// - Returns: The new size, or `-1` (with `errno` set) when refused or not supported.
+    static func setPipeSize(_ fd: Int32, _ bytes: Int32) -> Int32 {
+        #if os(Linux)
+        // F_SETPIPE_SZ (F_LINUX_SPECIFIC_BASE + 7); Glibc's module does not export it.
+        return fcntl(fd, 1031, bytes)
+        #else
+        return -1
+        #endif
     }
 }

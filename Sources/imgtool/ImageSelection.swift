@@ -12,6 +12,7 @@ enum ImageSelection {
         let show = io.errIsTerminal
         var o = options
         o.progress = Terminal.progress(label: "reading", total: FileSize.of(path), enabled: show)
+        o.inflateOnSecondThread = Terminal.inflateOnSecondThread
         do {
             let archive = try ImageArchive.read(path: path, options: o)
             Terminal.clearProgress(enabled: show)

@@ -19,6 +19,10 @@ struct InspectReport: Encodable {
         var tarBytes: Int64
         var members: Int
         var digestsVerified: Bool
+        /// `full` (every byte read and hashed) or `headers-only` (a plain file walked by seeking).
+        var read: String
+        /// Present when digests were not verified: why, and that `imgtool verify` checks them.
+        var digestsNote: String?
     }
 
     struct Image: Encodable {
@@ -83,7 +87,8 @@ struct InspectReport: Encodable {
         archive = ArchiveSummary(
             path: path, layout: a.layout.rawValue, layoutDescription: a.layout.summary, compression: a.compression.rawValue,
             gzipMembers: a.compression == .gzip ? a.gzipMembers : nil, bytes: a.inputBytes, tarBytes: a.tarBytes,
-            members: a.memberCount, digestsVerified: a.verified)
+            members: a.memberCount, digestsVerified: a.verified, read: a.verified ? "full" : "headers-only",
+            digestsNote: a.verified ? nil : InspectCommand.notVerifiedNote)
         self.images = images.map { image in
             let c = image.config.config
             let seconds: (Int64?) -> Double? = { $0.map { Double($0) / 1e9 } }

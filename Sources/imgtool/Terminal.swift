@@ -37,6 +37,12 @@ extension Terminal {
     }
 }
 
+extension Terminal {
+    /// Whether gzip input is inflated on a second thread: yes, unless `IMGTOOL_ONE_THREAD` is set
+    /// (for comparing the two, as `bench/run.sh` does).
+    static var inflateOnSecondThread: Bool { getenv("IMGTOOL_ONE_THREAD") == nil }
+}
+
 /// The size of a regular file, for progress percentages; nil for stdin and pipes.
 enum FileSize {
     static func of(_ path: String) -> Int64? {

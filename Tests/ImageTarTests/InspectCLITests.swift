@@ -95,8 +95,33 @@ import Testing
         #expect(l.last == "  See 'imgtool inspect --help' for more information.")
     }
 
+    /// The text of the `digests` row (and its continuation line) when only headers were read.
+    static let notVerifiedRow = [
+        "  digests     not verified: only tar headers were read (file contents skipped);",
+        "              run `imgtool verify` to check every digest",
+    ]
+
+    /// The lines of an inspect text output without its `digests` row, which is the only part that
+    /// differs between a headers-only read and a full one.
+    private func withoutDigestsRow(_ text: String) -> [String] {
+        var out: [String] = []
+        var inRow = false
+        for line in lines(text) {
+            if line.hasPrefix("  digests ") {
+                inRow = true
+                continue
+            }
+            if inRow && line.hasPrefix("              ") { continue }
+            inRow = false
+            out.append(line)
+        }
+        return out
+    }
+
     // MARK: - inspect on fixtures
 
+    /// A plain archive file is read header by header: the facts are all there, with the entry
+    /// counts, and the output says that digests were not verified and what verifies them.
     @Test func inspectShowsTheFacts() throws {
         let facts = FixtureFacts.named("skopeo-docker-archive.tar")
         let path = TS.fixture(facts.file)
@@ -108,9 +133,24 @@ import Testing
         #expect(r.stdout.contains("Image 1 of 1: app:1.0"))
         #expect(r.stdout.contains("  platform    linux/amd64\n"))
         #expect(r.stdout.contains(image.configDigest!))
-        for layer in image.layers ?? [] { #expect(r.stdout.contains(layer.diffID!)) }
-        #expect(r.stdout.contains("all verified"))
+        for layer in image.layers ?? [] {
+            #expect(r.stdout.contains(layer.diffID!))
+            let n = layer.entries ?? -1
+            #expect(r.stdout.contains(" \(n) \(n == 1 ? "entry" : "entries") · "), "\(layer.diffID!)")
+        }
+        #expect(lines(r.stdout)[3...4] == Self.notVerifiedRow[...])
+        #expect(!r.stdout.contains("all verified"))
+        #expect(r.stdout.contains("  ELF files   amd64 2\n"))
         expectAtMost80Columns(r.stdout, facts.file)
+    }
+
+    /// gzip and stdin are read whole, so they are verified, as before.
+    @Test(arguments: [["inspect", TS.fixture("skopeo-docker-archive.tar.gz")], ["inspect", "-"]])
+    func streamsAreVerified(_ args: [String]) throws {
+        let r = try TS.imgtool(args, stdinPath: args.last == "-" ? TS.fixture("skopeo-docker-archive.tar") : nil)
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("  digests     all verified (3 layers, every blob and config)\n"))
+        #expect(!r.stdout.contains("not verified"))
     }
 
     @Test(arguments: ["skopeo-docker-archive.tar", "skopeo-docker-archive.tar.gz", "oci-multiarch.tar"])
@@ -120,10 +160,13 @@ import Testing
         let fromStdin = try TS.imgtool(["inspect", "-"], stdinPath: path)
         #expect(fromFile.status == 0 && fromStdin.status == 0)
         #expect(fromStdin.stderr.isEmpty)
-        var expected = lines(fromFile.stdout)
+        var expected = withoutDigestsRow(fromFile.stdout)
         try #require(!expected.isEmpty)
         expected[0] = "stdin"
-        #expect(lines(fromStdin.stdout) == expected)
+        #expect(withoutDigestsRow(fromStdin.stdout) == expected)
+        // A plain file is read header by header; stdin and gzip are verified.
+        #expect(fromFile.stdout.contains(Self.notVerifiedRow[0]) == !file.hasSuffix(".gz"))
+        #expect(fromStdin.stdout.contains("  digests     all verified"))
     }
 
     /// Every fixture that reads, and every readable Docker archive: text lines fit in 80 columns,
@@ -154,7 +197,13 @@ import Testing
         #expect(archive["layout"] as? String == facts.layout)
         #expect(archive["compression"] as? String == facts.compression)
         #expect(archive["members"] as? Int == facts.members)
-        #expect(archive["digestsVerified"] as? Bool == true)
+        // A plain file is read header by header; a gzip one whole.
+        let verified = facts.compression != "none"
+        #expect(archive["digestsVerified"] as? Bool == verified)
+        #expect(archive["read"] as? String == (verified ? "full" : "headers-only"))
+        let note = archive["digestsNote"] as? String
+        #expect((note == nil) == verified)
+        if let note { #expect(note.contains("not verified") && note.contains("imgtool verify")) }
         #expect((root["problems"] as? [Any])?.isEmpty == true)
         let images = try #require(root["images"] as? [[String: Any]])
         let expected = facts.shownImages
@@ -238,19 +287,31 @@ import Testing
         }
     }
 
-    /// Exit 3: the report is printed, but it does not claim success; the problem names the member.
+    /// Exit 3 when the archive is read whole (stdin): the report is printed, but it does not
+    /// claim success; the problem names the member. Read header by header, the same file cannot
+    /// show the mismatch, and says so instead of claiming the digests are right.
     @Test func corruptLayerExit3() throws {
         let facts = FixtureFacts.named("bad-layer-digest.tar")
         let layer = facts.images![0].layers![0]
-        let r = try TS.imgtool(["inspect", TS.fixture(facts.file)])
+        let path = TS.fixture(facts.file)
+        let mismatch = "Error: \(layer.path!): layer 1 diff_id mismatch: the config expects \(layer.diffID!), the uncompressed layer is \(layer.actualDiffID!)"
+        let r = try TS.imgtool(["inspect", "-"], stdinPath: path)
         #expect(r.status == 3)
         #expect(!r.stdout.contains("all verified"))
-        let l = lines(r.stderr)
-        #expect(l == ["Error: \(layer.path!): layer 1 diff_id mismatch: the config expects \(layer.diffID!), the uncompressed layer is \(layer.actualDiffID!)"])
-        let json = try TS.imgtool(["inspect", "--json", TS.fixture(facts.file)])
+        #expect(lines(r.stderr) == [mismatch])
+        let json = try TS.imgtool(["inspect", "--json", "-"], stdinPath: path)
         #expect(json.status == 3)
         let root = try #require(try JSONSerialization.jsonObject(with: json.stdoutData) as? [String: Any])
         #expect((root["problems"] as? [String])?.count == 1)
+        #expect((root["archive"] as? [String: Any])?["digestsVerified"] as? Bool == true)
+
+        let quick = try TS.imgtool(["inspect", path])
+        #expect(quick.status == 0)
+        #expect(quick.stderr.isEmpty)
+        #expect(lines(quick.stdout)[3...4] == Self.notVerifiedRow[...])
+        let verify = try TS.imgtool(["verify", path])
+        #expect(verify.status == 3)
+        #expect(verify.stdout.contains("FAIL  integrity        \(layer.path!):"))
     }
 
     @Test func stdinErrorsToo() throws {

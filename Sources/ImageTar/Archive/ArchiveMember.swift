@@ -22,6 +22,8 @@ struct ArchiveMember: Sendable {
     /// Bytes of data in the archive.
     var size: Int64
     var headerOffset: Int64
+    /// Stream offset of the member's data (the file offset, for an uncompressed file).
+    var dataOffset: Int64 = 0
     /// For link members: the member they point at (cleaned, archive-relative).
     var linkTarget: String?
     /// SHA-256 of the member's bytes, when hashed.

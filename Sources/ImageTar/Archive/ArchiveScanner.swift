@@ -17,10 +17,24 @@ struct ArchiveScanner {
         var gzipMembers: Int
         var inputBytes: Int64
         var tarBytes: Int64
+        /// Whether every member was hashed (`false`: tar headers and JSON only).
+        var verified: Bool
+        /// When only headers were read: the file, and the file offset of the archive's first
+        /// byte, for the few members that must be read after all (see ``ImageResolver``).
+        var file: FileSource? = nil
+        var fileBase: Int64 = 0
     }
+
+    /// How many bytes each read asks for when only headers are read: a header, and the first
+    /// bytes of the entry's data (an ELF header, a `#!` line) in the same read; often the next
+    /// few small entries as well.
+    static let headerReadAhead = 4096
 
     /// Reads `input` to its end.
     func scan(_ input: any ByteSource) throws -> Result {
+        let file = (input as? FileSource).flatMap { $0.isSeekableRegularFile ? $0 : nil }
+        let seekable = file != nil
+        let fileBase = file?.readPosition ?? 0
         // Sniff the compression from the first bytes.
         var head = [UInt8](repeating: 0, count: 512)
         var raw = input
@@ -32,6 +46,8 @@ struct ArchiveScanner {
         let compression = CompressionFormat.detect(head)
         let prefixed = PrefixedSource(prefix: head, source: raw)
         var inflater: Inflater?
+        var pipeline: InflatePipeline?
+        defer { pipeline?.stop() }
         let tarSource: any ByteSource
         switch compression {
         case .none:
@@ -40,15 +56,29 @@ struct ArchiveScanner {
             }
             tarSource = prefixed
         case .gzip:
-            do {
-                let z = try Inflater(prefixed)
-                inflater = z
-                tarSource = OuterGzipSource(z)
-            } catch let e as GzipError { throw ArchiveError.gzip(member: nil, e) }
+            if let inputFile = input as? FileSource, options.inflateOnSecondThread {
+                // A file or stdin: inflated on a second core while this one parses and hashes.
+                let p = InflatePipeline(file: inputFile, head: head, progress: options.progress)
+                pipeline = p
+                tarSource = p.source
+            } else {
+                do {
+                    let z = try Inflater(prefixed)
+                    inflater = z
+                    tarSource = OuterGzipSource(z)
+                } catch let e as GzipError { throw ArchiveError.gzip(member: nil, e) }
+            }
         default:
             throw ArchiveError.unsupportedCompression(compression)
         }
-        let reader = TarReader(tarSource, context: nil, bufferSize: 1 << 20)
+        // Headers only: nothing hashed, entry data skipped by moving the file position.
+        let headersOnly = seekable && compression == .none && (!options.verifyDigests || options.headersOnlyWhenSeekable)
+        let pass = Pass(
+            verify: options.verifyDigests && !headersOnly, readAhead: headersOnly ? Self.headerReadAhead : nil,
+            file: headersOnly ? file : nil, fileBase: fileBase)
+        // Layer data goes from the input straight to the layer readers' buffers: the archive's
+        // own buffer holds headers and small members.
+        let reader = TarReader(tarSource, context: nil, bufferSize: headersOnly ? 64 << 10 : 256 << 10, readAhead: pass.readAhead)
         var members: [String: ArchiveMember] = [:]
         var order: [String] = []
         var retainedJSON: Int64 = 0
@@ -70,13 +100,14 @@ struct ArchiveScanner {
             }
             let name = String(decoding: clean, as: UTF8.self)
             var member = ArchiveMember(name: name, kind: entry.kind, size: entry.dataSize, headerOffset: entry.headerOffset)
+            member.dataOffset = reader.offset
             switch entry.kind {
             case .symlink:
                 member.linkTarget = PathCleaner.resolve(entry.linkTarget, relativeTo: name)
             case .hardlink:
                 member.linkTarget = PathCleaner.clean(entry.linkTarget)
             case .regular:
-                try readMember(&member, reader: reader, retainedJSON: &retainedJSON)
+                try readMember(&member, reader: reader, pass: pass, retainedJSON: &retainedJSON)
             default:
                 break
             }
@@ -87,12 +118,29 @@ struct ArchiveScanner {
         // every member, so that truncation, CRC errors and trailing garbage are all seen.
         var rest = tarSource
         _ = try rest.skip(Int64.max)
+        let summary = pipeline?.source.summary
         return Result(
-            members: members, order: order, compression: compression, gzipMembers: inflater?.membersCompleted ?? 0,
-            inputBytes: counted.count, tarBytes: inflater?.bytesProduced ?? counted.count)
+            members: members, order: order, compression: compression,
+            gzipMembers: summary?.members ?? inflater?.membersCompleted ?? 0,
+            inputBytes: summary?.inputBytes ?? counted.count, tarBytes: summary?.outputBytes ?? inflater?.bytesProduced ?? counted.count,
+            verified: pass.verify, file: pass.file, fileBase: pass.fileBase)
     }
 
-    private func readMember(_ member: inout ArchiveMember, reader: TarReader, retainedJSON: inout Int64) throws {
+    /// How this pass reads members.
+    struct Pass {
+        /// Hash every member and layer.
+        var verify: Bool
+        /// The read-ahead of the tar readers (`nil`: their whole buffer), small when entry data is
+        /// skipped by seeking.
+        var readAhead: Int?
+        /// When only headers are read: the file, whose layers are walked through their own
+        /// ``FileRangeSource`` rather than through the archive's reader.
+        var file: FileSource?
+        /// The file offset of the archive's first byte.
+        var fileBase: Int64
+    }
+
+    private func readMember(_ member: inout ArchiveMember, reader: TarReader, pass: Pass, retainedJSON: inout Int64) throws {
         let size = member.size
         let name = member.name
         if size == 0 {
@@ -104,8 +152,16 @@ struct ArchiveScanner {
         let headBytes = Array(head)
         let format = CompressionFormat.detect(head)
         if format == .none && Self.looksLikeTar(headBytes, total: size) {
-            let hashing = options.verifyDigests ? HashingSource(reader.body()) : nil
-            let inner = TarReader(hashing ?? reader.body() as any ByteSource, context: name, requiresEndMarker: false)
+            let hashing = pass.verify ? HashingSource(reader.body()) : nil
+            // Headers only: the layer's headers are read straight from the file (the archive's
+            // reader skips the member afterwards, and reports a file cut short).
+            let range = pass.file.map { FileRangeSource(file: $0, start: pass.fileBase + reader.offset, length: size) }
+            // Verifying: the layer's bytes are read (and hashed) in 1 MiB pieces, skipped data
+            // included, which keeps the system calls on a pipe few.
+            let inner = TarReader(
+                hashing ?? range ?? reader.body() as any ByteSource, context: name,
+                bufferSize: pass.readAhead == nil ? 1 << 20 : 64 << 10, requiresEndMarker: false, readAhead: pass.readAhead,
+                skipsByReading: hashing != nil)
             let table = try scanner(name).scan(inner)
             var info = LayerInfo(table: table, diffID: nil, uncompressedSize: size, compression: .none)
             if let hashing {
@@ -116,7 +172,7 @@ struct ArchiveScanner {
             }
             member.content = .layer(info)
         } else if format == .gzip {
-            let compressed = options.verifyDigests ? HashingSource(reader.body()) : nil
+            let compressed = pass.verify ? HashingSource(reader.body()) : nil
             do {
                 let inflater = try Inflater(compressed ?? reader.body() as any ByteSource)
                 let uncompressed = HashingSource(inflater)
@@ -148,7 +204,7 @@ struct ArchiveScanner {
             member.digest = SHA256.hash(bytes)
             member.content = .json(bytes)
         } else {
-            if options.verifyDigests {
+            if pass.verify {
                 let hashing = HashingSource(reader.body())
                 member.digest = try hashing.finish().digest
             }

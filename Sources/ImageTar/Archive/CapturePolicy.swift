@@ -19,10 +19,13 @@ public struct CapturePolicy: Sendable {
         self.suffixes = suffixes
         self.maximumSize = maximumSize
         exactBytes = Set(exact.map { Array($0.utf8) })
+        exactLengths = Set(exactBytes.map(\.count))
         suffixBytes = suffixes.map { Array($0.utf8) }
     }
 
     private var exactBytes: Set<[UInt8]>
+    /// The lengths of the exact paths: most paths are ruled out by length, without hashing.
+    private var exactLengths: Set<Int>
     private var suffixBytes: [[UInt8]]
 
     /// What `verify` needs: the os-release files, and Prisma's package and schema files.
@@ -53,10 +56,9 @@ public struct CapturePolicy: Sendable {
         for s in suffixBytes where path.count >= s.count {
             let offset = path.count - s.count
             if offset > 0 && path[offset - 1] != UInt8(ascii: "/") { continue }
-            var equal = true
-            for k in 0..<s.count where path[offset + k] != s[k] { equal = false; break }
-            if equal { return true }
+            let tail = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: path[offset...]))
+            if s.withUnsafeBytes({ ByteScan.equal($0, tail) }) { return true }
         }
-        return !exactBytes.isEmpty && exactBytes.contains(Array(path))
+        return exactLengths.contains(path.count) && exactBytes.contains(Array(path))
     }
 }

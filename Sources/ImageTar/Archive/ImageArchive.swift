@@ -36,7 +36,7 @@ public struct ImageArchive: Sendable {
     /// - Throws: ``ArchiveError`` when the archive cannot be read or is not an image archive.
     public static func read(_ input: any ByteSource, options: ReadOptions = ReadOptions()) throws -> ImageArchive {
         let scan = try ArchiveScanner(options: options).scan(input)
-        var resolver = ImageResolver(scan: scan, verify: options.verifyDigests)
+        var resolver = ImageResolver(scan: scan, verify: scan.verified)
         var archive = try resolver.resolve()
         archive.compression = scan.compression
         archive.gzipMembers = scan.gzipMembers
@@ -47,8 +47,9 @@ public struct ImageArchive: Sendable {
 
     /// Opens `path` (`-` for stdin) and reads it.
     ///
-    /// On a plain (uncompressed) regular file with `verifyDigests` off, layer bodies are skipped
-    /// by seeking.
+    /// On a plain (uncompressed) regular file with `verifyDigests` off (or
+    /// `headersOnlyWhenSeekable` on), only tar headers are read and entry data is skipped by
+    /// seeking. Stdin that is a pipe gets a larger pipe buffer (Linux), for fewer reads.
     /// - Parameters:
     ///   - path: A file path, or `-`.
     ///   - options: What to verify and capture.
@@ -56,6 +57,7 @@ public struct ImageArchive: Sendable {
         let source: FileSource
         if path == "-" {
             source = FileSource(fileDescriptor: 0, closeOnDeinit: false)
+            source.enlargePipeBuffer()
         } else {
             do { source = try FileSource(path: path) } catch let e as GzipError {
                 throw ArchiveError.io(path: path, reason: Self.reason(e))

@@ -305,7 +305,7 @@ struct ImageResolver {
                 problems.append(.diffIDMismatch(member: m.name, layer: number, expected: expected, found: actual))
             }
             return ArchiveLayer(
-                member: m.name, diffID: expected ?? info.diffID ?? Digest.sha256OfNothing, digest: nil, mediaType: nil,
+                member: m.name, diffID: try expected ?? info.diffID ?? hashFromFile(m), digest: nil, mediaType: nil,
                 compression: info.compression, compressedSize: info.compression == .none ? nil : m.size,
                 size: info.uncompressedSize, table: info.table, history: nil)
         case .other where m.size == 0:
@@ -321,6 +321,16 @@ struct ImageResolver {
         default:
             throw ArchiveError.notALayer(member: m.name, referencedBy: referencedBy)
         }
+    }
+
+    /// The SHA-256 of a member read straight from the file: for a layer that no config names a
+    /// DiffID for (archives from before Docker 1.10) when only headers were read, so that the
+    /// DiffID shown is the layer's own. Without a file (a stream read without hashing), the
+    /// digest of nothing stands in.
+    private func hashFromFile(_ m: ArchiveMember) throws -> Digest {
+        guard let file = scan.file else { return Digest.sha256OfNothing }
+        let hashing = HashingSource(FileRangeSource(file: file, start: scan.fileBase + m.dataOffset, length: m.size))
+        return try hashing.finish().digest
     }
 
     // MARK: - Before Docker 1.10

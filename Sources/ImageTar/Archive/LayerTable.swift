@@ -2,16 +2,23 @@ import Gzip
 
 /// The compact table of one layer's tar entries, built while the layer streams past.
 ///
-/// Paths and link targets live in one byte arena; each entry is a fixed-size record. This keeps
-/// memory proportional to the number of entries (about 60 bytes plus the path per entry), never
-/// to the layer's size. Small files that later commands need (`/etc/os-release`, Prisma's
-/// `package.json` and `schema.prisma`, paths asked for with `imgtool cat`) are captured whole.
+/// Each entry is a fixed-size record; paths live in one byte arena, front-coded: an entry
+/// stores only the bytes that follow what its path shares with the previous entry's path
+/// (tar writers list a directory's entries together, so most paths share a long prefix), with
+/// the whole path stored every ``restartInterval`` entries. Link targets and `#!` lines follow
+/// the path bytes. This keeps memory proportional to the number of entries (about 60 bytes
+/// plus a few path bytes per entry), never to the layer's size. Small files that later
+/// commands need (`/etc/os-release`, Prisma's `package.json` and `schema.prisma`, paths asked
+/// for with `imgtool cat`) are captured whole.
 public struct LayerTable: Sendable {
     /// One entry, as stored.
     public struct Record: Sendable {
-        var pathStart: UInt32
-        var pathLength: UInt32
-        var extraStart: UInt32
+        /// Where the path's own bytes (after the shared prefix) start in the arena; the extra
+        /// bytes (link target, `#!` line) follow them.
+        var suffixStart: UInt32
+        var suffixLength: UInt32
+        /// How many leading bytes the path shares with the previous entry's path.
+        var sharedLength: UInt32
         var extraLength: UInt32
         /// The file's size (0 for links and directories).
         public var size: Int64
@@ -27,6 +34,12 @@ public struct LayerTable: Sendable {
         var flags: UInt8
         var elfMachine: UInt16
         var elfType: UInt16
+
+        /// The ELF header the record carries, if any.
+        var elf: ELFHeader? {
+            flags & Flag.elf == 0 ? nil
+                : ELFHeader(machine: elfMachine, type: elfType, is64Bit: flags & Flag.elf64 != 0, isBigEndian: flags & Flag.elfBigEndian != 0)
+        }
     }
 
     enum Flag {
@@ -39,11 +52,17 @@ public struct LayerTable: Sendable {
         static let xattrs: UInt8 = 64
     }
 
+    /// Every this many entries a path is stored whole, so that one path decodes from at most
+    /// this many records.
+    static let restartInterval = 16
+
     private var arena: [UInt8] = []
     /// The records, in tar order.
     public private(set) var records: [Record] = []
     /// Files captured whole, by cleaned path (no leading `/`).
     public private(set) var captured: [String: [UInt8]] = [:]
+    /// The last path appended, which the next one is coded against.
+    private var lastPath: [UInt8] = []
 
     /// Creates an empty table.
     public init() {}
@@ -52,15 +71,22 @@ public struct LayerTable: Sendable {
     public var count: Int { records.count }
 
     /// Bytes of memory the table holds, roughly.
-    public var footprint: Int { arena.capacity + records.capacity * MemoryLayout<Record>.stride + captured.values.reduce(0) { $0 + $1.count } }
+    public var footprint: Int {
+        arena.capacity + lastPath.capacity + records.capacity * MemoryLayout<Record>.stride + captured.values.reduce(0) { $0 + $1.count }
+    }
 
     mutating func append(
         path: UnsafeRawBufferPointer, kind: TarEntry.Kind, entry: TarEntry, extra: [UInt8], flags: UInt8, elf: ELFHeader?
     ) {
-        let pathStart = UInt32(truncatingIfNeeded: arena.count)
-        arena.append(contentsOf: path)
-        let extraStart = UInt32(truncatingIfNeeded: arena.count)
-        arena.append(contentsOf: extra)
+        var shared = 0
+        if records.count % Self.restartInterval != 0 {
+            shared = lastPath.withUnsafeBytes { ByteScan.commonPrefixLength($0, path) }
+        }
+        let suffixStart = UInt32(truncatingIfNeeded: arena.count)
+        arena.append(contentsOf: UnsafeRawBufferPointer(rebasing: path[shared...]))
+        if !extra.isEmpty { arena.append(contentsOf: extra) }
+        lastPath.removeAll(keepingCapacity: true)
+        lastPath.append(contentsOf: path)
         var f = flags
         if let elf {
             f |= Flag.elf
@@ -70,8 +96,8 @@ public struct LayerTable: Sendable {
         if !entry.xattrs.isEmpty { f |= Flag.xattrs }
         records.append(
             Record(
-                pathStart: pathStart, pathLength: UInt32(truncatingIfNeeded: path.count),
-                extraStart: extraStart, extraLength: UInt32(truncatingIfNeeded: extra.count),
+                suffixStart: suffixStart, suffixLength: UInt32(truncatingIfNeeded: path.count - shared),
+                sharedLength: UInt32(truncatingIfNeeded: shared), extraLength: UInt32(truncatingIfNeeded: extra.count),
                 size: entry.size, mtime: entry.mtime,
                 uid: UInt32(clamping: entry.uid), gid: UInt32(clamping: entry.gid), mode: entry.mode,
                 kindCode: Self.code(kind), flags: f, elfMachine: elf?.machine ?? 0, elfType: elf?.type ?? 0))
@@ -79,6 +105,23 @@ public struct LayerTable: Sendable {
 
     mutating func capture(_ path: String, _ bytes: [UInt8]) {
         captured[path] = bytes
+    }
+
+    /// Gives back the spare capacity the arrays grew into, once the layer is complete.
+    mutating func finish() {
+        lastPath = []
+        if records.capacity - records.count > records.count / 16 { records = Self.exactCopy(records) }
+        if arena.capacity - arena.count > arena.count / 16 { arena = Self.exactCopy(arena) }
+    }
+
+    /// A copy of `array` in a new buffer of exactly its size.
+    private static func exactCopy<T>(_ array: [T]) -> [T] {
+        array.withUnsafeBufferPointer { source in
+            [T](unsafeUninitializedCapacity: source.count) { target, initialized in
+                _ = target.initialize(fromContentsOf: source)
+                initialized = source.count
+            }
+        }
     }
 
     static func code(_ kind: TarEntry.Kind) -> UInt8 {
@@ -110,19 +153,59 @@ public struct LayerTable: Sendable {
         }
     }
 
+    /// Decodes the path of entry `index` into `path` (replacing its contents).
+    private func decodePath(_ index: Int, into path: inout [UInt8]) {
+        path.removeAll(keepingCapacity: true)
+        arena.withUnsafeBufferPointer { bytes in
+            for i in (index - index % Self.restartInterval)...index {
+                let r = records[i]
+                path.removeSubrange(min(Int(r.sharedLength), path.count)...)
+                let start = Int(r.suffixStart)
+                path.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<start + Int(r.suffixLength)]))
+            }
+        }
+    }
+
     /// The cleaned path of entry `index` (no leading `/`; `""` is the root).
     public func path(_ index: Int) -> String {
-        let r = records[index]
-        return arena.withUnsafeBufferPointer {
-            String(decoding: UnsafeBufferPointer(rebasing: $0[Int(r.pathStart)..<Int(r.pathStart + r.pathLength)]), as: UTF8.self)
-        }
+        var bytes: [UInt8] = []
+        decodePath(index, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Calls `body` with the raw bytes of entry `index`'s path, without making a string.
     public func withPathBytes<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        let r = records[index]
-        return try arena.withUnsafeBufferPointer {
-            try body(UnsafeBufferPointer(rebasing: $0[Int(r.pathStart)..<Int(r.pathStart + r.pathLength)]))
+        var bytes: [UInt8] = []
+        decodePath(index, into: &bytes)
+        return try bytes.withUnsafeBufferPointer { try body($0) }
+    }
+
+    /// Calls `body` with every entry in tar order: its index, its record, and the bytes of its
+    /// path and of its extra (link target or `#!` line), decoded once each, without strings.
+    func forEachEntry(_ body: (Int, Record, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+        // The path is decoded in place: each record replaces the bytes after its shared prefix.
+        var capacity = 1024
+        var path = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { path.deallocate() }
+        var length = 0
+        try arena.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress else { return }
+            for (i, r) in records.enumerated() {
+                let shared = min(Int(r.sharedLength), length)
+                let suffix = Int(r.suffixLength)
+                if shared + suffix > capacity {
+                    while shared + suffix > capacity { capacity *= 2 }
+                    let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+                    bigger.update(from: path, count: shared)
+                    path.deallocate()
+                    path = bigger
+                }
+                let start = Int(r.suffixStart)
+                (path + shared).update(from: base + start, count: suffix)
+                length = shared + suffix
+                let extra = UnsafeBufferPointer(start: base + start + suffix, count: Int(r.extraLength))
+                try body(i, r, UnsafeBufferPointer(start: path, count: length), extra)
+            }
         }
     }
 
@@ -130,16 +213,15 @@ public struct LayerTable: Sendable {
     public subscript(index: Int) -> LayerEntry {
         let r = records[index]
         let extra = arena.withUnsafeBufferPointer {
-            String(decoding: UnsafeBufferPointer(rebasing: $0[Int(r.extraStart)..<Int(r.extraStart + r.extraLength)]), as: UTF8.self)
+            let start = Int(r.suffixStart) + Int(r.suffixLength)
+            return String(decoding: UnsafeBufferPointer(rebasing: $0[start..<start + Int(r.extraLength)]), as: UTF8.self)
         }
         let kind = Self.kind(r.kindCode)
-        let elf: ELFHeader? = r.flags & Flag.elf == 0 ? nil
-            : ELFHeader(machine: r.elfMachine, type: r.elfType, is64Bit: r.flags & Flag.elf64 != 0, isBigEndian: r.flags & Flag.elfBigEndian != 0)
         return LayerEntry(
             path: path(index), kind: kind, mode: r.mode, uid: r.uid, gid: r.gid, size: r.size, mtime: r.mtime,
             linkTarget: (kind == .symlink || kind == .hardlink) ? extra : nil,
             shebang: r.flags & Flag.shebang != 0 ? extra : nil,
-            elf: elf, isWhiteout: r.flags & Flag.whiteout != 0, isOpaqueMarker: r.flags & Flag.opaque != 0)
+            elf: r.elf, isWhiteout: r.flags & Flag.whiteout != 0, isOpaqueMarker: r.flags & Flag.opaque != 0)
     }
 
     /// How many entries are regular files, directories, links and whiteouts.

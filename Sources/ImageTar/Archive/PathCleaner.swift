@@ -6,6 +6,10 @@ enum PathCleaner {
     /// - Returns: `false` when a `..` would climb above the root.
     static func clean(_ name: [UInt8], into output: inout [UInt8]) -> Bool {
         output.removeAll(keepingCapacity: true)
+        if let end = alreadyCleanLength(name) {
+            output.append(contentsOf: name[0..<end])
+            return true
+        }
         let slash = UInt8(ascii: "/")
         let dot = UInt8(ascii: ".")
         var i = 0
@@ -32,6 +36,29 @@ enum PathCleaner {
             i = j
         }
         return true
+    }
+
+    /// The length of `name` without its trailing `/` when that is already clean (no leading
+    /// `/`, no empty, `.` or `..` component), as nearly every tar name is; `nil` otherwise.
+    static func alreadyCleanLength(_ name: [UInt8]) -> Int? {
+        name.withUnsafeBytes { p -> Int? in
+            let slash = UInt8(ascii: "/")
+            let dot = UInt8(ascii: ".")
+            let n = p.count
+            var i = 0
+            while i < n {
+                // At the start of a component.
+                let c = p[i]
+                if c == slash { return nil }
+                if c == dot {
+                    let next = i + 1 < n ? p[i + 1] : slash
+                    if next == slash { return nil }
+                    if next == dot && (i + 2 == n || p[i + 2] == slash) { return nil }
+                }
+                i += ByteScan.firstIndex(of: slash, in: UnsafeRawBufferPointer(rebasing: p[i...])) + 1
+            }
+            return n > 0 && p[n - 1] == slash ? n - 1 : n
+        }
     }
 
     /// Cleans a string path; `nil` when it climbs above the root.

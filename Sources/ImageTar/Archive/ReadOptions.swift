@@ -1,12 +1,22 @@
 /// How an archive is read.
 public struct ReadOptions: Sendable {
-    /// Whether every member is hashed and every digest checked. When `false` (inspect on a plain,
-    /// seekable file), only tar headers and JSON are read and layer bodies are skipped by seeking.
+    /// Whether every member is hashed and every digest checked. When `false`, nothing is hashed;
+    /// on a plain (uncompressed) regular file only tar headers and JSON are read, and entry data
+    /// is skipped by seeking.
     public var verifyDigests: Bool
+    /// Whether to read only tar headers (digests not verified) when the input turns out to be a
+    /// plain, seekable regular file, and to verify everything otherwise (gzip, stdin, a pipe), as
+    /// `imgtool inspect` does: a stream has to be read anyway, so checking it costs little, while
+    /// a file can be walked header by header. ``ImageArchive/verified`` says which happened.
+    public var headersOnlyWhenSeekable: Bool
     /// Which files of the layers are kept whole.
     public var capture: CapturePolicy
     /// Whether the first bytes of every regular file are read (ELF census, entrypoint checks).
     public var readFileHeads: Bool
+    /// Whether a gzip archive read from a file or stdin (a ``FileSource``) is inflated on a
+    /// second thread while the calling thread parses, hashes and builds the tables (the default);
+    /// `false` does everything on the calling thread.
+    public var inflateOnSecondThread: Bool = true
     /// Called with the number of input bytes consumed so far, now and then.
     public var progress: (@Sendable (Int64) -> Void)?
 
@@ -21,13 +31,15 @@ public struct ReadOptions: Sendable {
     /// - Parameters:
     ///   - verifyDigests: Hash everything and check every digest (the default).
     ///   - capture: Files to keep whole.
+    ///   - headersOnlyWhenSeekable: Read tar headers only on a plain, seekable file.
     ///   - readFileHeads: Read the first bytes of regular files.
     ///   - progress: A progress callback.
     public init(
-        verifyDigests: Bool = true, capture: CapturePolicy = .standard, readFileHeads: Bool = true,
-        progress: (@Sendable (Int64) -> Void)? = nil
+        verifyDigests: Bool = true, headersOnlyWhenSeekable: Bool = false, capture: CapturePolicy = .standard,
+        readFileHeads: Bool = true, progress: (@Sendable (Int64) -> Void)? = nil
     ) {
         self.verifyDigests = verifyDigests
+        self.headersOnlyWhenSeekable = headersOnlyWhenSeekable
         self.capture = capture
         self.readFileHeads = readFileHeads
         self.progress = progress

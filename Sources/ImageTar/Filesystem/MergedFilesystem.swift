@@ -16,39 +16,81 @@
 /// Lookups resolve symlinks inside the image root: absolute targets are re-rooted, `..` never
 /// climbs above `/`, and loops are reported, never followed forever.
 ///
-/// Memory: one fixed-size slot per node plus its name, which the parent's children dictionary
-/// shares; about 150 bytes per entry.
+/// Memory: one 64-byte node per file, directory or link, its name in a byte arena, and 8 bytes
+/// in the one ``ChildIndex`` of every directory's entries; about 90 bytes per entry, and no
+/// allocation per node or per directory.
 public struct MergedFilesystem: Sendable {
     /// The most symlinks one lookup follows (Linux's `MAXSYMLINKS`).
     public static let maximumSymlinks = 40
 
-    struct Slot: Sendable {
-        var name: String
+    /// One file, directory or link; its name and extra bytes are in ``names`` and ``extras``.
+    struct Node: Sendable {
+        var nameStart: UInt32
+        var nameLength: UInt32
+        /// A symlink's target, a script's `#!` line, or a dangling hardlink's target.
+        var extraStart: UInt32
+        var extraLength: UInt32
         var parent: Int32
+        /// A directory's first child (children are chained through ``nextSibling``), or -1.
+        var firstChild: Int32
+        var nextSibling: Int32
         var layer: UInt16
-        var kind: TarEntry.Kind
+        var kindCode: UInt8
+        var flags: UInt8
         var mode: UInt32
         var uid: UInt32
         var gid: UInt32
+        var elfMachine: UInt16
+        var elfType: UInt16
         var size: Int64
         var mtime: Int64
-        /// Symlink target, or a script's `#!` line, or a dangling hardlink's target.
-        var extra: String?
-        var elf: ELFHeader?
-        var children: [String: Int32]?
+
+        var kind: TarEntry.Kind { LayerTable.kind(kindCode) }
+        var isDirectory: Bool { kindCode == Self.directoryCode }
+        var isSymlink: Bool { kindCode == Self.symlinkCode }
+        var isDetached: Bool { flags & Flag.detached != 0 }
+        var hasExtra: Bool { flags & Flag.hasExtra != 0 }
+
+        var elf: ELFHeader? {
+            flags & Flag.elf == 0 ? nil
+                : ELFHeader(machine: elfMachine, type: elfType, is64Bit: flags & Flag.elf64 != 0, isBigEndian: flags & Flag.elfBigEndian != 0)
+        }
+
+        static let directoryCode = LayerTable.code(.directory)
+        static let symlinkCode = LayerTable.code(.symlink)
+        static let hardlinkCode = LayerTable.code(.hardlink)
+        static let regularCode = LayerTable.code(.regular)
+        static let sparseCode = LayerTable.code(.sparse)
+
+        enum Flag {
+            static let hasExtra: UInt8 = 1
+            static let elf: UInt8 = 2
+            static let elf64: UInt8 = 4
+            static let elfBigEndian: UInt8 = 8
+            /// Removed from its directory (whiteout, opaque marker, replaced); still in its
+            /// parent's chain, which skips it.
+            static let detached: UInt8 = 16
+        }
     }
 
-    var slots: [Slot]
+    var nodes: [Node]
+    var names: [UInt8] = []
+    var extras: [UInt8] = []
+    var children: ChildIndex
     /// Hardlink nodes → the path they were linked to.
     var hardlinks: [Int32: String] = [:]
     /// Captured nodes → where their bytes are.
     var contents: [Int32: ContentLocation] = [:]
     /// Each layer's captured files.
     let captured: [[String: [UInt8]]]
+    /// The directory the previous entry's parent path resolved to, while building.
+    var directoryCache = DirectoryCache()
+    /// Whether regular files that are not ELF files are left out (a tree for the census only).
+    let censusOnly: Bool
 
     /// Entries that could not be placed as written (a dangling hardlink, a parent that is a
     /// dangling symlink, an empty whiteout name), as `layer N: path: why`; at most 100 are kept.
-    public private(set) var anomalies: [String] = []
+    public internal(set) var anomalies: [String] = []
 
     /// Builds the merged filesystem of an image from its layers' tables.
     /// - Parameter image: The image.
@@ -59,17 +101,43 @@ public struct MergedFilesystem: Sendable {
     /// Builds the merged filesystem of layer tables, bottom first.
     /// - Parameter layers: The tables, bottom to top.
     public init(layers: [LayerTable]) {
-        slots = [Slot(name: "", parent: 0, layer: 0, kind: .directory, mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0, children: [:])]
+        self.init(layers: layers, censusOnly: false)
+    }
+
+    /// How many ELF files of each architecture an image's merged filesystem holds, as
+    /// ``elfCensus()`` of ``init(image:)`` says, for less: regular files that are not ELF files
+    /// are left out of the tree unless they replace something already there (then they must
+    /// hide it), since nothing else about them can change the count.
+    /// - Parameter image: The image.
+    /// - Returns: Counts by architecture name.
+    public static func elfCensus(of image: ArchiveImage) -> [String: Int] {
+        MergedFilesystem(layers: image.layers.map(\.table), censusOnly: true).elfCensus()
+    }
+
+    /// Builds the tree; `censusOnly` leaves out regular files that are not ELF files (see
+    /// ``elfCensus(of:)``): the tree is then good for the census only.
+    private init(layers: [LayerTable], censusOnly: Bool) {
+        self.censusOnly = censusOnly
+        let expected = layers.reduce(1) { $0 + $1.count }
+        nodes = []
+        nodes.reserveCapacity(expected + 16)
+        nodes.append(
+            Node(
+                nameStart: 0, nameLength: 0, extraStart: 0, extraLength: 0, parent: 0, firstChild: -1, nextSibling: -1,
+                layer: 0, kindCode: Node.directoryCode, flags: 0, mode: 0o755, uid: 0, gid: 0, elfMachine: 0, elfType: 0,
+                size: 0, mtime: 0))
+        children = ChildIndex(capacity: expected)
         captured = layers.map(\.captured)
         for (index, table) in layers.enumerated() {
             apply(table, layer: index + 1)
         }
+        directoryCache = DirectoryCache()
     }
 
     /// How many nodes the merged tree has, the root included.
     public var nodeCount: Int {
         var n = 0
-        visit(0) { _ in n += 1 }
+        forEachLiveNode { _ in n += 1 }
         return n
     }
 
@@ -103,11 +171,9 @@ public struct MergedFilesystem: Sendable {
     /// - Parameter path: An absolute path.
     /// - Returns: `nil` when `path` is not a directory.
     public func list(_ path: String) -> [FilesystemNode]? {
-        guard case .success(let (index, resolved)) = resolve(path, followFinal: true), let children = slots[Int(index)].children
+        guard case .success(let (index, resolved)) = resolve(path, followFinal: true), nodes[Int(index)].isDirectory
         else { return nil }
-        return children.keys.sorted(by: Self.byteOrder).compactMap { name in
-            children[name].map { node($0, path: Self.join(resolved, name)) }
-        }
+        return sortedChildren(index).map { node($0, path: Self.join(resolved, name(of: $0))) }
     }
 
     /// Visits `path` and everything under it, depth first in name order, without following symlinks
@@ -152,41 +218,118 @@ public struct MergedFilesystem: Sendable {
     /// no image platform uses. Symlinks are not counted; hardlinks count once per name.
     public func elfCensus() -> [String: Int] {
         var census: [String: Int] = [:]
-        visit(0) { slot in
-            if let elf = slot.elf, slot.kind == .regular || slot.kind == .sparse {
-                census[elf.architecture ?? elf.machineName, default: 0] += 1
+        var machines: [UInt32: Int] = [:]
+        forEachLiveNode { node in
+            if node.flags & Node.Flag.elf != 0, node.kindCode == Node.regularCode || node.kindCode == Node.sparseCode {
+                // Count by (machine, class, byte order), name once per kind.
+                let key = UInt32(node.elfMachine) << 8 | UInt32(node.flags & (Node.Flag.elf64 | Node.Flag.elfBigEndian))
+                machines[key, default: 0] += 1
             }
+        }
+        for (key, n) in machines {
+            let flags = UInt8(truncatingIfNeeded: key)
+            let elf = ELFHeader(
+                machine: UInt16(truncatingIfNeeded: key >> 8), type: 0, is64Bit: flags & Node.Flag.elf64 != 0,
+                isBigEndian: flags & Node.Flag.elfBigEndian != 0)
+            census[elf.architecture ?? elf.machineName, default: 0] += n
         }
         return census
     }
 
-    // MARK: - Internals
-
-    private func walk(_ index: Int32, path: String, _ body: (FilesystemNode) throws -> Bool) rethrows {
-        guard try body(node(index, path: path)), let children = slots[Int(index)].children else { return }
-        for name in children.keys.sorted(by: Self.byteOrder) {
-            if let child = children[name] { try walk(child, path: Self.join(path, name), body) }
+    /// Calls `body` with every node in the tree (not removed, nor under a removed directory), in
+    /// index order. A node's parent always has a smaller index (it existed when the node was
+    /// made), so one pass marks whatever hangs under a removed directory.
+    func forEachLiveNode(_ body: (Node) -> Void) {
+        var dead = [Bool](repeating: false, count: nodes.count)
+        nodes.withUnsafeBufferPointer { all in
+            for i in all.indices {
+                let n = all[i]
+                if n.isDetached || (i > 0 && dead[Int(n.parent)]) {
+                    dead[i] = true
+                    continue
+                }
+                body(n)
+            }
         }
     }
 
-    private func visit(_ index: Int32, _ body: (Slot) -> Void) {
-        var stack: [Int32] = [index]
-        while let i = stack.popLast() {
-            let slot = slots[Int(i)]
-            body(slot)
-            if let children = slot.children { stack.append(contentsOf: children.values) }
+    // MARK: - Nodes
+
+    /// The name of node `index` as a string.
+    func name(of index: Int32) -> String {
+        let n = nodes[Int(index)]
+        return names.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[Int(n.nameStart)..<Int(n.nameStart + n.nameLength)]), as: UTF8.self)
+        }
+    }
+
+    /// The extra bytes of node `index` as a string, or `nil` when it has none.
+    func extra(of index: Int32) -> String? {
+        let n = nodes[Int(index)]
+        guard n.hasExtra else { return nil }
+        return extras.withUnsafeBufferPointer {
+            String(decoding: UnsafeBufferPointer(rebasing: $0[Int(n.extraStart)..<Int(n.extraStart + n.extraLength)]), as: UTF8.self)
+        }
+    }
+
+    /// Whether node `index` is named `name`.
+    func hasName(_ index: Int32, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = nodes[Int(index)]
+        guard Int(n.nameLength) == name.count else { return false }
+        return names.withUnsafeBufferPointer { all in
+            var k = 0
+            var i = Int(n.nameStart)
+            while k < name.count {
+                if all[i] != name[k] { return false }
+                k += 1
+                i += 1
+            }
+            return true
+        }
+    }
+
+    /// The live child of directory `parent` named `name`.
+    func child(_ parent: Int32, named name: UnsafeBufferPointer<UInt8>, hash: UInt32? = nil) -> Int32? {
+        let h = hash ?? ChildIndex.hash(parent: parent, name: name)
+        return children.find(hash: h) { candidate in nodes[Int(candidate)].parent == parent && hasName(candidate, name) }
+    }
+
+    /// The live children of directory `index`, sorted by name bytes.
+    func sortedChildren(_ index: Int32) -> [Int32] {
+        var list: [Int32] = []
+        var c = nodes[Int(index)].firstChild
+        while c >= 0 {
+            if !nodes[Int(c)].isDetached { list.append(c) }
+            c = nodes[Int(c)].nextSibling
+        }
+        return names.withUnsafeBufferPointer { all in
+            list.sorted { a, b in
+                let x = nodes[Int(a)]
+                let y = nodes[Int(b)]
+                return UnsafeBufferPointer(rebasing: all[Int(x.nameStart)..<Int(x.nameStart + x.nameLength)])
+                    .lexicographicallyPrecedes(UnsafeBufferPointer(rebasing: all[Int(y.nameStart)..<Int(y.nameStart + y.nameLength)]))
+            }
+        }
+    }
+
+    private func walk(_ index: Int32, path: String, _ body: (FilesystemNode) throws -> Bool) rethrows {
+        guard try body(node(index, path: path)), nodes[Int(index)].isDirectory else { return }
+        for child in sortedChildren(index) {
+            try walk(child, path: Self.join(path, name(of: child)), body)
         }
     }
 
     func node(_ index: Int32, path: String) -> FilesystemNode {
-        let s = slots[Int(index)]
-        let isSymlink = s.kind == .symlink
-        let isDangling = s.kind == .hardlink
+        let s = nodes[Int(index)]
+        let kind = s.kind
+        let isSymlink = s.isSymlink
+        let isDangling = s.kindCode == Node.hardlinkCode
+        let extra = extra(of: index)
         return FilesystemNode(
-            path: path, name: s.name, kind: s.kind, mode: s.mode, uid: s.uid, gid: s.gid, size: s.size, mtime: s.mtime,
-            layer: Int(s.layer), linkTarget: isSymlink ? s.extra : nil,
-            hardlinkTarget: hardlinks[index] ?? (isDangling ? s.extra : nil), elf: s.elf,
-            shebang: (isSymlink || isDangling) ? nil : s.extra, content: contents[index])
+            path: path, name: name(of: index), kind: kind, mode: s.mode, uid: s.uid, gid: s.gid, size: s.size, mtime: s.mtime,
+            layer: Int(s.layer), linkTarget: isSymlink ? extra : nil,
+            hardlinkTarget: hardlinks[index] ?? (isDangling ? extra : nil), elf: s.elf,
+            shebang: (isSymlink || isDangling) ? nil : extra, content: contents[index])
     }
 
     /// Byte-wise (UTF-8) order, as `ls` in the C locale and umoci sort.
@@ -196,6 +339,8 @@ public struct MergedFilesystem: Sendable {
 
     static func display(_ path: String) -> String { path.hasPrefix("/") ? path : "/" + path }
 
+    // MARK: - Resolving
+
     enum ResolveFailure: Error {
         case notFound(String)
         case notADirectory(String)
@@ -203,38 +348,38 @@ public struct MergedFilesystem: Sendable {
     }
 
     func path(of stack: [Int32]) -> String {
-        stack.count <= 1 ? "/" : "/" + stack.dropFirst().map { slots[Int($0)].name }.joined(separator: "/")
+        stack.count <= 1 ? "/" : "/" + stack.dropFirst().map { name(of: $0) }.joined(separator: "/")
     }
 
-    /// Resolves a path to a slot and its resolved absolute path.
+    /// Resolves a path to a node and its resolved absolute path.
     func resolve(_ path: String, followFinal: Bool) -> Result<(Int32, String), ResolveFailure> {
-        resolve(components: path.split(separator: "/", omittingEmptySubsequences: true), from: [0], followFinal: followFinal)
+        resolve(PathComponents(Array(path.utf8)), from: [0], followFinal: followFinal)
             .map { ($0.last ?? 0, self.path(of: $0)) }
     }
 
     /// Resolves components from a stack of directories (root first); returns the stack ending at the node.
-    func resolve(components: [Substring], from start: [Int32], followFinal: Bool) -> Result<[Int32], ResolveFailure> {
-        var pending = Array(components.reversed())
+    func resolve(_ components: PathComponents, from start: [Int32], followFinal: Bool) -> Result<[Int32], ResolveFailure> {
+        var pending = components
         var stack = start
         var links = 0
-        while let component = pending.popLast() {
-            if component == "." { continue }
+        while let component = pending.next() {
+            if component.isDot { continue }
             let current = stack.last ?? 0
-            guard let children = slots[Int(current)].children else { return .failure(.notADirectory(path(of: stack))) }
-            if component == ".." {
+            guard nodes[Int(current)].isDirectory else { return .failure(.notADirectory(path(of: stack))) }
+            if component.isDotDot {
                 if stack.count > 1 { stack.removeLast() }
                 continue
             }
-            guard let child = children[String(component)] else {
-                return .failure(.notFound(Self.join(path(of: stack), String(component))))
+            guard let child = pending.withBytes(component, { child(current, named: $0) }) else {
+                return .failure(.notFound(Self.join(path(of: stack), pending.string(component))))
             }
-            let slot = slots[Int(child)]
-            if slot.kind == .symlink, !pending.isEmpty || followFinal {
+            let node = nodes[Int(child)]
+            if node.isSymlink, !pending.isEmpty || followFinal {
                 links += 1
-                guard links <= Self.maximumSymlinks else { return .failure(.loop(Self.join(path(of: stack), String(component)))) }
-                let target = slot.extra ?? ""
-                if target.hasPrefix("/") { stack = [0] }
-                pending.append(contentsOf: target.split(separator: "/", omittingEmptySubsequences: true).reversed())
+                guard links <= Self.maximumSymlinks else { return .failure(.loop(Self.join(path(of: stack), pending.string(component)))) }
+                let target = extraBytes(child)
+                if target.first == UInt8(ascii: "/") { stack = [0] }
+                pending.push(target)
                 continue
             }
             stack.append(child)
@@ -242,153 +387,69 @@ public struct MergedFilesystem: Sendable {
         return .success(stack)
     }
 
-    // MARK: - Building
+    /// The extra bytes of node `index` (a symlink's target), copied.
+    func extraBytes(_ index: Int32) -> [UInt8] {
+        let n = nodes[Int(index)]
+        return Array(extras[Int(n.extraStart)..<Int(n.extraStart + n.extraLength)])
+    }
+}
 
-    private mutating func note(_ layer: Int, _ path: String, _ why: String) {
-        if anomalies.count < 100 { anomalies.append("layer \(layer): /\(path): \(why)") }
+/// The components of a path still to resolve, as a stack: the path's own, and those of each
+/// symlink target met on the way, pushed in front of the rest. Empty components are skipped.
+struct PathComponents {
+    /// The byte strings the components are slices of.
+    private var sources: [[UInt8]] = []
+    /// Pending components, last one first out.
+    private var stack: [Component] = []
+
+    /// One component: a range of one of the sources.
+    struct Component {
+        var source: Int
+        var start: Int
+        var end: Int
+        var isDot: Bool
+        var isDotDot: Bool
     }
 
-    private static func split(_ path: String) -> (dir: [Substring], base: String) {
-        var parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        let base = parts.popLast().map(String.init) ?? ""
-        return (parts, base)
+    init(_ path: [UInt8]) {
+        push(path)
     }
 
-    private mutating func apply(_ table: LayerTable, layer: Int) {
-        // Pass 1: whiteouts and opaque markers, which only hide what lower layers wrote. Applying
-        // them before any entry of this layer keeps this layer's entries whatever the tar order.
-        for i in 0..<table.count where table.records[i].flags & (LayerTable.Flag.whiteout | LayerTable.Flag.opaque) != 0 {
-            let path = table.path(i)
-            let (dir, base) = Self.split(path)
-            guard case .success(let stack) = resolve(components: dir, from: [0], followFinal: true),
-                let parent = stack.last, slots[Int(parent)].children != nil
-            else { continue }
-            if table.records[i].flags & LayerTable.Flag.opaque != 0 {
-                slots[Int(parent)].children = [:]
-            } else {
-                let name = String(base.dropFirst(4))
-                guard !name.isEmpty else {
-                    note(layer, path, "whiteout with an empty name (invalid)")
-                    continue
-                }
-                slots[Int(parent)].children?[name] = nil
-            }
+    var isEmpty: Bool { stack.isEmpty }
+
+    /// Puts the components of `path` in front of those pending.
+    mutating func push(_ path: [UInt8]) {
+        let source = sources.count
+        sources.append(path)
+        var parts: [Component] = []
+        var i = 0
+        let slash = UInt8(ascii: "/")
+        let dot = UInt8(ascii: ".")
+        while i < path.count {
+            while i < path.count && path[i] == slash { i += 1 }
+            if i >= path.count { break }
+            var j = i
+            while j < path.count && path[j] != slash { j += 1 }
+            let length = j - i
+            parts.append(
+                Component(
+                    source: source, start: i, end: j, isDot: length == 1 && path[i] == dot,
+                    isDotDot: length == 2 && path[i] == dot && path[i + 1] == dot))
+            i = j
         }
-        // Pass 2: everything else, in tar order.
-        let hasCaptures = !table.captured.isEmpty
-        for i in 0..<table.count where table.records[i].flags & (LayerTable.Flag.whiteout | LayerTable.Flag.opaque) == 0 {
-            let entry = table[i]
-            if entry.path.isEmpty {
-                if entry.kind == .directory { setAttributes(0, entry, layer: layer) }
-                continue
-            }
-            let (dir, base) = Self.split(entry.path)
-            // Other `.wh.` names (`.wh..wh.plnk`, AUFS metadata) never reach the filesystem.
-            if base.hasPrefix(".wh.") { continue }
-            guard let parent = ensureDirectory(dir, layer: layer, path: entry.path) else { continue }
-            let existing = slots[Int(parent)].children?[base]
-            if entry.kind == .directory, let existing, slots[Int(existing)].kind == .directory {
-                setAttributes(existing, entry, layer: layer)
-                continue
-            }
-            var slot = Slot(
-                name: base, parent: parent, layer: UInt16(clamping: layer), kind: entry.kind, mode: entry.mode, uid: entry.uid,
-                gid: entry.gid, size: entry.size, mtime: entry.mtime, extra: entry.linkTarget ?? entry.shebang, elf: entry.elf,
-                children: entry.kind == .directory ? [:] : nil)
-            var content: ContentLocation? = nil
-            var linkedTo: String? = nil
-            if entry.kind == .hardlink, let target = entry.linkTarget {
-                let targetParts = target.split(separator: "/", omittingEmptySubsequences: true)
-                if case .success(let stack) = resolve(components: targetParts, from: [0], followFinal: false),
-                    let t = stack.last, t != 0, slots[Int(t)].kind != .directory, slots[Int(t)].kind != .hardlink
-                {
-                    let source = slots[Int(t)]
-                    slot.kind = source.kind
-                    slot.mode = source.mode
-                    slot.uid = source.uid
-                    slot.gid = source.gid
-                    slot.size = source.size
-                    slot.mtime = source.mtime
-                    slot.extra = source.extra
-                    slot.elf = source.elf
-                    content = contents[t]
-                    linkedTo = target
-                } else {
-                    note(layer, entry.path, "hardlink to \(target), which does not exist")
-                }
-            } else if hasCaptures, entry.kind == .regular, table.captured[entry.path] != nil {
-                content = ContentLocation(layer: layer, path: entry.path)
-            }
-            let index: Int32
-            if let existing, slots[Int(existing)].kind != .directory {
-                // A file over a file: reuse the slot (nothing else points at it).
-                index = existing
-                slots[Int(index)] = slot
-                contents[index] = nil
-                hardlinks[index] = nil
-            } else {
-                index = Int32(truncatingIfNeeded: slots.count)
-                slots.append(slot)
-                slots[Int(parent)].children?[base] = index
-            }
-            if let content { contents[index] = content }
-            if let linkedTo { hardlinks[index] = linkedTo }
-        }
+        stack.append(contentsOf: parts.reversed())
     }
 
-    private mutating func setAttributes(_ index: Int32, _ entry: LayerEntry, layer: Int) {
-        slots[Int(index)].mode = entry.mode
-        slots[Int(index)].uid = entry.uid
-        slots[Int(index)].gid = entry.gid
-        slots[Int(index)].mtime = entry.mtime
-        slots[Int(index)].layer = UInt16(clamping: layer)
+    /// The next component.
+    mutating func next() -> Component? { stack.popLast() }
+
+    /// Calls `body` with the bytes of `component`.
+    func withBytes<R>(_ component: Component, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        sources[component.source].withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[component.start..<component.end])) }
     }
 
-    /// The directory `components` names, made (as `mkdir -p` would, layer-owned, 0755) where missing;
-    /// symlinks followed; a non-directory in the way replaced by a directory.
-    private mutating func ensureDirectory(_ components: [Substring], layer: Int, path: String) -> Int32? {
-        var pending = Array(components.reversed())
-        var stack: [Int32] = [0]
-        var links = 0
-        while let component = pending.popLast() {
-            if component == "." { continue }
-            if component == ".." {
-                if stack.count > 1 { stack.removeLast() }
-                continue
-            }
-            let current = stack.last ?? 0
-            let name = String(component)
-            if let child = slots[Int(current)].children?[name] {
-                let kind = slots[Int(child)].kind
-                if kind == .directory {
-                    stack.append(child)
-                    continue
-                }
-                if kind == .symlink {
-                    links += 1
-                    guard links <= Self.maximumSymlinks else {
-                        note(layer, path, "parent symlinks loop")
-                        return nil
-                    }
-                    let target = slots[Int(child)].extra ?? ""
-                    // A dangling symlinked parent: extraction would fail; keep the entry where it was written.
-                    let targetParts = target.split(separator: "/", omittingEmptySubsequences: true)
-                    let base: [Int32] = target.hasPrefix("/") ? [0] : stack
-                    if case .failure = resolve(components: targetParts, from: base, followFinal: true) {
-                        note(layer, path, "parent /\(components.joined(separator: "/")) is a symlink to \(target), which does not resolve; replaced by a directory")
-                    } else {
-                        if target.hasPrefix("/") { stack = [0] }
-                        pending.append(contentsOf: targetParts.reversed())
-                        continue
-                    }
-                }
-            }
-            let index = Int32(truncatingIfNeeded: slots.count)
-            slots.append(
-                Slot(name: name, parent: current, layer: UInt16(clamping: layer), kind: .directory, mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0, children: [:]))
-            slots[Int(current)].children?[name] = index
-            stack.append(index)
-        }
-        return stack.last
+    /// The component as a string, for messages.
+    func string(_ component: Component) -> String {
+        String(decoding: sources[component.source][component.start..<component.end], as: UTF8.self)
     }
 }

@@ -46,21 +46,66 @@ enum TarHeader {
     /// The checksum the header claims, and the unsigned and signed sums of its bytes with the
     /// checksum field counted as spaces (historic writers used signed chars).
     static func checksums(_ block: UnsafeRawBufferPointer) -> (unsigned: Int64, signed: Int64) {
-        var unsigned: Int64 = 0
-        var signed: Int64 = 0
-        for i in 0..<blockSize {
-            let b = Field.checksum.contains(i) ? UInt8(0x20) : block[i]
-            unsigned += Int64(b)
-            signed += Int64(Int8(bitPattern: b))
+        let unsigned = unsignedChecksum(block)
+        // Each byte with the high bit set is 256 less as an Int8; the checksum field's bytes
+        // count as spaces, which have it clear.
+        var negatives = 0
+        var i = 0
+        while i < blockSize {
+            negatives &+= (block.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080).nonzeroBitCount
+            i += 8
         }
-        return (unsigned, signed)
+        for k in Field.checksum where block[k] & 0x80 != 0 { negatives -= 1 }
+        return (unsigned, unsigned - 256 * Int64(negatives))
+    }
+
+    /// The unsigned sum of a header's bytes with the checksum field counted as spaces, the
+    /// checksum nearly every writer uses.
+    static func unsignedChecksum(_ block: UnsafeRawBufferPointer) -> Int64 {
+        // Eight bytes at a time: bytes 0, 2, 4, 6 and 1, 3, 5, 7 of each word go to four 16-bit
+        // lanes (64 words * 2 * 255 < 65536, so no lane overflows).
+        let lanes: UInt64 = 0x00FF_00FF_00FF_00FF
+        var pairs: UInt64 = 0
+        var i = 0
+        while i < blockSize {
+            let a = block.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let b = block.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)
+            pairs &+= (a & lanes) &+ ((a >> 8) & lanes) &+ (b & lanes) &+ ((b >> 8) & lanes)
+            i += 16
+        }
+        var sum = Int64((pairs & 0xFFFF) + ((pairs >> 16) & 0xFFFF) + ((pairs >> 32) & 0xFFFF) + (pairs >> 48))
+        for k in Field.checksum { sum += 0x20 - Int64(block[k]) }
+        return sum
+    }
+
+    /// Whether the magic field is POSIX ustar's `ustar\0` (GNU writes `ustar ` and a space).
+    static func hasPOSIXMagic(_ block: UnsafeRawBufferPointer) -> Bool {
+        block[257] == 0x75 && block[258] == 0x73 && block[259] == 0x74 && block[260] == 0x61 && block[261] == 0x72
+            && block[262] == 0
     }
 
     /// The bytes of a NUL-terminated string field.
     static func string(_ block: UnsafeRawBufferPointer, _ range: Range<Int>) -> [UInt8] {
-        var end = range.lowerBound
-        while end < range.upperBound && block[end] != 0 { end += 1 }
-        return Array(block[range.lowerBound..<end])
+        let field = UnsafeRawBufferPointer(rebasing: block[range])
+        let count = ByteScan.firstIndex(of: 0, in: field)
+        if count == 0 { return [] }
+        return Array(UnsafeBufferPointer(start: field.baseAddress!.assumingMemoryBound(to: UInt8.self), count: count))
+    }
+
+    /// The name field, after the ustar prefix field and a `/` when `withPrefix` and the prefix
+    /// is not empty, in one array.
+    static func name(_ block: UnsafeRawBufferPointer, withPrefix: Bool) -> [UInt8] {
+        let nameField = UnsafeRawBufferPointer(rebasing: block[Field.name])
+        let nameLength = ByteScan.firstIndex(of: 0, in: nameField)
+        let prefixField = UnsafeRawBufferPointer(rebasing: block[Field.prefix])
+        let prefixLength = withPrefix ? ByteScan.firstIndex(of: 0, in: prefixField) : 0
+        if prefixLength == 0 { return string(block, Field.name) }
+        var out: [UInt8] = []
+        out.reserveCapacity(prefixLength + 1 + nameLength)
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: prefixField[0..<prefixLength]))
+        out.append(UInt8(ascii: "/"))
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: nameField[0..<nameLength]))
+        return out
     }
 
     /// Parses a numeric field: octal (with leading spaces or NULs, ending at a space or NUL), or
@@ -84,26 +129,68 @@ enum TarHeader {
             if x >> 63 > 0 { return nil }
             return invert == 0xff ? ~Int64(x) : Int64(x)
         }
+        if let value = standardOctal(block, range) { return value }
         var i = range.lowerBound
-        while i < range.upperBound && (block[i] == 0x20 || block[i] == 0) { i += 1 }
-        if i == range.upperBound { return 0 }
+        let end = range.upperBound
+        while i < end && (block[i] == 0x20 || block[i] == 0) { i += 1 }
+        if i == end { return 0 }
+        // At most 21 octal digits fit in 63 bits: an octal field of 8 or 12 bytes never
+        // overflows; longer ones are checked.
+        let checked = end - i > 21
         var value: Int64 = 0
-        var digits = 0
-        while i < range.upperBound {
-            let c = block[i]
-            if c == 0x20 || c == 0 { break }
-            guard c >= 0x30 && c <= 0x37 else { return nil }
-            if value > (Int64.max >> 3) { return nil }
-            value = value << 3 | Int64(c - 0x30)
-            digits += 1
+        while i < end {
+            let digit = block[i] &- 0x30
+            if digit > 7 { break }
+            if checked && value > (Int64.max >> 3) { return nil }
+            value = value << 3 | Int64(digit)
             i += 1
         }
         // After the digits only spaces or NULs may follow.
-        while i < range.upperBound {
+        while i < end {
             if block[i] != 0x20 && block[i] != 0 { return nil }
             i += 1
         }
         return value
+    }
+
+    /// The value of an 8- or 12-byte field in the form every current writer uses (7 or 11 octal
+    /// digits, then a NUL or a space), parsed eight digits at a time; `nil` for any other form,
+    /// which ``number(_:_:)`` then parses byte by byte.
+    static func standardOctal(_ block: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int64? {
+        let start = range.lowerBound
+        let terminatorMask: UInt64 = 0xFF00_0000_0000_0000
+        switch range.count {
+        case 8:
+            let w = block.loadUnaligned(fromByteOffset: start, as: UInt64.self).littleEndian
+            let terminator = w & terminatorMask
+            guard terminator == 0 || terminator == 0x2000_0000_0000_0000 else { return nil }
+            // The terminator becomes a trailing "0" digit, divided away afterwards.
+            guard let v = octalDigits8((w & ~terminatorMask) | 0x3000_0000_0000_0000) else { return nil }
+            return Int64(v >> 3)
+        case 12:
+            let w = block.loadUnaligned(fromByteOffset: start, as: UInt64.self).littleEndian
+            let u = UInt64(block.loadUnaligned(fromByteOffset: start + 8, as: UInt32.self).littleEndian)
+            let terminator = u >> 24
+            guard terminator == 0 || terminator == 0x20, let high = octalDigits8(w),
+                u & 0x00F8_F8F8 == 0x0030_3030
+            else { return nil }
+            let low = (u & 0x07) << 6 | ((u >> 8) & 0x07) << 3 | ((u >> 16) & 0x07)
+            return Int64(high << 9 | low)
+        default:
+            return nil
+        }
+    }
+
+    /// The value of eight ASCII octal digits loaded little-endian (the first digit in the low
+    /// byte), or `nil` when a byte is not `0`...`7`.
+    @inline(__always)
+    static func octalDigits8(_ w: UInt64) -> UInt64? {
+        guard w & 0xF8F8_F8F8_F8F8_F8F8 == 0x3030_3030_3030_3030 else { return nil }
+        let x = w & 0x0707_0707_0707_0707
+        // Pairs, then quads, then all eight: each step joins neighbouring lanes.
+        let pairs = ((x << 3) &+ (x >> 8)) & 0x00FF_00FF_00FF_00FF
+        let quads = ((pairs << 6) &+ (pairs >> 16)) & 0x0000_FFFF_0000_FFFF
+        return ((quads << 12) &+ (quads >> 32)) & 0xFF_FFFF
     }
 
     /// A printable rendering of a field's raw bytes, for error messages.

@@ -23,7 +23,8 @@ public final class TarReader {
     private var position: Int64 = 0
     private var bodyRemaining: Int64 = 0
     private var paddingRemaining: Int64 = 0
-    private var currentName: String?
+    /// The current entry's name, for error messages (a string is made only for one).
+    private var currentName: [UInt8]?
     /// Whether the end-of-archive zero blocks have been read.
     public private(set) var reachedEnd = false
     /// Whether the stream must end with the zero blocks. Layers inside an archive may end
@@ -33,8 +34,20 @@ public final class TarReader {
     /// Whether the stream ended between two entries without the zero blocks.
     public private(set) var endedWithoutMarker = false
 
+    /// How many bytes a refill asks the source for, at most (the buffer's size unless the reader
+    /// was made to read headers only).
+    private let readAhead: Int
+    /// Whether data to pass over is read through the reader's own buffer instead of handed to the
+    /// source's `skip`: for a source that reads every byte anyway (one that hashes), so that it
+    /// needs no scratch memory of its own and reads in the buffer's large pieces.
+    private let skipsByReading: Bool
+
     /// Limits on the sizes of extension headers, which are read into memory.
     static let maxExtensionHeader: Int64 = 1 << 20
+
+    /// Reads of entry data at least this large go straight from the source into the caller's
+    /// memory when nothing is buffered, instead of through the reader's buffer (one copy fewer).
+    static let directReadThreshold = 4096
 
     /// Creates a reader over `source`.
     ///
@@ -44,12 +57,23 @@ public final class TarReader {
     ///   - bufferSize: The read buffer's size, a multiple of 512; 256 KiB by default.
     ///   - requiresEndMarker: Whether a stream that ends between two entries, without the
     ///     zero blocks, is truncated (the default) or complete.
-    public init(_ source: any ByteSource, context: String? = nil, bufferSize: Int = 256 * 1024, requiresEndMarker: Bool = true) {
+    ///   - readAhead: The most bytes one refill asks the source for (at least 1024; by default
+    ///     the whole buffer). A small value suits a source that skips by seeking, when entry
+    ///     data is mostly skipped: each header then costs one small read.
+    ///   - skipsByReading: Pass over skipped data by reading it into the reader's buffer rather
+    ///     than calling the source's `skip` (for a source that must see every byte, such as a
+    ///     ``HashingSource``); `false` by default.
+    public init(
+        _ source: any ByteSource, context: String? = nil, bufferSize: Int = 256 * 1024, requiresEndMarker: Bool = true,
+        readAhead: Int? = nil, skipsByReading: Bool = false
+    ) {
         self.source = source
         self.context = context
         self.requiresEndMarker = requiresEndMarker
         let size = max(4096, (bufferSize + 511) / 512 * 512)
         self.buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
+        self.readAhead = min(size, max(1024, readAhead ?? size))
+        self.skipsByReading = skipsByReading
     }
 
     deinit { buffer.deallocate() }
@@ -66,16 +90,20 @@ public final class TarReader {
 
     /// Reads from the source until at least `count` bytes are buffered or the source ends.
     /// - Returns: Whether `count` bytes are buffered.
+    /// - Parameters:
+    ///   - count: The bytes needed.
+    ///   - readAhead: The most to ask the source for beyond `count` (the reader's own by default).
     @discardableResult
-    private func fill(_ count: Int) throws -> Bool {
+    private func fill(_ count: Int, readAhead: Int? = nil) throws -> Bool {
         if available >= count { return true }
         if start > 0 {
-            if available > 0 { buffer.baseAddress!.advanced(by: 0).copyMemory(from: buffer.baseAddress!.advanced(by: start), byteCount: available) }
+            if available > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress!.advanced(by: start), byteCount: available) }
             end = available
             start = 0
         }
         while end < count && !sourceEnded {
-            let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
+            let want = min(buffer.count, max(count, end + (readAhead ?? self.readAhead)))
+            let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[end..<want]))
             if n == 0 { sourceEnded = true } else { end += n }
         }
         return available >= count
@@ -94,6 +122,20 @@ public final class TarReader {
         let fromBuffer = Int(min(Int64(available), count))
         consume(fromBuffer)
         var done = Int64(fromBuffer)
+        if skipsByReading {
+            // Through the (now empty) buffer: the source reads these bytes either way.
+            while done < count && !sourceEnded {
+                let want = Int(min(Int64(buffer.count), count - done))
+                let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]))
+                if n == 0 {
+                    sourceEnded = true
+                    break
+                }
+                position += Int64(n)
+                done += Int64(n)
+            }
+            return done
+        }
         if done < count && !sourceEnded {
             let skipped = try source.skip(count - done)
             position += skipped
@@ -114,7 +156,7 @@ public final class TarReader {
     public func next() throws -> TarEntry? {
         if reachedEnd { return nil }
         try skipRestOfEntry()
-        var pax: [String: [UInt8]] = [:]
+        var pax = [String: [UInt8]]()
         var longName: [UInt8]?
         var longLink: [UInt8]?
         var firstHeaderOffset: Int64?
@@ -144,12 +186,15 @@ public final class TarReader {
                 reachedEnd = true
                 return nil
             }
-            let (unsigned, signed) = TarHeader.checksums(block)
             guard let claimed = TarHeader.number(block, TarHeader.Field.checksum) else {
                 throw ArchiveError.badHeaderField(member: context, offset: headerOffset, field: "chksum", found: TarHeader.printable(block, TarHeader.Field.checksum))
             }
-            guard claimed == unsigned || claimed == signed else {
-                throw ArchiveError.badHeaderChecksum(member: context, offset: headerOffset, expected: claimed, found: unsigned)
+            // The unsigned sum first: the signed one (historic writers) only when it differs.
+            if claimed != TarHeader.unsignedChecksum(block) {
+                let (unsigned, signed) = TarHeader.checksums(block)
+                guard claimed == signed else {
+                    throw ArchiveError.badHeaderChecksum(member: context, offset: headerOffset, expected: claimed, found: unsigned)
+                }
             }
             if firstHeaderOffset == nil { firstHeaderOffset = headerOffset }
             let typeflag = block[TarHeader.Field.typeflag]
@@ -183,7 +228,7 @@ public final class TarReader {
             }
             bodyRemaining = entry.dataSize
             paddingRemaining = TarHeader.padding(entry.dataSize)
-            currentName = entry.path
+            currentName = entry.name
             return entry
         }
     }
@@ -239,8 +284,9 @@ public final class TarReader {
             }
             return v
         }
+        let hasPAX = !pax.isEmpty
         func paxNumber(_ key: String) throws -> Int64? {
-            guard let raw = pax[key] else { return nil }
+            guard hasPAX, let raw = pax[key] else { return nil }
             let text = String(decoding: raw, as: UTF8.self)
             // mtime-like values may carry a fraction: keep the whole seconds.
             let whole = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? text
@@ -249,23 +295,18 @@ public final class TarReader {
             }
             return v
         }
-        let magic = Array(block[TarHeader.Field.magic])
-        let isPOSIX = magic == Array("ustar\0".utf8)
+        let isPOSIX = TarHeader.hasPOSIXMagic(block)
         var name: [UInt8]
-        if let p = pax["GNU.sparse.name"] {
+        if hasPAX, let p = pax["GNU.sparse.name"] {
             name = p
-        } else if let p = pax["path"] {
+        } else if hasPAX, let p = pax["path"] {
             name = p
         } else if let longName {
             name = longName
         } else {
-            name = TarHeader.string(block, TarHeader.Field.name)
-            if isPOSIX {
-                let prefix = TarHeader.string(block, TarHeader.Field.prefix)
-                if !prefix.isEmpty { name = prefix + [UInt8(ascii: "/")] + name }
-            }
+            name = TarHeader.name(block, withPrefix: isPOSIX)
         }
-        let link = pax["linkpath"] ?? longLink ?? TarHeader.string(block, TarHeader.Field.linkName)
+        let link = (hasPAX ? pax["linkpath"] : nil) ?? longLink ?? TarHeader.string(block, TarHeader.Field.linkName)
         let mode = try field("mode", TarHeader.Field.mode)
         let uid = try paxNumber("uid") ?? field("uid", TarHeader.Field.uid)
         let gid = try paxNumber("gid") ?? field("gid", TarHeader.Field.gid)
@@ -301,12 +342,12 @@ public final class TarReader {
         default:
             break
         }
-        if pax["GNU.sparse.major"] != nil || pax["GNU.sparse.size"] != nil || pax["GNU.sparse.realsize"] != nil {
+        if hasPAX && (pax["GNU.sparse.major"] != nil || pax["GNU.sparse.size"] != nil || pax["GNU.sparse.realsize"] != nil) {
             kind = .sparse
             size = try paxNumber("GNU.sparse.realsize") ?? paxNumber("GNU.sparse.size") ?? size
         }
-        var xattrs: [String: [UInt8]] = [:]
-        for (k, v) in pax where k.hasPrefix("SCHILY.xattr.") {
+        var xattrs = [String: [UInt8]]()
+        for (k, v) in pax where hasPAX && k.hasPrefix("SCHILY.xattr.") {
             xattrs[String(k.dropFirst("SCHILY.xattr.".count))] = v
         }
         let isDevice = kind == .characterDevice || kind == .blockDevice
@@ -327,7 +368,7 @@ public final class TarReader {
         if bodyRemaining == 0 || destination.count == 0 { return 0 }
         let want = Int(min(Int64(destination.count), bodyRemaining))
         if available == 0 {
-            if want >= buffer.count / 2 && !sourceEnded {
+            if want >= Self.directReadThreshold && !sourceEnded {
                 // Large reads go straight from the source into the caller's memory.
                 let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: destination[0..<want]))
                 if n == 0 { sourceEnded = true; throw bodyTruncated() }
@@ -335,7 +376,9 @@ public final class TarReader {
                 bodyRemaining -= Int64(n)
                 return n
             }
-            guard try fill(1) else { throw bodyTruncated() }
+            // A small read (the end of a skip, padding) buffers only a little: the larger reads
+            // that follow go straight to their destination instead of copying a refilled buffer.
+            guard try fill(1, readAhead: Self.directReadThreshold) else { throw bodyTruncated() }
         }
         let n = min(want, available)
         destination.baseAddress!.copyMemory(from: buffer.baseAddress!.advanced(by: start), byteCount: n)
@@ -365,18 +408,24 @@ public final class TarReader {
         return done
     }
 
+    private var currentNameText: String { currentName.map { String(decoding: $0, as: UTF8.self) } ?? "?" }
+
     private func bodyTruncated() -> ArchiveError {
-        .truncated(member: context, offset: position, expected: "\(bodyRemaining) more bytes of the data of '\(currentName ?? "?")'")
+        .truncated(member: context, offset: position, expected: "\(bodyRemaining) more bytes of the data of '\(currentNameText)'")
     }
 
     private func skipRestOfEntry() throws {
-        if bodyRemaining > 0 { _ = try skipBody(bodyRemaining) }
-        if paddingRemaining > 0 {
-            let pad = paddingRemaining
-            paddingRemaining = 0
-            if try discard(pad) < pad {
-                throw ArchiveError.truncated(member: context, offset: position, expected: "the padding after the data of '\(currentName ?? "?")'")
-            }
+        // The rest of the data and the padding in one skip: one seek, or one pass of reads,
+        // without a tiny read for the padding on its own.
+        let body = bodyRemaining
+        let pad = paddingRemaining
+        guard body + pad > 0 else { return }
+        let done = try discard(body + pad)
+        bodyRemaining = max(0, body - done)
+        paddingRemaining = 0
+        if done < body { throw bodyTruncated() }
+        if done < body + pad {
+            throw ArchiveError.truncated(member: context, offset: position, expected: "the padding after the data of '\(currentNameText)'")
         }
     }
 

@@ -1,0 +1,115 @@
+import Dispatch
+import Synchronization
+
+/// A bounded hand-over of byte buffers from a producer thread to a consumer thread, with the
+/// emptied buffers handed back: the only thing the two threads share.
+///
+/// Only values cross: `[UInt8]` buffers, a final ``Summary`` and an error. The consumer lends
+/// the producer a fixed set of buffers (``lend(_:)``); the producer waits for one
+/// (``takeEmpty()``), fills it and ``send(_:)``s it; the consumer ``receive()``s it and gives it
+/// back with ``giveBack(_:)``. The number of buffers is the bound: a producer ahead of its
+/// consumer waits, and memory stays fixed. ``finish(_:)`` and ``fail(_:)`` end the stream after
+/// every buffer sent before them; ``cancel()`` lets a consumer that stops early wake a waiting
+/// producer, which then stops too.
+final class BufferChannel: Sendable {
+    /// A filled buffer: its first `count` bytes are data.
+    struct Chunk: Sendable {
+        var bytes: [UInt8]
+        var count: Int
+    }
+
+    /// What the producer reports at the clean end of the stream.
+    struct Summary: Sendable {
+        /// Bytes read from the input.
+        var inputBytes: Int64
+        /// Bytes produced (the uncompressed stream).
+        var outputBytes: Int64
+        /// gzip members decompressed.
+        var members: Int
+    }
+
+    /// What ``receive()`` returns.
+    enum Received: Sendable {
+        case chunk(Chunk)
+        case end(Summary)
+        case failure(any Error)
+    }
+
+    private struct State: Sendable {
+        var ready: [Chunk] = []
+        var empty: [[UInt8]] = []
+        var end: Received?
+        var cancelled = false
+    }
+
+    private let state = Mutex(State())
+    /// Counts chunks (and the end) ready for the consumer.
+    private let readySignal = DispatchSemaphore(value: 0)
+    /// Counts empty buffers (and the cancellation) for the producer.
+    private let emptySignal = DispatchSemaphore(value: 0)
+
+    init() {}
+
+    // MARK: - Consumer side
+
+    /// Gives the producer a buffer to fill (called once per buffer, before and while reading).
+    func lend(_ buffer: consuming [UInt8]) {
+        let b = buffer
+        state.withLock { $0.empty.append(b) }
+        emptySignal.signal()
+    }
+
+    /// Gives back a buffer the consumer has finished with.
+    func giveBack(_ buffer: consuming [UInt8]) { lend(buffer) }
+
+    /// The next chunk, or the end of the stream; waits for the producer.
+    func receive() -> Received {
+        readySignal.wait()
+        return state.withLock { s -> Received in
+            if !s.ready.isEmpty { return .chunk(s.ready.removeFirst()) }
+            // The end: signal again, so that every later call returns it too.
+            readySignal.signal()
+            return s.end ?? .failure(ArchiveError.io(path: "input", reason: "the reading thread stopped without a result"))
+        }
+    }
+
+    /// Stops the producer: its next ``takeEmpty()`` returns `nil`.
+    func cancel() {
+        state.withLock { $0.cancelled = true }
+        emptySignal.signal()
+    }
+
+    // MARK: - Producer side
+
+    /// An empty buffer to fill; waits for one. `nil` once the consumer has cancelled.
+    func takeEmpty() -> [UInt8]? {
+        emptySignal.wait()
+        return state.withLock { s -> [UInt8]? in
+            if s.cancelled {
+                emptySignal.signal()
+                return nil
+            }
+            return s.empty.popLast()
+        }
+    }
+
+    /// Hands a filled buffer to the consumer.
+    func send(_ chunk: consuming Chunk) {
+        let c = chunk
+        state.withLock { $0.ready.append(c) }
+        readySignal.signal()
+    }
+
+    /// Ends the stream cleanly, after the chunks already sent.
+    func finish(_ summary: Summary) { end(.end(summary)) }
+
+    /// Ends the stream with an error, after the chunks already sent.
+    func fail(_ error: any Error) { end(.failure(error)) }
+
+    private func end(_ value: Received) {
+        state.withLock { s in
+            if s.end == nil { s.end = value }
+        }
+        readySignal.signal()
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Gzip
+import Testing
+
+@testable import ImageTar
+
+/// A gzip archive read from a file or stdin is inflated on a second thread. Whatever the damage,
+/// that must give exactly what the single-threaded reader gives: the same archive, or the same
+/// error.
+@Suite struct InflatePipelineTests {
+    /// What a read gives, comparably.
+    private enum Outcome: Equatable {
+        case archive(images: [[Digest]], problems: [ArchiveError], inputBytes: Int64, tarBytes: Int64, members: Int)
+        case error(ArchiveError)
+        case other(String)
+    }
+
+    private func outcome(_ read: () throws -> ImageArchive) -> Outcome {
+        do {
+            let a = try read()
+            return .archive(
+                images: a.images.map { [$0.configDigest] + $0.layers.map(\.diffID) }, problems: a.problems,
+                inputBytes: a.inputBytes, tarBytes: a.tarBytes, members: a.gzipMembers)
+        } catch let e as ArchiveError {
+            return .error(e)
+        } catch {
+            return .other("\(error)")
+        }
+    }
+
+    /// Damaged copies of a gzip fixture: cut short, bytes flipped, garbage appended, members
+    /// concatenated.
+    private static func damaged(_ bytes: [UInt8]) -> [(String, [UInt8])] {
+        var out: [(String, [UInt8])] = [("intact", bytes), ("twice", bytes + bytes)]
+        for cut in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 23)) {
+            out.append(("cut at \(cut)", Array(bytes.prefix(cut))))
+        }
+        for at in stride(from: 10, to: bytes.count, by: max(1, bytes.count / 17)) {
+            var b = bytes
+            b[at] ^= 0x5A
+            out.append(("flip at \(at)", b))
+        }
+        out.append(("garbage after", bytes + Array("not gzip".utf8)))
+        out.append(("zeros after", bytes + [UInt8](repeating: 0, count: 1000)))
+        return out
+    }
+
+    @Test(arguments: ["skopeo-docker-archive.tar.gz", "skopeo-docker-archive.multimember.tar.gz", "prisma-arm64.tar.gz"])
+    func sameOutcomeAsOneThread(_ file: String) throws {
+        let path = TS.fixture(file)
+        let tmp = try TS.TempDir()
+        defer { tmp.cleanup() }
+        for (what, bytes) in Self.damaged(try TS.bytes(path)) {
+            let copy = tmp.path("damaged.tar.gz")
+            try TS.write(bytes, to: copy)
+            let oneThread = outcome { try ImageArchive.read(BufferSource(bytes)) }
+            let twoThreads = outcome { try ImageArchive.read(path: copy) }
+            #expect(twoThreads == oneThread, "\(file), \(what)")
+        }
+    }
+
+    /// Through a real pipe (stdin), the archive reads the same, and a damaged one fails with the
+    /// same message, without waiting for the writer.
+    @Test func stdinPipe() throws {
+        let good = TS.fixture("skopeo-docker-archive.tar.gz")
+        let file = try TS.imgtool(["inspect", "--json", good])
+        let piped = try TS.run("/bin/sh", ["-c", "cat \"$1\" | \"$2\" inspect --json -", "sh", good, TS.imgtool])
+        #expect(piped.status == 0)
+        #expect(piped.stdout.replacingOccurrences(of: "\"path\" : \"-\"", with: "\"path\" : \"\(good)\"") == file.stdout)
+
+        let tmp = try TS.TempDir()
+        defer { tmp.cleanup() }
+        let bad = tmp.path("bad.tar.gz")
+        var bytes = try TS.bytes(good)
+        bytes[bytes.count / 2] ^= 0xFF
+        try TS.write(bytes, to: bad)
+        let fromFile = try TS.imgtool(["verify", bad])
+        let fromPipe = try TS.run("/bin/sh", ["-c", "cat \"$1\" | \"$2\" verify -", "sh", bad, TS.imgtool])
+        #expect(fromPipe.status == fromFile.status)
+        #expect(fromPipe.status != 0)
+        #expect(fromPipe.stderr == fromFile.stderr)
+    }
+}
