@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 
 /// The CLI's only platform calls.
 enum Terminal {
@@ -45,4 +46,46 @@ enum FileSize {
         guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         return Int64(st.st_size)
     }
+}
+
+extension Terminal {
+    /// Removes `path` when SIGINT, SIGTERM or SIGHUP arrives, then dies of that signal as if
+    /// it had not been caught (so the shell sees the interruption), until ``InterruptCleanup/cancel()``.
+    ///
+    /// The signals are delivered to a dispatch source on a queue of its own (a C signal handler
+    /// cannot capture the path); the process ignores them in the meantime.
+    static func removeOnInterrupt(_ path: String) -> InterruptCleanup {
+        let queue = DispatchQueue(label: "imgtool.interrupt")
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler {
+                _ = unlink(path)
+                signal(sig, SIG_DFL)
+                raise(sig)
+            }
+            source.resume()
+            sources.append(source)
+        }
+        return InterruptCleanup(sources: sources)
+    }
+}
+
+/// The handlers of ``Terminal/removeOnInterrupt(_:)``; cancelling restores the default action.
+final class InterruptCleanup {
+    private var sources: [any DispatchSourceSignal]
+
+    init(sources: [any DispatchSourceSignal]) { self.sources = sources }
+
+    /// Stops handling the signals and restores their default action. Calling it again does nothing.
+    func cancel() {
+        for source in sources { source.cancel() }
+        if !sources.isEmpty {
+            for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig, SIG_DFL) }
+        }
+        sources = []
+    }
+
+    deinit { cancel() }
 }
