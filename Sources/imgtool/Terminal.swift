@@ -62,17 +62,30 @@ extension Terminal {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
             source.setEventHandler {
                 _ = unlink(path)
+                // Die of the signal: libdispatch keeps it blocked (it reads it from a signalfd),
+                // so restore the default action and unblock it on this thread before raising it.
                 signal(sig, SIG_DFL)
+                unblock(sig)
                 raise(sig)
+                _exit(128 + sig)
             }
             source.resume()
             sources.append(source)
         }
         return InterruptCleanup(sources: sources)
     }
+
+    /// Unblocks `sig` on the calling thread (`pthread_sigmask(SIG_UNBLOCK, ...)`).
+    static func unblock(_ sig: Int32) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, sig)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
 }
 
-/// The handlers of ``Terminal/removeOnInterrupt(_:)``; cancelling restores the default action.
+/// The handlers of ``Terminal/removeOnInterrupt(_:)``; cancelling restores the default action
+/// (call it from the thread that installed them, whose signal mask libdispatch changed).
 final class InterruptCleanup {
     private var sources: [any DispatchSourceSignal]
 
@@ -82,7 +95,12 @@ final class InterruptCleanup {
     func cancel() {
         for source in sources { source.cancel() }
         if !sources.isEmpty {
-            for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig, SIG_DFL) }
+            // Back to the default: a signal from now on ends the process (one that arrived
+            // in between and is still pending is delivered now).
+            for sig in [SIGINT, SIGTERM, SIGHUP] {
+                signal(sig, SIG_DFL)
+                Terminal.unblock(sig)
+            }
         }
         sources = []
     }
