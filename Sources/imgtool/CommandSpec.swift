@@ -13,6 +13,8 @@ struct CommandSpec {
         var valueName: String?
         var help: String
         var repeatable = false
+        /// Whether the command cannot run without it (the command checks; usage shows it unbracketed).
+        var isRequired = false
 
         var label: String {
             let joined = names.joined(separator: ", ")
@@ -41,7 +43,7 @@ struct CommandSpec {
         for o in options {
             let first = o.names.last ?? ""
             let body = o.valueName.map { "\(first) <\($0)>" } ?? first
-            parts.append(o.repeatable ? "[\(body) ...]" : "[\(body)]")
+            parts.append(o.isRequired ? body : o.repeatable ? "[\(body) ...]" : "[\(body)]")
         }
         for a in arguments { parts.append(a.optional ? "[<\(a.name)>]" : "<\(a.name)>") }
         return parts.joined(separator: " ")

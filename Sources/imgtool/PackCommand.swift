@@ -10,7 +10,7 @@ enum PackCommand {
         discussion: "Reads a docker save archive once, runs the checks of `imgtool verify` (same options) on the way, and writes the tar as standard gzip that gunzip, pigz and docker load read. Each layer is a gzip member of its own, compressed from a fresh start, so the same layer gives the same bytes in every archive; the output is the same for the same input. It is written under a temporary name and renamed when complete; nothing is written when a check fails (unless --force) or the archive is corrupt, truncated or unreadable.",
         arguments: [.init(name: "archive", help: "The archive: a .tar or .tar.gz file, or - for stdin.")],
         options: [
-            .init(names: ["-o", "--output"], valueName: "file", help: "The .tar.gz to write (required); replaced only when the pack succeeds."),
+            .init(names: ["-o", "--output"], valueName: "file", help: "The .tar.gz to write; replaced only when the pack succeeds.", isRequired: true),
             .init(names: ["--level"], valueName: "level", help: "The compression level, 0 (store) to 9 (smallest); 6 by default, as gzip."),
             .init(names: ["--threads"], valueName: "n", help: "How many threads compress (default: one per processor); the output does not depend on it."),
             .init(names: ["--force"], valueName: nil, help: "Write the archive even when checks fail (never a corrupt one)."),
