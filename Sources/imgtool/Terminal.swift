@@ -51,14 +51,17 @@ enum FileSize {
 extension Terminal {
     /// Removes `path` when SIGINT, SIGTERM or SIGHUP arrives, then dies of that signal as if
     /// it had not been caught (so the shell sees the interruption), until ``InterruptCleanup/cancel()``.
+    /// A signal the process ignores already (`nohup`, a background job) stays ignored.
     ///
     /// The signals are delivered to a dispatch source on a queue of its own (a C signal handler
     /// cannot capture the path); the process ignores them in the meantime.
     static func removeOnInterrupt(_ path: String) -> InterruptCleanup {
         let queue = DispatchQueue(label: "imgtool.interrupt")
         var sources: [any DispatchSourceSignal] = []
+        var handled: [Int32] = []
         for sig in [SIGINT, SIGTERM, SIGHUP] {
-            signal(sig, SIG_IGN)
+            let previous = signal(sig, SIG_IGN)
+            if unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { continue }
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
             source.setEventHandler {
                 _ = unlink(path)
@@ -71,8 +74,9 @@ extension Terminal {
             }
             source.resume()
             sources.append(source)
+            handled.append(sig)
         }
-        return InterruptCleanup(sources: sources)
+        return InterruptCleanup(sources: sources, signals: handled)
     }
 
     /// Unblocks `sig` on the calling thread (`pthread_sigmask(SIG_UNBLOCK, ...)`).
@@ -88,21 +92,24 @@ extension Terminal {
 /// (call it from the thread that installed them, whose signal mask libdispatch changed).
 final class InterruptCleanup {
     private var sources: [any DispatchSourceSignal]
+    private var signals: [Int32]
 
-    init(sources: [any DispatchSourceSignal]) { self.sources = sources }
+    init(sources: [any DispatchSourceSignal], signals: [Int32]) {
+        self.sources = sources
+        self.signals = signals
+    }
 
     /// Stops handling the signals and restores their default action. Calling it again does nothing.
     func cancel() {
         for source in sources { source.cancel() }
-        if !sources.isEmpty {
-            // Back to the default: a signal from now on ends the process (one that arrived
-            // in between and is still pending is delivered now).
-            for sig in [SIGINT, SIGTERM, SIGHUP] {
-                signal(sig, SIG_DFL)
-                Terminal.unblock(sig)
-            }
+        // Back to the default: a signal from now on ends the process (one that arrived in
+        // between and is still pending is delivered now).
+        for sig in signals {
+            signal(sig, SIG_DFL)
+            Terminal.unblock(sig)
         }
         sources = []
+        signals = []
     }
 
     deinit { cancel() }
