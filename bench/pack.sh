@@ -63,6 +63,7 @@ for name in order:
     speed = statistics.median(ratios) if ratios else float("nan")
     print(f"{name:32} {med:9.2f} {spread:>13} {speed:6.2f}x {int(size):13d} {size / base_size:7.4f}x {max(r['rss']) / 1024:6.1f} MiB")
 print()
+print("per round, wall s: " + "; ".join(f"{n} " + " ".join(f"{rows[n]['wall'][k]:.2f}" for k in sorted(rows[n]["wall"], key=int)) for n in order))
 print("speed: median over the rounds of gzip -6's time over the row's in the same round; size: output bytes over gzip -6's")
 PY
 
