@@ -27,6 +27,13 @@ public final class FileSink: ByteSink {
         self.closeOnDeinit = closeOnDeinit
     }
 
+    /// Writes a descriptor opened elsewhere in this module, naming its path in errors.
+    init(fileDescriptor: Int32, closeOnDeinit: Bool, path: String) {
+        self.fileDescriptor = fileDescriptor
+        self.path = path
+        self.closeOnDeinit = closeOnDeinit
+    }
+
     /// Creates (or truncates) the file at `path` and writes to it.
     ///
     /// The corresponding system call is `open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)`,

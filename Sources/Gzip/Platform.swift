@@ -49,6 +49,38 @@ enum Platform {
         open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(truncatingIfNeeded: mode))
     }
 
+    /// `open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)`: creates a file that must not
+    /// exist yet; `-1` with `errno` set on failure (`EEXIST` when it does).
+    static func createExclusive(_ path: String, mode: UInt32) -> Int32 {
+        open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(truncatingIfNeeded: mode))
+    }
+
+    /// `EEXIST`: the file already exists.
+    static var fileExists: Int32 { EEXIST }
+
+    /// `rename(2)`: `0`, or `-1` with `errno` set. Atomic within one file system.
+    static func renameFile(_ from: String, _ to: String) -> Int32 {
+        rename(from, to)
+    }
+
+    /// `unlink(2)`: `0`, or `-1` with `errno` set.
+    static func removeFile(_ path: String) -> Int32 {
+        unlink(path)
+    }
+
+    /// `fsync(2)`: `0`, or `-1` with `errno` set.
+    static func syncFD(_ fd: Int32) -> Int32 {
+        fsync(fd)
+    }
+
+    /// The process id, to make temporary names unique between processes.
+    static var processID: Int32 { getpid() }
+
+    /// How many processors are online (`sysconf(_SC_NPROCESSORS_ONLN)`), at least 1.
+    static var processorCount: Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
     /// `read(2)`.
     static func readFD(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
         read(fd, buffer, count)

@@ -10,7 +10,7 @@ enum CLI {
         discussion: "Reads `docker save` and OCI archives (.tar or .tar.gz, a file or - for stdin) in one streaming pass, checking every digest on the way.",
         options: [CommandSpec.Option(names: ["--version"], valueName: nil, help: "Show the version.")])
 
-    static var commands: [CommandSpec] { [InspectCommand.spec, VerifyCommand.spec, ShipCommand.spec, LsCommand.spec, CatCommand.spec] }
+    static var commands: [CommandSpec] { [InspectCommand.spec, VerifyCommand.spec, PackCommand.spec, ShipCommand.spec, LsCommand.spec, CatCommand.spec] }
 
     static func run(_ arguments: [String], io: Output) -> Int32 {
         guard let first = arguments.first else {
@@ -39,6 +39,8 @@ enum CLI {
             return InspectCommand.run(Array(arguments.dropFirst()), io: io)
         case "verify":
             return VerifyCommand.run(Array(arguments.dropFirst()), io: io)
+        case "pack":
+            return PackCommand.run(Array(arguments.dropFirst()), io: io)
         case "ship":
             return ShipCommand.run(Array(arguments.dropFirst()), io: io)
         case "ls":

@@ -17,6 +17,8 @@ struct CommandSpec {
         var valueName: String?
         var help: String
         var repeatable = false
+        /// Whether the command cannot run without it (the command checks; usage shows it unbracketed).
+        var isRequired = false
 
         var label: String {
             let joined = names.joined(separator: ", ")
@@ -45,7 +47,7 @@ struct CommandSpec {
         for o in options {
             let first = o.names.last ?? ""
             let body = o.valueName.map { "\(first) <\($0)>" } ?? first
-            parts.append(o.repeatable ? "[\(body) ...]" : "[\(body)]")
+            parts.append(o.isRequired ? body : o.repeatable ? "[\(body) ...]" : "[\(body)]")
         }
         for a in arguments { parts.append(a.optional ? "[\(a.label)]" : a.label) }
         return parts.joined(separator: " ")

@@ -21,7 +21,7 @@ enum ShipCommand {
             .init(name: "archive", help: "The archive file (.tar or .tar.gz)."),
             .init(name: "destination", help: "[user@]host[:port]:/remote/dir; several ship in parallel.", variadic: true),
         ],
-        options: VerifyCommand.checkOptions + [
+        options: VerifyCommand.checkOptions.filter { !["--json", "--junit"].contains($0.names[0]) } + [
             .init(names: ["--no-verify"], valueName: nil, help: "Ship without running the checks first."),
             .init(names: ["--load"], valueName: nil, help: "Run `docker load` on the remote after arrival (decompressing on the fly) and report the image."),
             .init(names: ["--then"], valueName: "command", help: "Run this command on the remote, in the destination directory, after arrival (and --load), e.g. 'docker compose up -d app'."),
@@ -37,11 +37,8 @@ enum ShipCommand {
         case .exit(let code): return code
         case .run(let p): parsed = p
         }
-        let request: VerifyCommand.Request
-        switch VerifyCommand.Request.parse(parsed, spec: spec, io: io) {
-        case .failure(let f): return f.code
-        case .success(let r): request = r
-        }
+        let request: VerifyRequest
+        do { request = try VerifyRequest(parsed, spec: spec) } catch { io.err(error.text); return ExitCode.usage.rawValue }
         let path = parsed.positionals[0]
         if path == "-" {
             io.err(UsageError(.custom("ship reads the archive twice (to verify and to send): give a file, not stdin"), spec: spec).text)
@@ -93,15 +90,7 @@ enum ShipCommand {
             }
             let passed = reports.allSatisfy { $0.passed } && archive.problems.isEmpty
             if !passed {
-                if parsed.flag("json") {
-                    let doc = VerifyCommand.JSONReport(
-                        archive: path, passed: false, images: reports.map(VerifyCommand.JSONReport.Image.init))
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                    io.out(String(decoding: (try? encoder.encode(doc)) ?? Data(), as: UTF8.self) + "\n")
-                } else {
-                    io.out(VerifyCommand.render(path: path, reports: reports, passed: reports.allSatisfy { $0.passed }))
-                }
+                if let code = VerifyCommand.emit(path: path, reports: reports, request: request, io: io) { return code }
                 let failed = reports.reduce(0) { $0 + $1.checks.filter { $0.status == .failed }.count }
                 io.err("Error: \(path): not shipped: " + (failed > 0 ? "\(Format.plural(failed, "check", "checks")) failed" : "digest mismatches") + "; fix the image, or pass --no-verify to ship it anyway\n")
                 return archive.problems.isEmpty ? ExitCode.checkFailed.rawValue : ExitCode.corrupt.rawValue

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 
 /// The CLI's only platform calls.
 enum Terminal {
@@ -51,4 +52,71 @@ enum FileSize {
         guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         return Int64(st.st_size)
     }
+}
+
+extension Terminal {
+    /// Removes `path` when SIGINT, SIGTERM or SIGHUP arrives, then dies of that signal as if
+    /// it had not been caught (so the shell sees the interruption), until ``InterruptCleanup/cancel()``.
+    /// A signal the process ignores already (`nohup`, a background job) stays ignored.
+    ///
+    /// The signals are delivered to a dispatch source on a queue of its own (a C signal handler
+    /// cannot capture the path); the process ignores them in the meantime.
+    static func removeOnInterrupt(_ path: String) -> InterruptCleanup {
+        let queue = DispatchQueue(label: "imgtool.interrupt")
+        var sources: [any DispatchSourceSignal] = []
+        var handled: [Int32] = []
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            let previous = signal(sig, SIG_IGN)
+            if unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { continue }
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler {
+                _ = unlink(path)
+                // Die of the signal: libdispatch keeps it blocked (it reads it from a signalfd),
+                // so restore the default action and unblock it on this thread before raising it.
+                signal(sig, SIG_DFL)
+                unblock(sig)
+                raise(sig)
+                _exit(128 + sig)
+            }
+            source.resume()
+            sources.append(source)
+            handled.append(sig)
+        }
+        return InterruptCleanup(sources: sources, signals: handled)
+    }
+
+    /// Unblocks `sig` on the calling thread (`pthread_sigmask(SIG_UNBLOCK, ...)`).
+    static func unblock(_ sig: Int32) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, sig)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+}
+
+/// The handlers of ``Terminal/removeOnInterrupt(_:)``; cancelling restores the default action
+/// (call it from the thread that installed them, whose signal mask libdispatch changed).
+final class InterruptCleanup {
+    private var sources: [any DispatchSourceSignal]
+    private var signals: [Int32]
+
+    init(sources: [any DispatchSourceSignal], signals: [Int32]) {
+        self.sources = sources
+        self.signals = signals
+    }
+
+    /// Stops handling the signals and restores their default action. Calling it again does nothing.
+    func cancel() {
+        for source in sources { source.cancel() }
+        // Back to the default: a signal from now on ends the process (one that arrived in
+        // between and is still pending is delivered now).
+        for sig in signals {
+            signal(sig, SIG_DFL)
+            Terminal.unblock(sig)
+        }
+        sources = []
+        signals = []
+    }
+
+    deinit { cancel() }
 }

@@ -5,17 +5,7 @@ import ImageTar
 /// `imgtool verify`: architecture, required paths, ELF machines, Prisma engines and integrity,
 /// checked in the merged filesystem, in the same single pass.
 enum VerifyCommand {
-    static let spec = CommandSpec(
-        name: "verify",
-        abstract: "Check an image archive before shipping it: platform, required paths, ELF machines, Prisma engines, digests.",
-        discussion: "Every check runs on the merged filesystem of the image, built in one pass over the archive. The Prisma check runs when the image contains @prisma/client. Exit 0 when every check passes, 1 when one fails; a corrupt, truncated or unreadable archive gives the codes below.",
-        arguments: [.init(name: "archive", help: "The archive: a .tar or .tar.gz file, or - for stdin.")],
-        options: checkOptions + [
-            .init(names: ["--json"], valueName: nil, help: "Print a JSON report with an entry per check."),
-            .init(names: ["--junit"], valueName: "file", help: "Also write the results as JUnit XML to this file."),
-        ])
-
-    /// The options that choose the checks, shared with `ship`.
+    /// The options that choose and configure the checks, shared with `pack`.
     static let checkOptions: [CommandSpec.Option] = [
         .init(names: ["--arch"], valueName: "arch", help: "The architecture the image must have: amd64, arm64, arm, 386, ppc64le, s390x or riscv64."),
         .init(names: ["--platform"], valueName: "platform", help: "The platform the image must have, os/arch[/variant]; in a multi-platform archive, the one checked."),
@@ -25,7 +15,16 @@ enum VerifyCommand {
         .init(names: ["--no-prisma"], valueName: nil, help: "Skip the Prisma engine check."),
         .init(names: ["--policy"], valueName: "file", help: "A JSON policy: the same checks plus container-structure-test's fileExistenceTests and metadataTest (see the README)."),
         ImageSelection.imageOption,
+        .init(names: ["--json"], valueName: nil, help: "Print a JSON report with an entry per check."),
+        .init(names: ["--junit"], valueName: "file", help: "Also write the results as JUnit XML to this file."),
     ]
+
+    static let spec = CommandSpec(
+        name: "verify",
+        abstract: "Check an image archive before shipping it: platform, required paths, ELF machines, Prisma engines, digests.",
+        discussion: "Every check runs on the merged filesystem of the image, built in one pass over the archive. The Prisma check runs when the image contains @prisma/client. Exit 0 when every check passes, 1 when one fails; a corrupt, truncated or unreadable archive gives the codes below.",
+        arguments: [.init(name: "archive", help: "The archive: a .tar or .tar.gz file, or - for stdin.")],
+        options: checkOptions)
 
     static func run(_ arguments: [String], io: Output) -> Int32 {
         let parsed: ParsedArguments
@@ -33,11 +32,8 @@ enum VerifyCommand {
         case .exit(let code): return code
         case .run(let p): parsed = p
         }
-        let request: Request
-        switch Request.parse(parsed, spec: spec, io: io) {
-        case .failure(let f): return f.code
-        case .success(let r): request = r
-        }
+        let request: VerifyRequest
+        do { request = try VerifyRequest(parsed, spec: spec) } catch { io.err(error.text); return ExitCode.usage.rawValue }
         let path = parsed.positionals[0]
         let archive: ImageArchive
         switch ImageSelection.read(path, options: ReadOptions(), io: io) {
@@ -49,88 +45,19 @@ enum VerifyCommand {
         case .failure(let f): return f.code
         case .success(let r): reports = r
         }
-        let passed = reports.allSatisfy { $0.passed }
-        if parsed.flag("json") {
-            let doc = JSONReport(archive: path, passed: passed, images: reports.map(JSONReport.Image.init))
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            io.out(String(decoding: (try? encoder.encode(doc)) ?? Data(), as: UTF8.self) + "\n")
-        } else {
-            io.out(render(path: path, reports: reports, passed: passed))
-        }
-        if let junit = parsed.value("junit") {
-            let xml = JUnit.render(path: path, reports: reports)
-            do {
-                let sink = try FileSink(creating: junit, mode: 0o644)
-                try Array(xml.utf8).withUnsafeBytes { try sink.write($0) }
-                try sink.close()
-            } catch {
-                io.err("Error: \(junit): cannot write the JUnit report: \(error)\n")
-                return ExitCode.io.rawValue
-            }
-        }
+        if let code = emit(path: path, reports: reports, request: request, io: io) { return code }
         if !archive.problems.isEmpty { return ExitCode.corrupt.rawValue }
-        return passed ? ExitCode.success.rawValue : ExitCode.checkFailed.rawValue
+        return reports.allSatisfy({ $0.passed }) ? ExitCode.success.rawValue : ExitCode.checkFailed.rawValue
     }
 
-    /// What `verify` (and `ship`, before it sends) checks, from the command line and the policy.
-    struct Request {
-        var platform: Platform?
-        var policy: Policy?
-        var options: VerifyOptions
-        var image: String?
-
-        static func parse(_ parsed: ParsedArguments, spec: CommandSpec, io: Output) -> Result<Request, ImageSelection.Failure> {
-                var wanted: Platform?
-            do { wanted = try CLI.platform(parsed, spec: spec) } catch { io.err(error.text); return .failure(.init(code: ExitCode.usage.rawValue)) }
-            var policy: Policy?
-            if let file = parsed.value("policy") {
-                do {
-                    policy = try JSONDecoder().decode(Policy.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
-                } catch let e as DecodingError {
-                    io.err(UsageError(.custom("\(file): not a valid policy: \(describe(e))"), spec: spec).text)
-                    return .failure(.init(code: ExitCode.usage.rawValue))
-                } catch {
-                    io.err(UsageError(.custom("\(file): cannot read the policy: \(error.localizedDescription)"), spec: spec).text)
-                    return .failure(.init(code: ExitCode.usage.rawValue))
-                }
-                if wanted == nil, let p = policy?.platform {
-                    guard let parsedPlatform = Platform(parsing: p) else {
-                        io.err(UsageError(.custom("\(file): platform '\(p)' is not os/arch[/variant]"), spec: spec).text)
-                        return .failure(.init(code: ExitCode.usage.rawValue))
-                    }
-                    wanted = parsedPlatform
-                }
-            }
-            if let arch = parsed.value("arch") ?? (wanted == nil ? policy?.arch : nil) {
-                guard let a = VerifyOptions.architecture(parsing: arch) else {
-                    io.err(UsageError(.invalidValue(value: arch, label: "--arch <arch>", help: VerifyOptions.architectures.joined(separator: ", ")), spec: spec).text)
-                    return .failure(.init(code: ExitCode.usage.rawValue))
-                }
-                if let w = wanted, w.architecture != a {
-                    io.err(UsageError(.custom("--arch \(arch) contradicts --platform \(w)"), spec: spec).text)
-                    return .failure(.init(code: ExitCode.usage.rawValue))
-                }
-                wanted = wanted ?? Platform(os: "linux", architecture: a)
-            }
-            if parsed.flag("prisma") && parsed.flag("no-prisma") {
-                io.err(UsageError(.custom("--prisma and --no-prisma exclude each other"), spec: spec).text)
-                return .failure(.init(code: ExitCode.usage.rawValue))
-            }
-            let options = VerifyOptions(
-                platform: wanted, requiredPaths: (policy?.require ?? []) + parsed.all("require"),
-                strictELF: parsed.flag("strict-elf") || policy?.strictElf == true,
-                prisma: parsed.flag("prisma") ? .force : parsed.flag("no-prisma") ? .off : policy?.prisma ?? .auto)
-            return .success(Request(platform: wanted, policy: policy, options: options, image: parsed.value("image")))
-        }
-    }
-
-    /// Runs the checks on every image the request selects.
-    static func evaluate(_ archive: ImageArchive, request: Request, io: Output) -> Result<[ImageReport], ImageSelection.Failure> {
+    /// Runs every check on the images the request selects.
+    ///
+    /// - Returns: One report per image checked; a failure (printed) when `--image` matches nothing.
+    static func evaluate(_ archive: ImageArchive, request: VerifyRequest, io: Output) -> Result<[ImageReport], ImageSelection.Failure> {
         var candidates: [ArchiveImage]
-        do { candidates = try archive.select(reference: request.image) } catch { return .failure(.init(code: CLI.fail(error, io: io))) }
-        let options = request.options
-        let policy = request.policy
+        do { candidates = try archive.select(reference: request.image) } catch {
+            return .failure(ImageSelection.Failure(code: CLI.fail(error, io: io)))
+        }
         var reports: [ImageReport] = []
         if let wanted = request.platform, candidates.count > 1 || !candidates.allSatisfy({ $0.platform.matches(wanted) }) {
             let matching = candidates.filter { $0.platform.matches(wanted) }
@@ -150,12 +77,45 @@ enum VerifyCommand {
         if reports.isEmpty {
             for image in candidates {
                 let fs = MergedFilesystem(image: image)
-                let result = verifyImage(image, archive: archive, options: options, filesystem: fs)
-                let extra = policy.map { PolicyChecks.run($0, image: image, filesystem: fs) } ?? []
+                let result = verifyImage(image, archive: archive, options: request.options, filesystem: fs)
+                let extra = request.policy.map { PolicyChecks.run($0, image: image, filesystem: fs) } ?? []
                 reports.append(ImageReport(image: image, checks: result.checks + extra, elfCensus: result.elfCensus))
             }
         }
         return .success(reports)
+    }
+
+    /// Prints the report (text, or JSON with `--json`) and writes the JUnit file of `--junit`.
+    ///
+    /// - Parameters:
+    ///   - pack: What `pack` adds to the JSON document.
+    ///   - trailer: What `pack` adds after the text report.
+    /// - Returns: An exit code when the JUnit file cannot be written, else `nil`.
+    static func emit(
+        path: String, reports: [ImageReport], request: VerifyRequest, io: Output, pack: PackCommand.JSONPack? = nil,
+        trailer: String = ""
+    ) -> Int32? {
+        let passed = reports.allSatisfy { $0.passed }
+        if request.json {
+            let doc = JSONReport(archive: path, passed: passed, images: reports.map(JSONReport.Image.init), pack: pack)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            io.out(String(decoding: (try? encoder.encode(doc)) ?? Data(), as: UTF8.self) + "\n")
+        } else {
+            io.out(render(path: path, reports: reports, passed: passed) + trailer)
+        }
+        if let junit = request.junit {
+            let xml = JUnit.render(path: path, reports: reports)
+            do {
+                let sink = try FileSink(creating: junit, mode: 0o644)
+                try Array(xml.utf8).withUnsafeBytes { try sink.write($0) }
+                try sink.close()
+            } catch {
+                io.err("Error: \(junit): cannot write the JUnit report: \(error)\n")
+                return ExitCode.io.rawValue
+            }
+        }
+        return nil
     }
 
     static func describe(_ e: DecodingError) -> String {
@@ -184,6 +144,8 @@ enum VerifyCommand {
         var archive: String
         var passed: Bool
         var images: [Image]
+        /// `pack` only: the output and its gzip members.
+        var pack: PackCommand.JSONPack?
 
         struct Image: Encodable {
             var tags: [String]
