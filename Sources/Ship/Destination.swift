@@ -87,6 +87,16 @@ public struct Destination: Sendable, Hashable, CustomStringConvertible {
         return s
     }
 
+    /// The plain ssh command that reaches the same host (`ssh -p 2222 deploy@vps`), for messages
+    /// that suggest trying it by hand.
+    public var sshCommand: String {
+        var s = "ssh"
+        if let port { s += " -p \(port)" }
+        s += " "
+        if let user { s += "\(user)@" }
+        return s + host
+    }
+
     /// `user@host:port:/dir`.
     public var description: String { "\(label):\(directory)" }
 }

@@ -44,11 +44,11 @@ public enum ShipError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidDestination(let text, let reason):
             "'\(text)': \(reason); a destination is [user@]host[:port]:/remote/dir"
         case .unreachable(let host, let detail):
-            "\(host): cannot connect: \(detail); check the host name, the port and the network (try `ssh \(host) true`)"
+            "\(host): cannot connect: \(detail); check the host name, the port and the network (try `\(Self.ssh(host)) true`)"
         case .authenticationFailed(let host, let detail):
-            "\(host): authentication failed: \(detail); load your key into ssh-agent or set IdentityFile in ~/.ssh/config (try `ssh \(host) true`)"
+            "\(host): authentication failed: \(detail); load your key into ssh-agent or set IdentityFile in ~/.ssh/config (try `\(Self.ssh(host)) true`)"
         case .hostKey(let host, let detail):
-            "\(host): host key check failed: \(detail); if the server was reinstalled, check its new key out of band and update ~/.ssh/known_hosts (`ssh-keygen -R`), or connect once with `ssh \(host)` to accept it"
+            "\(host): host key check failed: \(detail); if the server was reinstalled, check its new key out of band and update ~/.ssh/known_hosts (`ssh-keygen -R`), or connect once with `\(Self.ssh(host))` to accept it"
         case .noSHA256Tool(let host):
             "\(host): the remote has no SHA-256 tool (looked for sha256sum, shasum and openssl); install coreutils there"
         case .notADirectory(let host, let path):
@@ -66,5 +66,10 @@ public enum ShipError: Error, Equatable, Sendable, CustomStringConvertible {
         case .remoteCommandFailed(let host, let command, let status):
             "\(host): `\(command)` exited with status \(status)"
         }
+    }
+
+    /// The ssh command for a destination's label (`deploy@vps:2222` gives `ssh -p 2222 deploy@vps`).
+    static func ssh(_ label: String) -> String {
+        (try? Destination(parsing: label + ":/"))?.sshCommand ?? "ssh \(label)"
     }
 }

@@ -463,7 +463,7 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 fi
 (
   cd "$CACHE"
-  for p in libattr1:amd64 libattr1:arm64 hostname:amd64 hostname:arm64; do
+  for p in libattr1:amd64 libattr1:arm64 hostname:amd64 hostname:arm64 libzstd1:amd64; do
     n=${p%%:*}; a=${p##*:}
     ls "${n}"_*_"$a".deb >/dev/null 2>&1 || apt-get download -q "$p" >/dev/null 2>&1 \
       || { apt-get update -qq && apt-get download -q "$p" >/dev/null; }
@@ -479,6 +479,8 @@ done
 file -b "$ELF/so-amd64" | grep -q 'x86-64' && file -b "$ELF/so-arm64" | grep -q 'aarch64' \
   && file -b "$ELF/exe-amd64" | grep -q 'x86-64' && file -b "$ELF/exe-arm64" | grep -q 'aarch64' \
   || { echo "unexpected ELF files" >&2; file "$ELF"/*; exit 1; }
+dpkg-deb -x "$(ls "$CACHE"/libzstd1_*_amd64.deb | sort | tail -1)" "$ELF/zstd-amd64"
+ZSTD_amd64=$(find "$ELF/zstd-amd64" -name 'libzstd.so.1.*' -type f | head -1)
 SO_amd64=$ELF/so-amd64; SO_arm64=$ELF/so-arm64; EXE_amd64=$ELF/exe-amd64; EXE_arm64=$ELF/exe-arm64
 
 # ------------------------------------------------------------------ umoci image helpers
@@ -1040,6 +1042,39 @@ meta truncated.tar.gz docker-archive-skopeo gzip truncated "fixture 1's .tar.gz 
   "{\"cutAt\":$(( $(stat -c %s "$GZ") / 2 ))}"
 
 # ====================================================================== install + facts
+log "28 deploy-v1.tar.gz, deploy-v2.tar.gz"
+# Two builds of one app, as two deploys see them: the same two base layers (node and libssl, then
+# libzstd.so.1 from Debian's libzstd1, 0.8 MB), then an app layer that changed between builds (BUILD_ID and
+# server.js). Built from scratch twice with the same steps, so the base layers are equal byte for
+# byte (checked below); `docker save | gzip` of each. The ship tests pack both and ship them one
+# after the other, and count that the second sends only what changed.
+deploy_version() {
+  local v=$1
+  prisma_base "deploy-v$v" amd64 debian
+  mkdir -p "$ROOT/usr/lib/x86_64-linux-gnu"
+  cp "$ZSTD_amd64" "$ROOT/usr/lib/x86_64-linux-gnu/libzstd.so.1"
+  img_commit '/bin/sh -c apt-get install -y --no-install-recommends libzstd1'
+  prisma_app
+  cp "$SO_amd64" "$ROOT/$ENG/libquery_engine-debian-openssl-3.0.x.so.node"
+  mkdir -p "$ROOT/app/.next"
+  printf 'deploy-build-000%s\n' "$v" > "$ROOT/app/.next/BUILD_ID"
+  printf "// build %s\nconsole.log('maia v%s listening on', process.env.PORT)\n" "$v" "$v" >> "$ROOT/app/server.js"
+  img_commit 'COPY --from=builder /app /app'
+  prisma_out "deploy-v$v" "deploy-v$v.tar.gz" gzip ok \
+    "version $v of a two-version deploy: base layers (node and libssl; libzstd.so.1 from Debian's libzstd1) shared with deploy-v$((3 - v)).tar.gz byte for byte, app layer changed (BUILD_ID, server.js); for ship's delta tests" \
+    '{"expectedTarget":"debian-openssl-3.0.x","engineType":"library"}'
+}
+deploy_version 1
+deploy_version 2
+B1=$(jq -r '.manifests[0].digest' "$WORK/img/deploy-v1/oci/index.json")
+B2=$(jq -r '.manifests[0].digest' "$WORK/img/deploy-v2/oci/index.json")
+L1=$(jq -r '.layers[0:2] | map(.digest) | join(" ")' "$WORK/img/deploy-v1/oci/blobs/sha256/${B1#sha256:}")
+L2=$(jq -r '.layers[0:2] | map(.digest) | join(" ")' "$WORK/img/deploy-v2/oci/blobs/sha256/${B2#sha256:}")
+[ "$L1" = "$L2" ] || { echo "deploy-v1 and deploy-v2 base layers differ: $L1 / $L2" >&2; exit 1; }
+A1=$(jq -r '.layers[-1].digest' "$WORK/img/deploy-v1/oci/blobs/sha256/${B1#sha256:}")
+A2=$(jq -r '.layers[-1].digest' "$WORK/img/deploy-v2/oci/blobs/sha256/${B2#sha256:}")
+[ "$A1" != "$A2" ] || { echo "deploy-v1 and deploy-v2 app layers are equal" >&2; exit 1; }
+
 log "install into $FIX"
 # remove previously generated outputs (only files this script owns), then move the new ones in
 if [ -f "$FIX/fixtures.json" ]; then

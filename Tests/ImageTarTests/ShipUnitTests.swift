@@ -34,6 +34,14 @@ import Testing
         #expect(throws: ShipError.self) { try Destination(parsing: text) }
     }
 
+    @Test func errorsSuggestAnSSHCommandThatWorks() throws {
+        #expect(try Destination(parsing: "deploy@vps:2222:/opt").sshCommand == "ssh -p 2222 deploy@vps")
+        #expect(try Destination(parsing: "[::1]:/opt").sshCommand == "ssh ::1")
+        let e = ShipError.hostKey(host: "root@127.0.0.1:38543", detail: "Host key verification failed.")
+        #expect(e.description.contains("`ssh -p 38543 root@127.0.0.1`"))
+        #expect(ShipError.unreachable(host: "vps", detail: "x").description.contains("`ssh vps true`"))
+    }
+
     @Test func sshArgumentsEndOptionsBeforeTheHost() throws {
         let d = try Destination(parsing: "deploy@vps:2222:/srv")
         let argv = SSHClient(command: ["ssh", "-F", "cfg"], batchMode: true)
