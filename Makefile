@@ -49,7 +49,10 @@ bench:
 	$(SWIFT) build $(RELEASE_FLAGS)
 	bash ../shared/bench/make-bench-archive.sh $(BENCH_DIR) $(BENCH_SIZE)
 	bash bench/make-big-archive.sh $(BENCH_DIR)
+	bash bench/make-v2-archive.sh $(BENCH_DIR)
 	bash bench/run.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
+	bash bench/pack.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
+	bash bench/ship.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -1,4 +1,6 @@
+import Foundation
 import ImageTar
+import Synchronization
 
 /// Cuts a byte stream into content-defined chunks and hashes each one and the whole.
 ///
@@ -15,7 +17,7 @@ import ImageTar
 ///
 /// The gear table and the parameters are part of the chunk store's format: changing them changes
 /// every chunk name, so old chunks on a remote would no longer be reused.
-public final class ChunkPlanner {
+public final class ChunkPlanner: Sendable {
     /// Chunk sizes: the mean is about `average` for data without member boundaries.
     public struct Parameters: Sendable, Equatable {
         /// No content-defined boundary closer than this to a chunk's start.
@@ -40,7 +42,55 @@ public final class ChunkPlanner {
         public static let standard = Parameters(average: 4 << 20)
     }
 
-    private let parameters: Parameters
+    /// The scanning state, behind a lock: the planner is fed from whichever thread reads the
+    /// file (the inflating thread, when `ship` verifies a gzip archive), and read at the end.
+    private let state: Mutex<ChunkScanner>
+
+    /// How many bytes a member header needs to be recognised.
+    static let signatureLength = 10
+
+    /// Creates a planner.
+    public init(parameters: Parameters = .standard) {
+        state = Mutex(ChunkScanner(parameters: parameters))
+    }
+
+    /// Bytes scanned so far.
+    public var bytesSeen: Int64 { state.withLock { $0.bytesSeen } }
+
+    /// Scans the next bytes of the stream.
+    /// - Parameter bytes: The bytes following those of the previous call.
+    public func feed(_ bytes: UnsafeRawBufferPointer) {
+        // A copy crosses into the lock (a borrowed pointer may not); one memcpy per read.
+        let copy = [UInt8](bytes)
+        state.withLock { scanner in copy.withUnsafeBytes { scanner.feed($0) } }
+    }
+
+    /// Ends the stream and returns the plan.
+    public func finish() -> ChunkPlan {
+        state.withLock { $0.finish() }
+    }
+
+    /// `1f 8b 08 00 00 00 00 00 ?? ff`: deflate, no flags, mtime 0, any XFL, OS 255.
+    static func isMemberHeader(_ p: UnsafePointer<UInt8>) -> Bool {
+        p[1] == 0x8B && p[2] == 8 && p[3] == 0 && p[4] == 0 && p[5] == 0 && p[6] == 0 && p[7] == 0 && p[9] == 0xFF
+    }
+
+    /// 256 fixed pseudo-random words (splitmix64 from seed 0x696d67746f6f6c, "imgtool").
+    static let gear: [UInt64] = {
+        var state: UInt64 = 0x69_6D67_746F_6F6C
+        return (0..<256).map { _ in
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }()
+}
+
+/// The planner's state: the open chunk, the hashes, the chunks so far.
+struct ChunkScanner {
+    private let parameters: ChunkPlanner.Parameters
     private var chunkHasher = SHA256()
     private let fileHasher = SHA256()
     private var chunks: [Chunk] = []
@@ -53,22 +103,15 @@ public final class ChunkPlanner {
     private var carry: [UInt8] = []
     private var finished = false
 
-    /// How many bytes a member header needs to be recognised.
-    static let signatureLength = 10
-
-    /// Creates a planner.
-    public init(parameters: Parameters = .standard) {
+    init(parameters: ChunkPlanner.Parameters) {
         self.parameters = parameters
     }
 
-    /// Bytes scanned so far.
-    public var bytesSeen: Int64 { offset + Int64(carry.count) }
+    var bytesSeen: Int64 { offset + Int64(carry.count) }
 
-    /// Scans the next bytes of the stream.
-    /// - Parameter bytes: The bytes following those of the previous call.
-    public func feed(_ bytes: UnsafeRawBufferPointer) {
+    mutating func feed(_ bytes: UnsafeRawBufferPointer) {
         guard !finished, bytes.count > 0 else { return }
-        let look = Self.signatureLength - 1
+        let look = ChunkPlanner.signatureLength - 1
         if !carry.isEmpty {
             if bytes.count < look {
                 // A tiny read: join it to the carried bytes and go on as with one buffer.
@@ -89,8 +132,8 @@ public final class ChunkPlanner {
     }
 
     /// Scans all of `bytes` but the last few, which are carried to the next call.
-    private func scanKeepingTail(_ bytes: UnsafeRawBufferPointer) {
-        let look = Self.signatureLength - 1
+    private mutating func scanKeepingTail(_ bytes: UnsafeRawBufferPointer) {
+        let look = ChunkPlanner.signatureLength - 1
         if bytes.count > look {
             scan(bytes, owned: bytes.count - look)
             carry = Array(UnsafeRawBufferPointer(rebasing: bytes[(bytes.count - look)...]))
@@ -99,8 +142,7 @@ public final class ChunkPlanner {
         }
     }
 
-    /// Ends the stream and returns the plan.
-    public func finish() -> ChunkPlan {
+    mutating func finish() -> ChunkPlan {
         if !finished {
             if !carry.isEmpty {
                 let rest = carry
@@ -114,8 +156,14 @@ public final class ChunkPlanner {
     }
 
     /// Scans `bytes[0..<owned]`; the bytes after `owned` are only looked at (member headers).
-    private func scan(_ bytes: UnsafeRawBufferPointer, owned: Int) {
-        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+    ///
+    /// The rolling hash at a position depends on the 64 bytes up to it alone (each step shifts
+    /// the older bytes' terms one bit further out of the 64-bit word), and no content-defined
+    /// boundary may come before `minimum` bytes into a chunk. So the hash is computed only from
+    /// 64 bytes before that point on; before it, only member headers can end a chunk, and they
+    /// are found with `memchr`. The boundaries are those of hashing every byte.
+    private mutating func scan(_ bytes: UnsafeRawBufferPointer, owned: Int) {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), owned > 0 else { return }
         let count = bytes.count
         let minimum = Int64(parameters.minimum)
         let maximum = Int64(parameters.maximum)
@@ -123,25 +171,56 @@ public final class ChunkPlanner {
         var segmentStart = 0
         var h = rolling
         var i = 0
-        let gear = Self.gear
-        while i < owned {
-            let b = base[i]
-            let position = offset + Int64(i)
-            if b == 0x1F, position > chunkStart, i + 9 < count, Self.isMemberHeader(base + i) {
-                chunkHasher.update(UnsafeRawBufferPointer(start: base + segmentStart, count: i - segmentStart))
-                segmentStart = i
-                cut(at: position)
-                h = 0
+        ChunkPlanner.gear.withUnsafeBufferPointer { gear in
+            while i < owned {
+                let hashFrom = chunkStart + minimum - 64
+                if offset + Int64(i) < hashFrom {
+                    // Only a member header can end the chunk before `hashFrom`.
+                    let stop = Int(min(Int64(owned), hashFrom - offset))
+                    var header = -1
+                    var j = i
+                    while j < stop, let p = memchr(base + j, 0x1F, stop - j) {
+                        let k = UnsafePointer<UInt8>(p.assumingMemoryBound(to: UInt8.self)) - base
+                        if offset + Int64(k) > chunkStart, k + 9 < count, ChunkPlanner.isMemberHeader(base + k) {
+                            header = k
+                            break
+                        }
+                        j = k + 1
+                    }
+                    if header >= 0 {
+                        chunkHasher.update(UnsafeRawBufferPointer(start: base + segmentStart, count: header - segmentStart))
+                        segmentStart = header
+                        cut(at: offset + Int64(header))
+                        i = header
+                    } else {
+                        i = stop
+                    }
+                    h = 0
+                    continue
+                }
+                // Byte by byte: member headers, the rolling hash and the two limits.
+                while i < owned {
+                    let b = base[i]
+                    let position = offset + Int64(i)
+                    if b == 0x1F, position > chunkStart, i + 9 < count, ChunkPlanner.isMemberHeader(base + i) {
+                        chunkHasher.update(UnsafeRawBufferPointer(start: base + segmentStart, count: i - segmentStart))
+                        segmentStart = i
+                        cut(at: position)
+                        h = 0
+                        break
+                    }
+                    let length = position + 1 - chunkStart
+                    h = (h &<< 1) &+ gear[Int(b)]
+                    i += 1
+                    if length >= maximum || (length >= minimum && h & mask == 0) {
+                        chunkHasher.update(UnsafeRawBufferPointer(start: base + segmentStart, count: i - segmentStart))
+                        segmentStart = i
+                        cut(at: position + 1)
+                        h = 0
+                        break
+                    }
+                }
             }
-            let length = position + 1 - chunkStart
-            h = (h &<< 1) &+ gear[Int(b)]
-            if length >= maximum || (length >= minimum && h & mask == 0) {
-                chunkHasher.update(UnsafeRawBufferPointer(start: base + segmentStart, count: i + 1 - segmentStart))
-                segmentStart = i + 1
-                cut(at: position + 1)
-                h = 0
-            }
-            i += 1
         }
         chunkHasher.update(UnsafeRawBufferPointer(start: base + segmentStart, count: owned - segmentStart))
         fileHasher.update(UnsafeRawBufferPointer(start: base, count: owned))
@@ -149,27 +228,10 @@ public final class ChunkPlanner {
         rolling = h
     }
 
-    private func cut(at end: Int64) {
+    private mutating func cut(at end: Int64) {
         guard end > chunkStart else { return }
         chunks.append(Chunk(offset: chunkStart, length: Int(end - chunkStart), digest: chunkHasher.finalize()))
         chunkHasher = SHA256()
         chunkStart = end
     }
-
-    /// `1f 8b 08 00 00 00 00 00 ?? ff`: deflate, no flags, mtime 0, any XFL, OS 255.
-    private static func isMemberHeader(_ p: UnsafePointer<UInt8>) -> Bool {
-        p[1] == 0x8B && p[2] == 8 && p[3] == 0 && p[4] == 0 && p[5] == 0 && p[6] == 0 && p[7] == 0 && p[9] == 0xFF
-    }
-
-    /// 256 fixed pseudo-random words (splitmix64 from seed 0x696d67746f6f6c, "imgtool").
-    static let gear: [UInt64] = {
-        var state: UInt64 = 0x69_6D67_746F_6F6C
-        return (0..<256).map { _ in
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }()
 }

@@ -175,14 +175,27 @@ enum ShipCommand {
                 io.err("Error: \(path): not a regular file; ship sends a file it can read twice\n")
                 return .failure(.init(code: ExitCode.io.rawValue))
             }
-            let source = PlanningSource(file, planner: planner)
             var archive: ImageArchive?
             if verify {
+                // The reader hands the planner every byte it reads, on the thread that reads it
+                // (for gzip, the inflating one), so chunking costs no pass of its own.
                 var options = ReadOptions()
                 options.progress = Terminal.progress(label: "verifying", total: file.size, enabled: show)
-                archive = try ImageArchive.read(source, options: options)
+                options.inflateOnSecondThread = Terminal.inflateOnSecondThread
+                options.inputTap = { planner.feed($0) }
+                archive = try ImageArchive.read(file, options: options)
             }
-            try source.drain()
+            // The rest of the file: all of it without --no-verify, and whatever the reader left
+            // after the end of the archive (tar padding) otherwise.
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+            defer { buffer.deallocate() }
+            var at = planner.bytesSeen
+            while true {
+                let n = try file.read(into: buffer, at: at)
+                if n == 0 { break }
+                planner.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                at += Int64(n)
+            }
             Terminal.clearProgress(enabled: show)
             return .success(Planned(plan: planner.finish(), archive: archive))
         } catch {

@@ -117,6 +117,59 @@ import Testing
         #expect(shared >= b.count - 2, "only the chunk with the insertion changes: \(shared) of \(b.count)")
     }
 
+    /// Every boundary, found the plain way: the rolling hash over every byte.
+    static func referenceBoundaries(_ bytes: [UInt8], _ parameters: ChunkPlanner.Parameters) -> [Int] {
+        var cuts: [Int] = []
+        var start = 0
+        var h: UInt64 = 0
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == 0x1F, i > start, i + 9 < bytes.count, bytes[i + 1] == 0x8B, bytes[i + 2] == 8,
+                bytes[i + 3...i + 7].allSatisfy({ $0 == 0 }), bytes[i + 9] == 0xFF
+            {
+                cuts.append(i)
+                start = i
+                h = 0
+            }
+            h = (h &<< 1) &+ ChunkPlanner.gear[Int(b)]
+            let length = i + 1 - start
+            if length >= parameters.maximum || (length >= parameters.minimum && h & parameters.mask == 0) {
+                cuts.append(i + 1)
+                start = i + 1
+                h = 0
+            }
+            i += 1
+        }
+        if start < bytes.count { cuts.append(bytes.count) }
+        return cuts
+    }
+
+    @Test func skippingTheHashBeforeTheMinimumFindsTheSameBoundaries() throws {
+        // Noise with member headers sprinkled in (some closer together than the minimum, one
+        // right at the start), fed in uneven pieces.
+        var bytes = TS.noise(3_000_000, seed: 21)
+        let header: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF]
+        for at in [0, 5000, 70_000, 71_000, 400_003, 1_000_000, 1_000_040, 2_999_980] {
+            bytes.replaceSubrange(at..<at + header.count, with: header)
+        }
+        let parameters = ChunkPlanner.Parameters(average: 64 << 10)
+        let want = Self.referenceBoundaries(bytes, parameters)
+        #expect(want.count > 20)
+        for splits in [[], Array(stride(from: 5, to: 3_000_000, by: 65_521)), [9, 10, 32_700, 32_800, 1_000_035]] {
+            let planner = ChunkPlanner(parameters: parameters)
+            var at = 0
+            bytes.withUnsafeBytes { all in
+                for end in splits + [bytes.count] where end > at {
+                    planner.feed(UnsafeRawBufferPointer(rebasing: all[at..<end]))
+                    at = end
+                }
+            }
+            let got = planner.finish().chunks.map { Int($0.offset) + $0.length }
+            #expect(got == want, "splits \(splits.count)")
+        }
+    }
+
     @Test func chunksStartAtImgtoolGzipMembers() throws {
         // Two gzip members written by the Deflater (mtime 0, OS 255): the second member starts a chunk,
         // so the same member gives the same chunk after any prefix.

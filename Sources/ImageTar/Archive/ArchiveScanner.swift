@@ -38,7 +38,7 @@ struct ArchiveScanner {
         // Sniff the compression from the first bytes.
         var head = [UInt8](repeating: 0, count: 512)
         var raw = input
-        let counted = CountingSource(raw, progress: options.progress)
+        let counted = CountingSource(raw, progress: options.progress, tap: options.inputTap)
         raw = counted
         let got = try head.withUnsafeMutableBytes { try raw.readFully(into: $0) }
         head.removeSubrange(got...)
@@ -58,7 +58,7 @@ struct ArchiveScanner {
         case .gzip:
             if let inputFile = input as? FileSource, options.inflateOnSecondThread {
                 // A file or stdin: inflated on a second core while this one parses and hashes.
-                let p = InflatePipeline(file: inputFile, head: head, progress: options.progress)
+                let p = InflatePipeline(file: inputFile, head: head, progress: options.progress, tap: options.inputTap)
                 pipeline = p
                 tarSource = p.source
             } else {
@@ -72,7 +72,8 @@ struct ArchiveScanner {
             throw ArchiveError.unsupportedCompression(compression)
         }
         // Headers only: nothing hashed, entry data skipped by moving the file position.
-        let headersOnly = seekable && compression == .none && (!options.verifyDigests || options.headersOnlyWhenSeekable)
+        let headersOnly = seekable && compression == .none && options.inputTap == nil
+            && (!options.verifyDigests || options.headersOnlyWhenSeekable)
         let pass = Pass(
             verify: options.verifyDigests && !headersOnly, readAhead: headersOnly ? Self.headerReadAhead : nil,
             file: headersOnly ? file : nil, fileBase: fileBase)
@@ -267,26 +268,45 @@ struct ArchiveScanner {
 final class CountingSource: ByteSource {
     private var source: any ByteSource
     private let progress: (@Sendable (Int64) -> Void)?
+    private let tap: (@Sendable (UnsafeRawBufferPointer) -> Void)?
     private(set) var count: Int64 = 0
     private var lastReport: Int64 = 0
 
-    init(_ source: any ByteSource, progress: (@Sendable (Int64) -> Void)?) {
+    init(_ source: any ByteSource, progress: (@Sendable (Int64) -> Void)?, tap: (@Sendable (UnsafeRawBufferPointer) -> Void)? = nil) {
         self.source = source
         self.progress = progress
+        self.tap = tap
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let n = try source.read(into: buffer)
+        if n > 0, let tap { tap(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
         count += Int64(n)
         report(n == 0)
         return n
     }
 
     func skip(_ count: Int64) throws -> Int64 {
+        // With a tap every byte is read, so that the tap sees it.
+        if tap != nil { return try readAndDiscard(count) }
         let n = try source.skip(count)
         self.count += n
         report(n < count)
         return n
+    }
+
+    private func readAndDiscard(_ count: Int64) throws -> Int64 {
+        if count <= 0 { return 0 }
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(min(count, 256 << 10)), alignment: 16)
+        defer { scratch.deallocate() }
+        var done: Int64 = 0
+        while done < count {
+            let want = Int(min(Int64(scratch.count), count - done))
+            let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<want]))
+            if n == 0 { break }
+            done += Int64(n)
+        }
+        return done
     }
 
     private func report(_ final: Bool) {

@@ -19,6 +19,12 @@ public struct ReadOptions: Sendable {
     public var inflateOnSecondThread: Bool = true
     /// Called with the number of input bytes consumed so far, now and then.
     public var progress: (@Sendable (Int64) -> Void)?
+    /// Called with the input's bytes as they are read (compressed, as they are in the file), each
+    /// byte once and in order, on the thread that reads them (the inflating thread for gzip). While
+    /// it is set, no data is skipped by seeking. The reader may stop before the end of the input
+    /// (after the end-of-archive blocks); the bytes the tap saw are then a prefix of it. `ship`
+    /// cuts the file into chunks this way in the verifying pass.
+    public var inputTap: (@Sendable (UnsafeRawBufferPointer) -> Void)?
 
     /// The largest `manifest.json`, `index.json` or manifest read (1 MiB, as containers/image).
     public static let maximumManifestSize: Int64 = 1 << 20

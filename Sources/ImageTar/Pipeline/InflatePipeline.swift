@@ -29,7 +29,8 @@ final class InflatePipeline {
     ///   - head: The bytes the caller has read from it already, to sniff the format.
     ///   - progress: Called now and then with the number of input bytes read (from the reading
     ///     thread).
-    init(file: FileSource, head: [UInt8], progress: (@Sendable (Int64) -> Void)?) {
+    ///   - tap: Called with the input bytes after `head` as the reading thread reads them.
+    init(file: FileSource, head: [UInt8], progress: (@Sendable (Int64) -> Void)?, tap: (@Sendable (UnsafeRawBufferPointer) -> Void)? = nil) {
         let channel = BufferChannel()
         self.channel = channel
         self.source = ChannelSource(channel)
@@ -40,7 +41,7 @@ final class InflatePipeline {
         let done = self.done
         DispatchQueue(label: "imgtool.inflate").async {
             defer { done.signal() }
-            Self.produce(fd: fd, regular: regular, head: head, progress: progress, into: channel)
+            Self.produce(fd: fd, regular: regular, head: head, progress: progress, tap: tap, into: channel)
         }
     }
 
@@ -64,9 +65,12 @@ final class InflatePipeline {
 
     /// The reading thread's work: read, inflate, fill buffers, until the end, an error or a
     /// cancellation.
-    private static func produce(fd: Int32, regular: Bool, head: [UInt8], progress: (@Sendable (Int64) -> Void)?, into channel: BufferChannel) {
+    private static func produce(
+        fd: Int32, regular: Bool, head: [UInt8], progress: (@Sendable (Int64) -> Void)?,
+        tap: (@Sendable (UnsafeRawBufferPointer) -> Void)?, into channel: BufferChannel
+    ) {
         let file = FileSource(fileDescriptor: fd, closeOnDeinit: false)
-        let counted = CountingSource(file, progress: progress)
+        let counted = CountingSource(file, progress: progress, tap: tap)
         let inflater: Inflater
         do {
             // A regular file is read again from the same place; a pipe's first bytes are gone.
