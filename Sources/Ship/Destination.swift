@@ -73,6 +73,9 @@ public struct Destination: Sendable, Hashable, CustomStringConvertible {
             throw fail("'\(host)' is not a host name")
         }
         if rest.isEmpty { throw fail("no remote directory") }
+        // scp would take a relative path from the login directory; a ship says where it goes.
+        if rest.hasPrefix("~") { throw fail("'~' is not expanded: give the absolute directory, e.g. host:/home/deploy/maia") }
+        if !rest.hasPrefix("/") { throw fail("the remote directory must be absolute, e.g. host:/opt/maia") }
         if rest.contains("\n") || rest.contains("\r") || rest.contains("\0") {
             throw fail("the directory contains a line break")
         }
@@ -85,16 +88,6 @@ public struct Destination: Sendable, Hashable, CustomStringConvertible {
         s += host.contains(":") ? "[\(host)]" : host
         if let port { s += ":\(port)" }
         return s
-    }
-
-    /// The plain ssh command that reaches the same host (`ssh -p 2222 deploy@vps`), for messages
-    /// that suggest trying it by hand.
-    public var sshCommand: String {
-        var s = "ssh"
-        if let port { s += " -p \(port)" }
-        s += " "
-        if let user { s += "\(user)@" }
-        return s + host
     }
 
     /// `user@host:port:/dir`.

@@ -11,7 +11,9 @@
 /// D/NAME                      the archive, published by rename once its SHA-256 is checked
 /// D/NAME.sha256               "<hex>  NAME", as `sha256sum -c` reads it
 /// D/.imgtool/chunks/<hex>     verified chunks, named by their SHA-256
-/// D/.imgtool/chunks/.tmp.*    a chunk being received (renamed to <hex> once checked)
+/// D/.imgtool/.tmp.<id>.<hex>  a chunk being received or cut out (renamed into chunks/ once
+///                             checked; written beside chunks/, which another ship's cleanup
+///                             removes whenever it is empty)
 /// D/.imgtool/ships/<hex>.<id> the chunk list of a ship in progress (keeps its chunks alive)
 /// D/.imgtool/kept/<t>.<id>    the index of one of the last --keep archives published here:
 ///                             "<hex> <name>", then "<chunk hex> <offset> <length>" per chunk;
@@ -54,6 +56,9 @@ enum RemoteScript {
                 \(hash)
                 say() { printf '%s\\n' "$*" | tr '\\n' ' '; echo; }
                 size() { wc -c < "$1" | tr -d ' '; }
+                # stage TMP HEX: a checked chunk into chunks/, which a concurrent ship's cleanup
+                # may have just removed (it removes it whenever it is empty).
+                stage() { for _ in 1 2 3; do mkdir -p "$C" 2>/dev/null; mv -f "$1" "$C/$2" 2>/dev/null && return 0; done; rm -f "$1"; return 1; }
 
                 """
         }
@@ -80,6 +85,7 @@ enum RemoteScript {
                 echo end
                 exit 0
             fi
+            [ ! -e "$D/$N" ] || echo replaces
             e=$(mkdir -p "$C" "$S/ships" 2>&1) || { say error mkdir "$e"; echo end; exit 0; }
             e=$( (: > "$S/.probe.$I") 2>&1) || { say error write "$e"; echo end; exit 0; }
             rm -f "$S/.probe.$I"
@@ -99,9 +105,9 @@ enum RemoteScript {
                     [ -f "$D/$kn" ] && [ "$(cut -c1-64 < "$D/$kn.sha256" 2>/dev/null)" = "$kw" ] || continue
                     l=$(grep -m 1 "^$x " "$k") || continue
                     set -- $l
-                    t="$C/.tmp.$I.$x"
+                    t="$S/.tmp.$I.$x"
                     tail -c +$(($2 + 1)) "$D/$kn" 2>/dev/null | head -c "$3" > "$t" 2>/dev/null
-                    if [ "$(h < "$t")" = "$x" ] && mv -f "$t" "$C/$x"; then echo "reused $x"; break; fi
+                    if [ "$(h < "$t")" = "$x" ] && stage "$t" "$x"; then echo "reused $x"; break; fi
                     rm -f "$t"; echo "corrupt $x"
                 done
             done
@@ -114,16 +120,16 @@ enum RemoteScript {
     /// `<hex>`: `ok <hex>`, or `bad <hex>` when the bytes did not match.
     static func receive(_ c: Context) -> String {
         c.prelude + """
-            mkdir -p "$C" 2>/dev/null
-            trap 'rm -f "$C/.tmp.$I".*; exit 1' HUP INT TERM
+            mkdir -p "$S" 2>/dev/null
+            trap 'rm -f "$S/.tmp.$I".*; exit 1' HUP INT TERM
             p=
             while read -r x n; do
-                t="$C/.tmp.$I.$x"
+                t="$S/.tmp.$I.$x"
                 e=$(head -c "$n" 2>&1 > "$t") || {
                     rm -f "$t"; [ -z "$p" ] || wait "$p"; say error write "$e"; echo end; exit 0
                 }
                 [ -z "$p" ] || wait "$p"
-                ( if [ "$(h < "$t")" = "$x" ] && mv -f "$t" "$C/$x"; then echo "ok $x"; else rm -f "$t"; echo "bad $x"; fi ) &
+                ( if [ "$(h < "$t")" = "$x" ] && stage "$t" "$x"; then echo "ok $x"; else rm -f "$t"; echo "bad $x"; fi ) &
                 p=$!
             done
             [ -z "$p" ] || wait "$p"

@@ -55,6 +55,18 @@ public struct SSHClient: Sendable, Equatable {
 
     /// The argument vector that runs `remoteCommand` on `destination`, sharing one connection
     /// through the control socket at `controlPath`.
+    /// The command a user can run by hand to reach `destination` the same way (the same ssh
+    /// command and options, without imgtool's multiplexing), shell-quoted where needed: what error
+    /// messages suggest trying.
+    public func plainCommand(for destination: Destination) -> String {
+        var argv = command
+        if let port = destination.port { argv += ["-p", String(port)] }
+        argv.append(destination.user.map { "\($0)@" + destination.host } ?? destination.host)
+        return argv.map { word in
+            word.allSatisfy { $0.isASCIILetterOrDigit || "-_./@:=+,%".contains($0) } && !word.isEmpty ? word : ShellQuote.quote(word)
+        }.joined(separator: " ")
+    }
+
     func arguments(for destination: Destination, controlPath: String, remoteCommand: String?) -> [String] {
         var argv = command
         argv += [

@@ -37,8 +37,8 @@ final class SSHSession {
         let output = lines.value
         if let e = writeError as? ShipError { throw e }
         if status == 255 || output.last != "end" {
-            if let e = Self.classify(stderr, host: destination.label, connected: !output.isEmpty) { throw e }
-            let detail = stderr.split(separator: "\n").last.map(String.init)
+            if let e = classify(stderr, status: status, connected: !output.isEmpty) { throw e }
+            let detail = stderr.split(whereSeparator: \.isNewline).last.map { $0.trimmingCharacters(in: .whitespaces) }
                 ?? writeError.map { "\($0)" } ?? "the remote command ended early (exit status \(status))"
             throw .transfer(host: destination.label, detail: detail)
         }
@@ -51,7 +51,7 @@ final class SSHSession {
         let argv = client.arguments(for: destination, controlPath: controlPath, remoteCommand: "sh -c " + ShellQuote.quote(script))
         let process = try RemoteProcess(argv, onLine: onLine)
         let (status, stderr) = process.wait()
-        if status == 255, let e = Self.classify(stderr, host: destination.label, connected: false) { throw e }
+        if status == 255 || status == 127, let e = classify(stderr, status: status, connected: false) { throw e }
         return (status, stderr)
     }
 
@@ -68,20 +68,26 @@ final class SSHSession {
     /// Maps the ssh client's own messages to an error that says what to do.
     /// - Parameter connected: Whether the remote already answered (then a lost connection is an
     ///   interrupted transfer, not an unreachable host).
-    static func classify(_ stderr: String, host: String, connected: Bool) -> ShipError? {
-        let lines = stderr.split(separator: "\n").map { String($0).trimmingCharacters(in: .whitespaces) }
+    func classify(_ stderr: String, status: Int32, connected: Bool) -> ShipError? {
+        let host = destination.label
+        let lines = stderr.split(whereSeparator: \.isNewline).map { String($0).trimmingCharacters(in: .whitespaces) }
         func line(_ needle: String) -> String? { lines.first { $0.localizedCaseInsensitiveContains(needle) } }
+        // env(1) could not start the ssh command.
+        if !connected, status == 127, let l = line("No such file") ?? line("not found") ?? line("Permission denied") {
+            return .sshNotRunnable(command: client.command.joined(separator: " "), detail: l)
+        }
+        let ssh = client.plainCommand(for: destination)
         if let l = line("REMOTE HOST IDENTIFICATION HAS CHANGED") {
-            return .hostKey(host: host, detail: l.trimmingCharacters(in: CharacterSet(charactersIn: "@ ")))
+            return .hostKey(host: host, detail: l.trimmingCharacters(in: CharacterSet(charactersIn: "@ ")), ssh: ssh)
         }
         if line("Host key verification failed") != nil || line("host key is known") != nil
             || line("No matching host key") != nil
         {
             let why = line("host key for") ?? line("No ") ?? "Host key verification failed."
-            return .hostKey(host: host, detail: why)
+            return .hostKey(host: host, detail: why, ssh: ssh)
         }
         if let l = line("Permission denied (") ?? line("Too many authentication failures") {
-            return .authenticationFailed(host: host, detail: l)
+            return .authenticationFailed(host: host, detail: l, ssh: ssh)
         }
         if connected { return nil }
         for needle in [
@@ -89,7 +95,7 @@ final class SSHSession {
             "Network is unreachable", "Operation timed out", "Connection closed by", "Connection reset",
             "kex_exchange_identification", "connect to host",
         ] {
-            if let l = line(needle) { return .unreachable(host: host, detail: l) }
+            if let l = line(needle) { return .unreachable(host: host, detail: l, ssh: ssh) }
         }
         return nil
     }

@@ -5,11 +5,12 @@ public enum ShipError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The destination argument is not `[user@]host[:port]:/dir`, or looks like an ssh option.
     case invalidDestination(String, reason: String)
     /// The host cannot be reached: name resolution, connection refused, timeout.
-    case unreachable(host: String, detail: String)
+    /// `ssh` is the command to try by hand (``SSHClient/plainCommand(for:)``).
+    case unreachable(host: String, detail: String, ssh: String)
     /// The server refused every key or password offered.
-    case authenticationFailed(host: String, detail: String)
+    case authenticationFailed(host: String, detail: String, ssh: String)
     /// The host key is unknown or differs from `known_hosts`.
-    case hostKey(host: String, detail: String)
+    case hostKey(host: String, detail: String, ssh: String)
     /// The remote has none of `sha256sum`, `shasum` or `openssl`.
     case noSHA256Tool(host: String)
     /// The remote path exists and is not a directory.
@@ -24,17 +25,16 @@ public enum ShipError: Error, Equatable, Sendable, CustomStringConvertible {
     case archiveChanged(path: String, offset: Int64)
     /// The local archive cannot be read.
     case localIO(path: String, detail: String)
-    /// `--load` or `--then` exited non-zero on the remote.
-    case remoteCommandFailed(host: String, command: String, status: Int32)
+    /// The ssh command itself cannot be run (not installed, or a wrong `--ssh`).
+    case sshNotRunnable(command: String, detail: String)
 
     /// The host this error is about, if any.
     public var host: String? {
         switch self {
-        case .unreachable(let h, _), .authenticationFailed(let h, _), .hostKey(let h, _), .noSHA256Tool(let h),
-            .notADirectory(let h, _), .permissionDenied(let h, _, _), .diskFull(let h, _, _), .transfer(let h, _),
-            .remoteCommandFailed(let h, _, _):
+        case .unreachable(let h, _, _), .authenticationFailed(let h, _, _), .hostKey(let h, _, _), .noSHA256Tool(let h),
+            .notADirectory(let h, _), .permissionDenied(let h, _, _), .diskFull(let h, _, _), .transfer(let h, _):
             h
-        case .invalidDestination, .archiveChanged, .localIO:
+        case .invalidDestination, .archiveChanged, .localIO, .sshNotRunnable:
             nil
         }
     }
@@ -43,12 +43,12 @@ public enum ShipError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .invalidDestination(let text, let reason):
             "'\(text)': \(reason); a destination is [user@]host[:port]:/remote/dir"
-        case .unreachable(let host, let detail):
-            "\(host): cannot connect: \(detail); check the host name, the port and the network (try `\(Self.ssh(host)) true`)"
-        case .authenticationFailed(let host, let detail):
-            "\(host): authentication failed: \(detail); load your key into ssh-agent or set IdentityFile in ~/.ssh/config (try `\(Self.ssh(host)) true`)"
-        case .hostKey(let host, let detail):
-            "\(host): host key check failed: \(detail); if the server was reinstalled, check its new key out of band and update ~/.ssh/known_hosts (`ssh-keygen -R`), or connect once with `\(Self.ssh(host))` to accept it"
+        case .unreachable(let host, let detail, let ssh):
+            "\(host): cannot connect: \(detail); check the host name, the port and the network (try `\(ssh) true`)"
+        case .authenticationFailed(let host, let detail, let ssh):
+            "\(host): authentication failed: \(detail); load your key into ssh-agent or set IdentityFile in ~/.ssh/config (try `\(ssh) true`)"
+        case .hostKey(let host, let detail, let ssh):
+            "\(host): host key check failed: \(detail); if the server was reinstalled, check its new key out of band and update ~/.ssh/known_hosts (`ssh-keygen -R`), or connect once with `\(ssh)` to accept it"
         case .noSHA256Tool(let host):
             "\(host): the remote has no SHA-256 tool (looked for sha256sum, shasum and openssl); install coreutils there"
         case .notADirectory(let host, let path):
@@ -63,13 +63,8 @@ public enum ShipError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(path): the file changed at byte \(offset) after it was verified; ship it again once it is complete"
         case .localIO(let path, let detail):
             "\(path): \(detail)"
-        case .remoteCommandFailed(let host, let command, let status):
-            "\(host): `\(command)` exited with status \(status)"
+        case .sshNotRunnable(let command, let detail):
+            "cannot run the ssh command `\(command)`: \(detail); install the OpenSSH client, or fix --ssh / IMGTOOL_SSH"
         }
-    }
-
-    /// The ssh command for a destination's label (`deploy@vps:2222` gives `ssh -p 2222 deploy@vps`).
-    static func ssh(_ label: String) -> String {
-        (try? Destination(parsing: label + ":/"))?.sshCommand ?? "ssh \(label)"
     }
 }

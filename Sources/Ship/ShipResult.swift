@@ -29,7 +29,11 @@ public struct ShipResult: Sendable, Codable, Equatable {
     /// Wall time, from connecting to the end of `--then`.
     public var seconds: Double
     /// The images `docker load` reported, when `--load` was given.
+    /// Whether another file of the same name was there and is now replaced.
+    public var replaced: Bool
     public var loaded: [String]?
+    /// `docker load`'s exit status, with `--load`.
+    public var load: CommandStatus?
     /// The `--then` command and its exit status.
     public var then: CommandStatus?
 
@@ -49,6 +53,7 @@ public struct ShipResult: Sendable, Codable, Equatable {
         self.sha256 = plan.digest.description
         self.size = plan.size
         alreadyPresent = false
+        replaced = false
         bytesSent = 0
         bytesSkipped = 0
         chunks = plan.distinctChunks.count

@@ -106,6 +106,7 @@ public struct Shipper: Sendable {
                 switch word {
                 case "tool": context.tool = rest
                 case "free": free = Int64(rest).map { $0 * 1024 }
+                case "replaces": result.replaced = true
                 case "published": published = true
                 case "have": present.insert(rest)
                 case "reused":
@@ -176,12 +177,9 @@ public struct Shipper: Sendable {
             }
             for line in stderr.split(separator: "\n") { remoteOutput(String(line)) }
             result.loaded = loaded.value
-            if status != 0 {
-                result.seconds = Date().timeIntervalSince(started)
-                throw .remoteCommandFailed(host: destination.label, command: "docker load", status: status)
-            }
+            result.load = .init(command: "docker load", status: status)
         }
-        if let command = options.then {
+        if let command = options.then, result.load.map({ $0.status == 0 }) ?? true {
             let (status, stderr) = try session.runCommand(RemoteScript.then(context, command: command), onLine: remoteOutput)
             for line in stderr.split(separator: "\n") { remoteOutput(String(line)) }
             result.then = .init(command: command, status: status)

@@ -13,7 +13,7 @@ enum ShipCommand {
         discussion: """
             Runs the checks of `imgtool verify` first (same options) and ships nothing if one fails. \
             The archive goes through the system's ssh (your ~/.ssh/config, agent, jump hosts and known_hosts apply), \
-            in chunks whose SHA-256 is checked on arrival; the remote needs only sh and coreutils. \
+            in chunks whose SHA-256 is checked on arrival; the remote needs only sh, coreutils, find and a SHA-256 tool (sha256sum, openssl or shasum). \
             Run the same command again after an interruption: only the chunks the remote does not hold are sent. \
             The file appears as DIR/NAME, with DIR/NAME.sha256 beside it, only once its SHA-256 is checked there.
             """,
@@ -39,6 +39,14 @@ enum ShipCommand {
         }
         let request: VerifyRequest
         do { request = try VerifyRequest(parsed, spec: spec) } catch { io.err(error.text); return ExitCode.usage.rawValue }
+        if parsed.flag("no-verify") {
+            let given = ["arch", "platform", "require", "strict-elf", "prisma", "no-prisma", "policy", "image"]
+                .filter { parsed.flag($0) || parsed.value($0) != nil }
+            if let first = given.first {
+                io.err(UsageError(.custom("--no-verify skips the checks, so --\(first) would be ignored; drop one of them"), spec: spec).text)
+                return ExitCode.usage.rawValue
+            }
+        }
         let path = parsed.positionals[0]
         if path == "-" {
             io.err(UsageError(.custom("ship reads the archive twice (to verify and to send): give a file, not stdin"), spec: spec).text)
@@ -101,6 +109,12 @@ enum ShipCommand {
         // 2. Ship to every destination at once.
         let shipper = Shipper(path: path, plan: planned.plan, options: options)
         let display = ShipProgressLine(enabled: io.errIsTerminal)
+        // Ctrl-C: say how to go on, then end as the signal would.
+        let interrupt = Terminal.onInterrupt {
+            display.clear()
+            Terminal.writeError("imgtool: interrupted: the chunks that arrived stay on the remote, checked; run the same command again to resume\n")
+        }
+        defer { interrupt.cancel() }
         let outcomes = Outcomes(count: destinations.count)
         let many = destinations.count > 1
         let targets = destinations
@@ -127,10 +141,12 @@ enum ShipCommand {
         var code = ExitCode.success
         for r in results {
             switch r {
-            case .failure(let e):
-                if case .remoteCommandFailed = e { if code == .success { code = .remoteCommandFailed } } else { code = .shipFailed }
+            case .failure:
+                code = .shipFailed
             case .success(let s):
-                if let t = s.then, t.status != 0, code == .success { code = .remoteCommandFailed }
+                if s.load.map({ $0.status != 0 }) == true || s.then.map({ $0.status != 0 }) == true, code == .success {
+                    code = .remoteCommandFailed
+                }
             }
         }
         if parsed.flag("json") {
@@ -153,7 +169,16 @@ enum ShipCommand {
             }
         }
         for r in results {
-            if case .failure(let e) = r { io.err("Error: \(e)\n") }
+            switch r {
+            case .failure(let e):
+                io.err("Error: \(e)\n")
+            case .success(let s):
+                if let l = s.load, l.status != 0 {
+                    io.err("Error: \(s.destination): `docker load` exited with status \(l.status); \(s.remotePath) arrived and is checked, --then was not run\n")
+                } else if let t = s.then, t.status != 0 {
+                    io.err("Error: \(s.destination): `\(t.command)` exited with status \(t.status)\n")
+                }
+            }
         }
         return code.rawValue
     }
@@ -210,7 +235,7 @@ enum ShipCommand {
             out += "\(s.destination): \(s.remotePath) is already there (\(s.sha256), checked there): nothing sent\n"
         } else {
             let rate = s.seconds > 0 ? Int64(Double(s.bytesSent) / s.seconds) : 0
-            out += "\(s.destination): shipped \(s.remotePath): \(Format.bytes(s.bytesSent)) sent in "
+            out += "\(s.destination): shipped \(s.remotePath)\(s.replaced ? " (replacing the file that was there)" : ""): \(Format.bytes(s.bytesSent)) sent in "
                 + Format.plural(s.chunksSent, "chunk", "chunks")
             if s.chunksSkipped > 0 {
                 out += ", \(Format.bytes(s.bytesSkipped)) in \(Format.plural(s.chunksSkipped, "chunk", "chunks")) already there"
@@ -221,6 +246,9 @@ enum ShipCommand {
             out += "  sha256: \(s.sha256) (checked on the remote; \(s.remotePath).sha256 written)\n"
         }
         if let loaded = s.loaded { out += "  loaded: \(loaded.isEmpty ? "(docker load named no image)" : loaded.joined(separator: ", "))\n" }
+        if let l = s.load, l.status != 0 {
+            out += "  load: `docker load` exited with status \(l.status) (its output is above); the archive is there, --then not run\n"
+        }
         if let t = s.then { out += "  then: `\(t.command)` exited with status \(t.status)\n" }
         return out
     }

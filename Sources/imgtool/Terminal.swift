@@ -58,10 +58,17 @@ extension Terminal {
     /// Removes `path` when SIGINT, SIGTERM or SIGHUP arrives, then dies of that signal as if
     /// it had not been caught (so the shell sees the interruption), until ``InterruptCleanup/cancel()``.
     /// A signal the process ignores already (`nohup`, a background job) stays ignored.
+    static func removeOnInterrupt(_ path: String) -> InterruptCleanup {
+        onInterrupt { _ = unlink(path) }
+    }
+
+    /// Runs `action` when SIGINT, SIGTERM or SIGHUP arrives, then dies of that signal as if it
+    /// had not been caught (so the shell sees the interruption), until ``InterruptCleanup/cancel()``.
+    /// A signal the process ignores already (`nohup`, a background job) stays ignored.
     ///
     /// The signals are delivered to a dispatch source on a queue of its own (a C signal handler
-    /// cannot capture the path); the process ignores them in the meantime.
-    static func removeOnInterrupt(_ path: String) -> InterruptCleanup {
+    /// cannot capture anything); the process ignores them in the meantime.
+    static func onInterrupt(_ action: @escaping @Sendable () -> Void) -> InterruptCleanup {
         let queue = DispatchQueue(label: "imgtool.interrupt")
         var sources: [any DispatchSourceSignal] = []
         var handled: [Int32] = []
@@ -70,7 +77,7 @@ extension Terminal {
             if unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { continue }
             let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
             source.setEventHandler {
-                _ = unlink(path)
+                action()
                 // Die of the signal: libdispatch keeps it blocked (it reads it from a signalfd),
                 // so restore the default action and unblock it on this thread before raising it.
                 signal(sig, SIG_DFL)

@@ -22,6 +22,8 @@ final class SSHTestServer {
     var sshCommand: String { "ssh -F \(dir.path("ssh_config"))" }
     /// Where the stand-in docker writes what it saw.
     var dockerLog: String { dir.path("docker.log") }
+    /// While this file exists, the stand-in docker fails as without a daemon.
+    var dockerFailMarker: String { dir.path("fail-load") }
     /// A scratch directory for destinations.
     var remoteRoot: String { dir.path("remote") }
 
@@ -52,6 +54,7 @@ final class SSHTestServer {
             #!/bin/sh
             # Stand-in for docker: records its arguments and the SHA-256 of what it was given.
             echo "args: $*" >> \(d.path("docker.log"))
+            if [ -f \(d.path("fail-load")) ]; then echo "Cannot connect to the Docker daemon" >&2; exit 1; fi
             if [ "$1" = load ]; then
                 if [ "$2" = -i ]; then sha256sum < "$3"; else sha256sum; fi | cut -c1-64 | sed 's/^/stdin: /' >> \(d.path("docker.log"))
                 echo "Loaded image: app:1.0"
@@ -158,7 +161,7 @@ final class SSHTestServer {
     }
 
     /// Starts `imgtool` without waiting for it (to kill it mid-transfer).
-    func startImgtool(_ arguments: [String]) throws -> Process {
+    func startImgtool(_ arguments: [String], stderrPath: String? = nil) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: TS.imgtool)
         p.arguments = arguments
@@ -167,7 +170,12 @@ final class SSHTestServer {
         p.environment = env
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
+        if let stderrPath {
+            FileManager.default.createFile(atPath: stderrPath, contents: nil)
+            p.standardError = FileHandle(forWritingAtPath: stderrPath)
+        } else {
+            p.standardError = FileHandle.nullDevice
+        }
         try p.run()
         return p
     }

@@ -11,6 +11,7 @@ import Testing
             var remotePath: String?
             var sha256: String?
             var alreadyPresent: Bool?
+            var replaced: Bool?
             var bytesSent: Int64?
             var bytesSkipped: Int64?
             var chunks: Int?
@@ -292,6 +293,8 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let d = try Self.summary(r).destinations[0]
         #expect((d.chunksReused ?? 0) > 0, "the base layers' chunks come from the archive shipped before")
+        #expect(d.replaced == true, "version 1 had the same name")
+        #expect(try Self.summary(first).destinations[0].replaced == false)
         #expect(d.bytesSent.map { $0 <= Int64(changedBytes) } == true, "sent \(d.bytesSent ?? -1) bytes; \(changedBytes) changed")
         #expect(d.bytesSkipped.map { $0 >= Int64(shared) } == true)
         // Counted on the wire: the changed members plus ssh's and the protocol's overhead, far
@@ -416,22 +419,30 @@ import Testing
         // A port nobody listens on: the server's second port, briefly bound and closed by python.
         let closed = try TS.python("import socket\ns=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])")
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let cases: [(String, String)] = [
-            ("ship:\(file)", "exists and is not a directory"),
-            ("nosha:\(server.remote("nosha"))", "no SHA-256 tool"),
-            ("127.0.0.1:\(closed):\(server.remote("x"))", "cannot connect"),
-            ("wrongkey:\(server.remote("x"))", "authentication failed"),
-            ("wronghost:\(server.remote("x"))", "host key check failed"),
+        // The ssh command to try by hand: the configured one (with its -F), as the user runs it.
+        let cases: [(String, String, String?)] = [
+            ("ship:\(file)", "exists and is not a directory", nil),
+            ("nosha:\(server.remote("nosha"))", "no SHA-256 tool", nil),
+            ("127.0.0.1:\(closed):\(server.remote("x"))", "cannot connect", "(try `\(server.sshCommand) -p \(closed) 127.0.0.1 true`)"),
+            ("wrongkey:\(server.remote("x"))", "authentication failed", "(try `\(server.sshCommand) wrongkey true`)"),
+            ("wronghost:\(server.remote("x"))", "host key check failed", "connect once with `\(server.sshCommand) wronghost`"),
         ]
-        for (destination, message) in cases {
+        for (destination, message, hint) in cases {
             let started = Date()
             let r = try server.imgtool(["ship", archive, destination])
             #expect(r.status == 8, "\(destination): \(r.stderr)")
             #expect(r.stderr.contains(message), "\(destination): \(r.stderr)")
+            if let hint { #expect(r.stderr.contains(hint), "\(destination): \(r.stderr)") }
+            #expect(r.stderr.split(separator: "\n").count == 1 && !r.stderr.contains("\r"), "one line: \(r.stderr)")
             #expect(r.stdout.contains("verify: all"), "the checks ran first")
             #expect(Date().timeIntervalSince(started) < 30, "never hangs on a prompt")
         }
         #expect(!Self.exists(server.remote("x")))
+        // An ssh command that does not exist is not a network problem.
+        let missing = try server.imgtool(["ship", archive, "ship:\(server.remote("x"))"], ssh: "imgtool-no-such-ssh -F x")
+        #expect(missing.status == 8)
+        #expect(missing.stderr.contains("cannot run the ssh command `imgtool-no-such-ssh -F x`"), "\(missing.stderr)")
+        #expect(!missing.stderr.contains("run the same command again"))
     }
 
     // MARK: - Concurrency
@@ -447,13 +458,14 @@ import Testing
         let other = server.remote("second")
         let flags = ["ship", "--no-verify", "--chunk-size", "512K"]
         let processes = try [
-            server.startImgtool(flags + [a, "ship:\(remote)"]),
-            server.startImgtool(flags + [a, "ship:\(remote)"]),
-            server.startImgtool(flags + [b, "ship:\(remote)", "ship:\(other)"]),
+            server.startImgtool(flags + [a, "ship:\(remote)"], stderrPath: local.path("1.err")),
+            server.startImgtool(flags + [a, "ship:\(remote)"], stderrPath: local.path("2.err")),
+            server.startImgtool(flags + [b, "ship:\(remote)", "ship:\(other)"], stderrPath: local.path("3.err")),
         ]
-        for p in processes {
+        for (i, p) in processes.enumerated() {
             p.waitUntilExit()
-            #expect(p.terminationStatus == 0)
+            let stderr = (try? String(contentsOfFile: local.path("\(i + 1).err"), encoding: .utf8)) ?? ""
+            #expect(p.terminationStatus == 0, "ship \(i + 1): \(stderr)")
         }
         #expect(try TS.bytes(remote + "/a.tar") == TS.bytes(a))
         #expect(try TS.bytes(remote + "/b.tar") == TS.bytes(b))
@@ -537,6 +549,18 @@ import Testing
         let log2 = try String(contentsOfFile: server.dockerLog, encoding: .utf8)
         #expect(log2.contains("args: load -i prisma-ok-debian-amd64.tar"))
         #expect(log2.contains("stdin: \(try Self.sha256(tar))"))
+
+        // docker load fails (no daemon): the archive is there and said so, --then does not run.
+        try "".write(toFile: server.dockerFailMarker, atomically: true, encoding: .utf8)
+        let other = server.remote("load-fails")
+        let f = try server.imgtool(["ship", "--load", "--then", "touch then-ran", tar, "ship:\(other)"])
+        #expect(f.status == 9, "\(f.stderr)")
+        #expect(f.stdout.contains("shipped \(other)/prisma-ok-debian-amd64.tar"))
+        #expect(f.stdout.contains("load: `docker load` exited with status 1"))
+        #expect(f.stderr.contains("Cannot connect to the Docker daemon"))
+        #expect(f.stderr.contains("Error: ship:\(other): `docker load` exited with status 1"))
+        #expect(!Self.exists(other + "/then-ran"))
+        #expect(try TS.bytes(other + "/prisma-ok-debian-amd64.tar") == TS.bytes(tar))
     }
 }
 
@@ -558,6 +582,12 @@ import Testing
         #expect(stdin.status == 64)
         let keep = try TS.imgtool(["ship", "--keep", "-1", TS.fixture("prisma-ok-debian-amd64.tar"), "vps:/x"])
         #expect(keep.status == 64)
+        let ignored = try TS.imgtool(["ship", "--no-verify", "--arch", "arm64", TS.fixture("prisma-ok-debian-amd64.tar"), "vps:/x"])
+        #expect(ignored.status == 64)
+        #expect(ignored.stderr.contains("--no-verify skips the checks, so --arch would be ignored"))
+        let relative = try TS.imgtool(["ship", TS.fixture("prisma-ok-debian-amd64.tar"), "vps:releases"])
+        #expect(relative.status == 64)
+        #expect(relative.stderr.contains("the remote directory must be absolute"))
     }
 
     @Test func aFailingArchiveGivesTheVerifyReportAsJSON() throws {

@@ -16,7 +16,6 @@ import Testing
         ("vps:2222:/srv", nil, "vps", 2222, "/srv"),
         ("[::1]:/srv", nil, "::1", nil, "/srv"),
         ("me@[fe80::1%eth0]:22:/srv", "me", "fe80::1%eth0", 22, "/srv"),
-        ("vps:releases", nil, "vps", nil, "releases"),
         ("vps:/opt/a@b:c", nil, "vps", nil, "/opt/a@b:c"),
         ("vps:/opt/maia; touch /tmp/x", nil, "vps", nil, "/opt/maia; touch /tmp/x"),
     ] as [(String, String?, String, Int?, String)])
@@ -28,18 +27,19 @@ import Testing
     @Test(arguments: [
         "-oProxyCommand=touch /tmp/x:/tmp", "vps", "vps:", "@vps:/x", "-l:/tmp", "user@-oProxy=x:/tmp",
         "vps;touch x:/tmp", "vps:99999:/x", "vps:2222", "us er@vps:/x", "$(id)@vps:/x", "[::1/x", "vps:/a\nb",
-        "`id`:/x",
+        "`id`:/x", "vps:releases", "vps:~/maia", "vps:2222:relative",
     ])
     func refusesBadOrHostileDestinations(_ text: String) {
         #expect(throws: ShipError.self) { try Destination(parsing: text) }
     }
 
     @Test func errorsSuggestAnSSHCommandThatWorks() throws {
-        #expect(try Destination(parsing: "deploy@vps:2222:/opt").sshCommand == "ssh -p 2222 deploy@vps")
-        #expect(try Destination(parsing: "[::1]:/opt").sshCommand == "ssh ::1")
-        let e = ShipError.hostKey(host: "root@127.0.0.1:38543", detail: "Host key verification failed.")
-        #expect(e.description.contains("`ssh -p 38543 root@127.0.0.1`"))
-        #expect(ShipError.unreachable(host: "vps", detail: "x").description.contains("`ssh vps true`"))
+        let custom = SSHClient(command: SSHClient.split("ssh -F '/tmp/my config'"), batchMode: true)
+        #expect(custom.plainCommand(for: try Destination(parsing: "deploy@vps:2222:/opt")) == "ssh -F '/tmp/my config' -p 2222 deploy@vps")
+        #expect(SSHClient(batchMode: true).plainCommand(for: try Destination(parsing: "[::1]:/opt")) == "ssh ::1")
+        let e = ShipError.hostKey(host: "root@127.0.0.1:38543", detail: "Host key verification failed.", ssh: "ssh -p 38543 root@127.0.0.1")
+        #expect(e.description.contains("connect once with `ssh -p 38543 root@127.0.0.1`"))
+        #expect(ShipError.unreachable(host: "vps", detail: "x", ssh: "ssh vps").description.contains("`ssh vps true`"))
     }
 
     @Test func sshArgumentsEndOptionsBeforeTheHost() throws {
