@@ -94,6 +94,24 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
         case selection
     }
 
+    /// The message of ``unsupportedCompression(_:)`` with `advice` on what to do instead: the
+    /// CLI's names the archive and the command run ("decompress it first and pipe it in, e.g.
+    /// `zstd -dc app.tar.zst | imgtool verify -`"); ``description`` names just the tool.
+    public static func unsupportedCompressionMessage(_ format: CompressionFormat, advice: String) -> String {
+        "the archive is \(format.rawValue)-compressed, which imgtool does not read: \(advice)"
+    }
+
+    /// Whether this error is a verdict on the input as a whole (not an archive, not an image,
+    /// a compression imgtool does not read), so that a message names the input in front of it.
+    /// Errors located in the stream ("at byte 512 of the archive", a member) are not: they read
+    /// the same for a file and for stdin.
+    public var isAboutTheWholeInput: Bool {
+        switch self {
+        case .unsupportedCompression, .notAnArchive, .notAnImage: true
+        default: false
+        }
+    }
+
     public var description: String {
         func at(_ member: String?, _ offset: Int64) -> String {
             if let member { return "\(member): at byte \(offset) of the member" }
@@ -103,8 +121,8 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
         case .io(let path, let reason):
             return "\(path): \(reason)"
         case .unsupportedCompression(let format):
-            let command = format.decompressCommand ?? "the right tool"
-            return "the archive is \(format.rawValue)-compressed, which imgtool does not read: decompress it first and pipe it in, e.g. `\(command) FILE | imgtool inspect -` (or `gzip`-recompress it)"
+            let tool = format.decompressCommand.map { "`\($0)`" } ?? "the right tool"
+            return Self.unsupportedCompressionMessage(format, advice: "decompress it first and pipe it in, e.g. with \(tool) (or `gzip`-recompress it)")
         case .notAnArchive(let found):
             return "not an image archive: expected a tar archive (optionally gzip-compressed), found \(found)"
         case .notAnImage(let reason):

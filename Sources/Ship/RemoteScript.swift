@@ -15,7 +15,7 @@
 ///                             checked; written beside chunks/, which another ship's cleanup
 ///                             removes whenever it is empty)
 /// D/.imgtool/ships/<hex>.<id> the chunk list of a ship in progress (keeps its chunks alive)
-/// D/.imgtool/kept/<t>.<id>    the index of one of the last --keep archives published here:
+/// D/.imgtool/kept/<t>.<n>.<id> the index of one of the last --keep archives published here:
 ///                             "<hex> <name>", then "<chunk hex> <offset> <length>" per chunk;
 ///                             a later ship cuts the chunks it needs out of that file
 /// D/.imgtool/.part.<id>       the archive being assembled
@@ -152,6 +152,7 @@ enum RemoteScript {
                 cat > /dev/null
                 echo published
             else
+                trap 'rm -f "$S/.idx.$I"' 0
                 cat > "$S/.idx.$I"
                 L=$(cut -d ' ' -f 1 "$S/.idx.$I")
                 m=
@@ -197,8 +198,14 @@ enum RemoteScript {
                     read -r kw kn < "$k"
                     [ "$kn" != "$N" ] || rm -f "$k"
                 done
-                { printf '%s %s\\n' "$W" "$N"; cat "$S/.idx.$I"; } > "$S/kept/.new.$I" && mv -f "$S/kept/.new.$I" "$S/kept/$(date +%s).$I"
+                # Named <epoch>.<sequence>.<id>, so that listing the names in order lists the
+                # archives in the order they were published, even within one second.
+                q=$(ls "$S/kept" | awk -F. '$2 + 0 > m { m = $2 + 0 } END { print m + 1 }')
+                { printf '%s %s\\n' "$W" "$N"; cat "$S/.idx.$I"; } > "$S/kept/.new.$I" \\
+                    && mv -f "$S/kept/.new.$I" "$S/kept/$(date +%s).$(printf '%09d' "$q").$I"
             fi
+            # Every chunk list of this archive: it is published, so a ship of it that was killed
+            # needs nothing more, and one still running finds it published when it finishes.
             rm -f "$S/.idx.$I" "$S/kept/.new.$I" "$S/ships/$W".*
             find "$S/ships" -type f -mmin +10080 -exec rm -f {} + 2>/dev/null
             n=0

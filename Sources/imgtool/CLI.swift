@@ -88,9 +88,15 @@ enum CLI {
     }
 
     /// Prints an archive error as one line on stderr and returns its exit code.
-    static func fail(_ error: any Error, io: Output) -> Int32 {
+    ///
+    /// Errors that judge the input as a whole (not an image archive, an unread compression) are
+    /// prefixed with its name (the path given, or `stdin`), as `io` errors already are; a compression imgtool does not read gets the
+    /// command line that pipes it in.
+    /// - Parameters:
+    ///   - invocation: The command run; by default the process's own command line.
+    static func fail(_ error: any Error, io: Output, invocation: Invocation? = .current) -> Int32 {
         if let e = error as? ArchiveError {
-            io.err("Error: \(e)\n")
+            io.err("Error: \(message(e, invocation: invocation))\n")
             return ExitCode(e.kind).rawValue
         }
         if let e = error as? GzipError, case .io = e {
@@ -99,5 +105,112 @@ enum CLI {
         }
         io.err("Error: \(error)\n")
         return ExitCode.checkFailed.rawValue
+    }
+}
+
+extension CLI {
+    /// The line `fail` prints for an archive error, without `Error: `.
+    static func message(_ e: ArchiveError, invocation: Invocation?) -> String {
+        guard let invocation, let archive = invocation.archive else { return "\(e)" }
+        let name = archive == "-" ? "stdin" : archive
+        var text = "\(e)"
+        if case .unsupportedCompression(let format) = e, let tool = format.decompressCommand {
+            text = ArchiveError.unsupportedCompressionMessage(format, advice: decompressAdvice(tool, invocation: invocation, archive: archive))
+        }
+        return e.isAboutTheWholeInput ? "\(name): \(text)" : text
+    }
+
+    /// What to run instead of an archive compressed with what imgtool does not read: the
+    /// command run, with `tool` (`zstd -dc`) decompressing its archive into it; for `ship`,
+    /// which reads a file twice and not stdin, a copy packed to gzip first.
+    static func decompressAdvice(_ tool: String, invocation: Invocation, archive: String) -> String {
+        let input = archive == "-" ? "... | \(tool)" : "\(tool) \(Invocation.quote(archive))"
+        guard invocation.command == "ship" else {
+            return "decompress it first and pipe it in, e.g. `\(input) | \(invocation.commandLine(archive: "-"))` (or `gzip`-recompress it)"
+        }
+        var copy = archive == "-" ? "image" : archive
+        for suffix in [".zst", ".zstd", ".xz", ".bz2", ".bzip2", ".tzst", ".txz", ".tbz2"] where copy.hasSuffix(suffix) {
+            copy.removeLast(suffix.count)
+            break
+        }
+        copy += copy.hasSuffix(".tar") ? ".gz" : ".tar.gz"
+        return "pack it to gzip first, e.g. `\(input) | imgtool pack -o \(Invocation.quote(copy)) - && \(invocation.commandLine(archive: copy))`"
+    }
+
+    /// A command line as messages repeat it: the subcommand, its arguments, and which of them
+    /// is the archive.
+    struct Invocation {
+        /// The subcommand (`verify`).
+        var command: String
+        /// The arguments after the subcommand, as given.
+        var arguments: [String]
+        /// The position of the archive in ``arguments``, if there is one.
+        var archiveIndex: Int?
+
+        /// The archive argument (a path, or `-` for stdin).
+        var archive: String? { archiveIndex.map { arguments[$0] } }
+
+        /// This process's command line, when it runs a command that reads an archive.
+        static var current: Invocation? { Invocation(Array(CommandLine.arguments.dropFirst())) }
+
+        /// Finds the archive in `commandLine` (starting with the subcommand) as
+        /// ``ArgumentScanner`` reads it; `nil` for an unknown subcommand.
+        init?(_ commandLine: [String]) {
+            guard let command = commandLine.first, let spec = CLI.commands.first(where: { $0.name == command }) else { return nil }
+            self.command = command
+            arguments = Array(commandLine.dropFirst())
+            let positionals = Self.positionalIndices(arguments, spec: spec)
+            archiveIndex = spec.arguments.firstIndex { $0.name == "archive" }.flatMap { $0 < positionals.count ? positionals[$0] : nil }
+        }
+
+        /// `imgtool <command> <arguments>` with the archive replaced by `archive`, shell-quoted.
+        func commandLine(archive: String) -> String {
+            var words = arguments
+            if let archiveIndex { words[archiveIndex] = archive }
+            return (["imgtool", command] + words).map(Self.quote).joined(separator: " ")
+        }
+
+        /// Where the positional arguments are, skipping options and their values as
+        /// ``ArgumentScanner/parse(_:spec:)`` does.
+        static func positionalIndices(_ arguments: [String], spec: CommandSpec) -> [Int] {
+            func option(_ name: String) -> CommandSpec.Option? { spec.allOptions.first { $0.names.contains(name) } }
+            var result: [Int] = []
+            var onlyPositionals = false
+            var i = 0
+            while i < arguments.count {
+                let arg = arguments[i]
+                i += 1
+                if onlyPositionals || arg == "-" || !arg.hasPrefix("-") {
+                    result.append(i - 1)
+                } else if arg == "--" {
+                    onlyPositionals = true
+                } else if arg.hasPrefix("--") {
+                    if !arg.contains("="), option(arg)?.valueName != nil, i < arguments.count,
+                        !(arguments[i].hasPrefix("-") && arguments[i] != "-")
+                    {
+                        i += 1
+                    }
+                } else {
+                    let letters = Array(arg.dropFirst())
+                    for (k, letter) in letters.enumerated() {
+                        guard let o = option("-" + String(letter)) else { break }
+                        if o.valueName != nil {
+                            if k == letters.count - 1 { i += 1 }
+                            break
+                        }
+                    }
+                }
+            }
+            return result
+        }
+
+        /// `word` as one POSIX shell word: as is when only safe characters, else single-quoted.
+        static func quote(_ word: String) -> String {
+            let safe = !word.isEmpty && word.unicodeScalars.allSatisfy { c in
+                c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || "@%+=:,./_-".unicodeScalars.contains(c))
+            }
+            if safe { return word }
+            return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+        }
     }
 }

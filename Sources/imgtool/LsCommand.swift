@@ -9,7 +9,7 @@ enum LsCommand {
         discussion: "Layers are merged as a container runtime does (whiteouts and opaque directories applied). Each row shows the type and mode, owner, size, the layer that last wrote the entry, and the path (with its link target).",
         arguments: [
             .init(name: "archive", help: "The archive: a .tar or .tar.gz file, or - for stdin."),
-            .init(name: "path", help: "The directory or file to list (default: /).", optional: true),
+            .init(name: "path", help: "The directory or file to list (default: /); a symlink is listed itself unless the path ends in /.", optional: true),
         ],
         options: [
             .init(names: ["-R", "--recursive"], valueName: nil, help: "List subdirectories recursively."),
@@ -31,7 +31,8 @@ enum LsCommand {
         }
         let fs = MergedFilesystem(image: image)
         let path = parsed.positionals.count > 1 ? parsed.positionals[1] : "/"
-        let lookup = fs.lookup(path)
+        // As `ls -l`: a symlink given as the path is listed itself; `link/` follows it.
+        let lookup = fs.lookup(path, followFinalSymlink: path.hasSuffix("/"))
         guard let node = lookup.node else {
             io.err("Error: \(lookup.reason ?? path)\n")
             return ExitCode.checkFailed.rawValue

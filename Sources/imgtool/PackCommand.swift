@@ -7,7 +7,7 @@ enum PackCommand {
     static let spec = CommandSpec(
         name: "pack",
         abstract: "Verify an image archive and write it as gzip whose members follow its layers, compressed on every core.",
-        discussion: "Reads a docker save archive once, runs the checks of `imgtool verify` (same options) on the way, and writes the tar as standard gzip that gunzip, pigz and docker load read. Each layer is a gzip member of its own, compressed from a fresh start, so the same layer gives the same bytes in every archive; the output is the same for the same input. It is written under a temporary name and renamed when complete; nothing is written when a check fails (unless --force) or the archive is corrupt, truncated or unreadable.",
+        discussion: "Reads a docker save archive once, runs the checks of `imgtool verify` (same options) on the way, and writes the tar as standard gzip that gunzip, pigz and docker load read. Each tar member of 16 KiB or more (every layer) is a gzip member of its own, compressed from a fresh start, so the same layer gives the same bytes in every archive; smaller members are grouped. The output is the same for the same input. It is written under a temporary name and renamed when complete; nothing is written when a check fails (unless --force) or the archive is corrupt, truncated or unreadable.",
         arguments: [.init(name: "archive", help: "The archive: a .tar or .tar.gz file, or - for stdin.")],
         options: [
             .init(names: ["-o", "--output"], valueName: "file", help: "The .tar.gz to write; replaced only when the pack succeeds.", isRequired: true),

@@ -1,4 +1,5 @@
 import Foundation
+import Gzip
 import ImageTar
 
 /// What `verify` (and `pack`, which runs the same checks) is asked to check, from the command
@@ -25,12 +26,16 @@ struct VerifyRequest {
         var wanted = try CLI.platform(parsed, spec: spec)
         var policy: Policy?
         if let file = parsed.value("policy") {
+            let data: Data
+            do { data = try Self.readPolicy(file) } catch {
+                throw UsageError(.custom("\(file): cannot read the policy: \(Self.reason(error))"), spec: spec)
+            }
             do {
-                policy = try JSONDecoder().decode(Policy.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
+                policy = try JSONDecoder().decode(Policy.self, from: data)
             } catch let e as DecodingError {
                 throw UsageError(.custom("\(file): not a valid policy: \(VerifyCommand.describe(e))"), spec: spec)
             } catch {
-                throw UsageError(.custom("\(file): cannot read the policy: \(error.localizedDescription)"), spec: spec)
+                throw UsageError(.custom("\(file): not a valid policy: \(error)"), spec: spec)
             }
             if wanted == nil, let p = policy?.platform {
                 guard let parsedPlatform = Platform(parsing: p) else {
@@ -60,5 +65,47 @@ struct VerifyRequest {
         image = parsed.value("image")
         json = parsed.flag("json")
         junit = parsed.value("junit")
+    }
+
+    /// The most bytes of a policy file read: a policy is a few KiB of JSON.
+    static let maximumPolicySize = 16 << 20
+
+    /// The bytes of the policy file `path` (`open` and `read`, so that failures keep their `errno`).
+    ///
+    /// - Throws: `GzipError.io` when the file cannot be opened or read (a directory fails the
+    ///   read with `EISDIR`), or ``PolicyReadError/tooLarge`` past ``maximumPolicySize``.
+    static func readPolicy(_ path: String) throws -> Data {
+        let source = try FileSource(path: path)
+        defer { source.close() }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+            if n == 0 { return data }
+            data.append(contentsOf: buffer[..<n])
+            if data.count > maximumPolicySize { throw PolicyReadError.tooLarge(limit: maximumPolicySize) }
+        }
+    }
+
+    /// A policy file too large to be one.
+    enum PolicyReadError: Error, CustomStringConvertible {
+        case tooLarge(limit: Int)
+        var description: String {
+            switch self {
+            case .tooLarge(let limit): "more than the \(limit) bytes imgtool reads for a policy"
+            }
+        }
+    }
+
+    /// Why a policy file cannot be read, in `ls`'s words for the common `errno`s ("no such file").
+    static func reason(_ error: any Error) -> String {
+        guard let e = error as? GzipError, case .io(_, let code, _) = e else { return "\(error)" }
+        switch code {
+        case ENOENT: return "no such file"
+        case EACCES, EPERM: return "permission denied"
+        case EISDIR: return "is a directory"
+        case ENOTDIR: return "not a directory"
+        default: return String(cString: strerror(code)).lowercased()
+        }
     }
 }

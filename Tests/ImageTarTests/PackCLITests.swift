@@ -295,6 +295,10 @@ import Testing
         #expect(help.stdout.hasPrefix("OVERVIEW: Verify an image archive and write it as gzip"))
         #expect(help.stdout.contains("  -o, --output <file>"))
         #expect(help.stdout.contains("  --prisma "))
+        // Only members of 16 KiB or more get a gzip member of their own; the help says so.
+        let flat = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(!flat.contains("Each layer is a gzip member of its own"))
+        #expect(flat.contains("16 KiB"), "\(help.stdout)")
         let root = try TS.imgtool(["--help"])
         #expect(root.stdout.contains("\n  pack "))
     }

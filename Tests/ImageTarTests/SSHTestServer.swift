@@ -171,7 +171,7 @@ final class SSHTestServer {
         p.standardInput = FileHandle.nullDevice
         p.standardOutput = FileHandle.nullDevice
         if let stderrPath {
-            FileManager.default.createFile(atPath: stderrPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
             p.standardError = FileHandle(forWritingAtPath: stderrPath)
         } else {
             p.standardError = FileHandle.nullDevice

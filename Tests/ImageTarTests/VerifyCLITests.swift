@@ -671,6 +671,35 @@ import Testing
         #expect(a.status == 1)
     }
 
+    /// A symlink given as the path is listed itself, as `ls -l` does; with a trailing slash, a
+    /// symlink to a directory is followed, as with `ls -l link/`.
+    @Test func lsSymlinkListsTheLinkItself() throws {
+        let debian = TS.fixture("prisma-ok-debian-amd64.tar")
+        let r = try TS.imgtool(["ls", debian, "/etc/os-release"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = Self.lsRows(r.stdout)
+        #expect(rows.count == 1 && Self.lines(r.stdout).count == 1, "\(r.stdout)")
+        #expect(rows.first?.path == "/etc/os-release")
+        #expect(rows.first?.mode.hasPrefix("l") == true)
+        #expect(rows.first?.symlinkTarget == "../usr/lib/os-release")
+        // The same row as in the listing of /etc.
+        let etc = try TS.imgtool(["ls", debian, "/etc"])
+        #expect(Self.lines(etc.stdout).contains(Self.lines(r.stdout)[0]))
+
+        let skopeo = TS.fixture("skopeo-docker-archive.tar")
+        for args in [["/app/current"], ["-R", "/app/current"]] {
+            let link = try TS.imgtool(["ls", skopeo] + args)
+            #expect(link.status == 0, "\(link.stderr)")
+            let linkRows = Self.lsRows(link.stdout)
+            #expect(linkRows.count == 1 && linkRows.first?.path == "/app/current" && linkRows.first?.symlinkTarget == "data", "\(args): \(link.stdout)")
+        }
+        let followed = try TS.imgtool(["ls", skopeo, "/app/current/"])
+        #expect(followed.status == 0, "\(followed.stderr)")
+        let data = try TS.imgtool(["ls", skopeo, "/app/data"])
+        #expect(!data.stdout.isEmpty)
+        #expect(followed.stdout == data.stdout)
+    }
+
     @Test func lsMissingPath() throws {
         let r = try TS.imgtool(["ls", TS.fixture("prisma-ok-debian-amd64.tar"), "/nope"])
         #expect(r.status == 1)

@@ -88,8 +88,9 @@ struct ArchiveScanner {
         while true {
             let entry: TarEntry?
             do { entry = try reader.next() } catch let e as ArchiveError {
-                // The first header of a gzip stream that is not a tar.
-                if first, case .badHeaderChecksum = e, compression == .gzip {
+                // The first header of a gzip stream that is not a tar: a checksum that does not
+                // add up, or no octal checksum at all.
+                if first, compression == .gzip, e.isBadFirstHeader {
                     throw ArchiveError.notAnArchive(found: "gzip-compressed data that is not a tar archive")
                 }
                 throw e
@@ -288,25 +289,14 @@ final class CountingSource: ByteSource {
 
     func skip(_ count: Int64) throws -> Int64 {
         // With a tap every byte is read, so that the tap sees it.
-        if tap != nil { return try readAndDiscard(count) }
+        if tap != nil {
+            var reader = self
+            return try reader.discard(count)
+        }
         let n = try source.skip(count)
         self.count += n
         report(n < count)
         return n
-    }
-
-    private func readAndDiscard(_ count: Int64) throws -> Int64 {
-        if count <= 0 { return 0 }
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(min(count, 256 << 10)), alignment: 16)
-        defer { scratch.deallocate() }
-        var done: Int64 = 0
-        while done < count {
-            let want = Int(min(Int64(scratch.count), count - done))
-            let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<want]))
-            if n == 0 { break }
-            done += Int64(n)
-        }
-        return done
     }
 
     private func report(_ final: Bool) {
@@ -327,5 +317,16 @@ final class OuterGzipSource: ByteSource {
 
     func skip(_ count: Int64) throws -> Int64 {
         do { return try inflater.skip(count) } catch let e as GzipError { throw ArchiveError.gzip(member: nil, e) }
+    }
+}
+
+extension ArchiveError {
+    /// A header that does not parse as one: its checksum, or its checksum field.
+    fileprivate var isBadFirstHeader: Bool {
+        switch self {
+        case .badHeaderChecksum: true
+        case .badHeaderField(_, _, let field, _): field == "chksum"
+        default: false
+        }
     }
 }

@@ -79,3 +79,130 @@ public struct Policy: Codable, Sendable, Equatable {
         public var isRegex: Bool?
     }
 }
+
+// MARK: - Decoding: unknown keys are errors
+
+// A misspelt key (`"arhc"`) would otherwise be ignored and its check silently skipped: each
+// policy object rejects the keys it does not know, naming the valid ones.
+
+extension Policy {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case schemaVersion, platform, arch, require, strictElf, prisma, fileExistenceTests, metadataTest
+    }
+
+    /// Decodes a policy object.
+    /// - Throws: `DecodingError.dataCorrupted` for a key that is not one of ``CodingKeys`` (see
+    ///   ``PolicyKey/rejectUnknownKeys(in:valid:)``), or the usual decoding errors.
+    public init(from decoder: any Decoder) throws {
+        try PolicyKey.rejectUnknownKeys(in: decoder, valid: CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        schemaVersion = try c.decodeIfPresent(String.self, forKey: .schemaVersion)
+        platform = try c.decodeIfPresent(String.self, forKey: .platform)
+        arch = try c.decodeIfPresent(String.self, forKey: .arch)
+        require = try c.decodeIfPresent([String].self, forKey: .require)
+        strictElf = try c.decodeIfPresent(Bool.self, forKey: .strictElf)
+        prisma = try c.decodeIfPresent(VerifyOptions.PrismaMode.self, forKey: .prisma)
+        fileExistenceTests = try c.decodeIfPresent([FileExistenceTest].self, forKey: .fileExistenceTests)
+        metadataTest = try c.decodeIfPresent(MetadataTest.self, forKey: .metadataTest)
+    }
+}
+
+extension Policy.FileExistenceTest {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, path, shouldExist, permissions, uid, gid, isExecutableBy
+    }
+
+    /// Decodes a `fileExistenceTests` entry, rejecting unknown keys.
+    public init(from decoder: any Decoder) throws {
+        try PolicyKey.rejectUnknownKeys(in: decoder, valid: CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        path = try c.decode(String.self, forKey: .path)
+        shouldExist = try c.decodeIfPresent(Bool.self, forKey: .shouldExist)
+        permissions = try c.decodeIfPresent(String.self, forKey: .permissions)
+        uid = try c.decodeIfPresent(Int.self, forKey: .uid)
+        gid = try c.decodeIfPresent(Int.self, forKey: .gid)
+        isExecutableBy = try c.decodeIfPresent(String.self, forKey: .isExecutableBy)
+    }
+}
+
+extension Policy.MetadataTest {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case envVars, unboundEnvVars, exposedPorts, unexposedPorts, entrypoint, cmd, workdir, volumes, unmountedVolumes,
+            labels, user, userNotRoot, healthcheck
+    }
+
+    /// Decodes `metadataTest`, rejecting unknown keys.
+    public init(from decoder: any Decoder) throws {
+        try PolicyKey.rejectUnknownKeys(in: decoder, valid: CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        envVars = try c.decodeIfPresent([Policy.KeyValue].self, forKey: .envVars)
+        unboundEnvVars = try c.decodeIfPresent([Policy.KeyValue].self, forKey: .unboundEnvVars)
+        exposedPorts = try c.decodeIfPresent([String].self, forKey: .exposedPorts)
+        unexposedPorts = try c.decodeIfPresent([String].self, forKey: .unexposedPorts)
+        entrypoint = try c.decodeIfPresent([String].self, forKey: .entrypoint)
+        cmd = try c.decodeIfPresent([String].self, forKey: .cmd)
+        workdir = try c.decodeIfPresent(String.self, forKey: .workdir)
+        volumes = try c.decodeIfPresent([String].self, forKey: .volumes)
+        unmountedVolumes = try c.decodeIfPresent([String].self, forKey: .unmountedVolumes)
+        labels = try c.decodeIfPresent([Policy.KeyValue].self, forKey: .labels)
+        user = try c.decodeIfPresent(String.self, forKey: .user)
+        userNotRoot = try c.decodeIfPresent(Bool.self, forKey: .userNotRoot)
+        healthcheck = try c.decodeIfPresent(Bool.self, forKey: .healthcheck)
+    }
+}
+
+extension Policy.KeyValue {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case key, value, isRegex
+    }
+
+    /// Decodes a `{"key", "value", "isRegex"}` entry, rejecting unknown keys.
+    public init(from decoder: any Decoder) throws {
+        try PolicyKey.rejectUnknownKeys(in: decoder, valid: CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        key = try c.decode(String.self, forKey: .key)
+        value = try c.decodeIfPresent(String.self, forKey: .value)
+        isRegex = try c.decodeIfPresent(Bool.self, forKey: .isRegex)
+    }
+}
+
+/// Any key of a JSON object, to find the ones a policy type does not know.
+struct PolicyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+
+    /// Throws when the object `decoder` holds has a key that is not one of `valid`.
+    ///
+    /// - Throws: `DecodingError.dataCorrupted` at the object's coding path: "unknown key 'arhc'
+    ///   (did you mean 'arch'?); valid keys: …", the valid keys in declaration order. An
+    ///   object that is not a JSON object is left to the decoding that follows.
+    static func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(in decoder: any Decoder, valid: Keys.Type) throws {
+        guard let object = try? decoder.container(keyedBy: PolicyKey.self) else { return }
+        let names = Keys.allCases.map(\.stringValue)
+        let unknown = object.allKeys.map(\.stringValue).filter { !names.contains($0) }.sorted()
+        guard let first = unknown.first else { return }
+        var message = unknown.count == 1 ? "unknown key '\(first)'" : "unknown keys " + unknown.map { "'\($0)'" }.joined(separator: ", ")
+        if unknown.count == 1, let near = names.min(by: { distance(first, $0) < distance(first, $1) }), distance(first, near) <= 2 {
+            message += " (did you mean '\(near)'?)"
+        }
+        message += "; valid keys: " + names.joined(separator: ", ")
+        throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: message))
+    }
+
+    /// The Levenshtein distance of two keys, ignoring case.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let x = Array(a.lowercased().utf8), y = Array(b.lowercased().utf8)
+        var previous = Array(0...y.count)
+        for (i, xc) in x.enumerated() {
+            var current = [i + 1] + [Int](repeating: 0, count: y.count)
+            for (j, yc) in y.enumerated() {
+                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (xc == yc ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[y.count]
+    }
+}
