@@ -37,68 +37,27 @@ enum ShipCommand {
         case .exit(let code): return code
         case .run(let p): parsed = p
         }
-        let request: VerifyRequest
-        do { request = try VerifyRequest(parsed, spec: spec) } catch { io.err(error.text); return ExitCode.usage.rawValue }
-        if parsed.flag("no-verify") {
-            let given = ["arch", "platform", "require", "strict-elf", "prisma", "no-prisma", "policy", "image"]
-                .filter { parsed.flag($0) || parsed.value($0) != nil }
-            if let first = given.first {
-                io.err(UsageError(.custom("--no-verify skips the checks, so --\(first) would be ignored; drop one of them"), spec: spec).text)
-                return ExitCode.usage.rawValue
-            }
-        }
-        let path = parsed.positionals[0]
-        if path == "-" {
-            io.err(UsageError(.custom("ship reads the archive twice (to verify and to send): give a file, not stdin"), spec: spec).text)
-            return ExitCode.usage.rawValue
-        }
-        var destinations: [Destination] = []
-        for text in parsed.positionals.dropFirst() {
-            do { destinations.append(try Destination(parsing: text)) } catch {
-                io.err(UsageError(.custom("\(error)"), spec: spec).text)
-                return ExitCode.usage.rawValue
-            }
-        }
-        if destinations.isEmpty {
-            io.err(UsageError(.missingArgument("destination"), spec: spec).text)
-            return ExitCode.usage.rawValue
-        }
-        var keep = 1
-        if let k = parsed.value("keep") {
-            guard let n = Int(k), n >= 0 else {
-                io.err(UsageError(.invalidValue(value: k, label: "--keep <n>", help: "a count, 0 or more"), spec: spec).text)
-                return ExitCode.usage.rawValue
-            }
-            keep = n
-        }
-        var parameters = ChunkPlanner.Parameters.standard
-        if let s = parsed.value("chunk-size") {
-            guard let n = parseSize(s), n >= 64 << 10, n <= 1 << 30 else {
-                io.err(UsageError(.invalidValue(value: s, label: "--chunk-size <size>", help: "64K to 1G, e.g. 4M"), spec: spec).text)
-                return ExitCode.usage.rawValue
-            }
-            parameters = ChunkPlanner.Parameters(average: n)
-        }
-        let sshText = parsed.value("ssh") ?? ProcessInfo.processInfo.environment["IMGTOOL_SSH"] ?? "ssh"
-        let client = SSHClient(command: SSHClient.split(sshText), batchMode: !Terminal.isTerminal(0))
-        let options = ShipOptions(client: client, keep: keep, load: parsed.flag("load"), then: parsed.value("then"))
+        let request: ShipRequest
+        do { request = try ShipRequest(parsed, spec: spec) } catch { io.err(error.text); return ExitCode.usage.rawValue }
+        let path = request.path
+        let destinations = request.destinations
 
         // 1. One pass over the file: verify it and cut it into chunks.
         let planned: Planned
-        switch plan(path, verify: !parsed.flag("no-verify"), parameters: parameters, io: io) {
+        switch plan(path, verify: request.verifyFirst, parameters: request.chunking, io: io) {
         case .failure(let f): return f.code
         case .success(let p): planned = p
         }
         var checksPassed: Int?
         if let archive = planned.archive {
             let reports: [VerifyCommand.ImageReport]
-            switch VerifyCommand.evaluate(archive, request: request, io: io) {
+            switch VerifyCommand.evaluate(archive, request: request.checks, io: io) {
             case .failure(let f): return f.code
             case .success(let r): reports = r
             }
             let passed = reports.allSatisfy { $0.passed } && archive.problems.isEmpty
             if !passed {
-                if let code = VerifyCommand.emit(path: path, reports: reports, request: request, io: io) { return code }
+                if let code = VerifyCommand.emit(path: path, reports: reports, request: request.checks, io: io) { return code }
                 let failed = reports.reduce(0) { $0 + $1.checks.filter { $0.status == .failed }.count }
                 io.err("Error: \(path): not shipped: " + (failed > 0 ? "\(Format.plural(failed, "check", "checks")) failed" : "digest mismatches") + "; fix the image, or pass --no-verify to ship it anyway\n")
                 return archive.problems.isEmpty ? ExitCode.checkFailed.rawValue : ExitCode.corrupt.rawValue
@@ -107,7 +66,7 @@ enum ShipCommand {
         }
 
         // 2. Ship to every destination at once.
-        let shipper = Shipper(path: path, plan: planned.plan, options: options)
+        let shipper = Shipper(path: path, plan: planned.plan, options: request.options)
         let display = ShipProgressLine(enabled: io.errIsTerminal)
         // Ctrl-C: say how to go on, then end as the signal would.
         let interrupt = Terminal.onInterrupt {
@@ -149,25 +108,10 @@ enum ShipCommand {
                 }
             }
         }
-        if parsed.flag("json") {
-            let doc = JSONSummary(
-                archive: path, size: planned.plan.size, sha256: planned.plan.digest.description,
-                chunks: planned.plan.distinctChunks.count, verified: planned.archive != nil, checksPassed: checksPassed,
-                destinations: zip(destinations, results).map { d, r in
-                    switch r {
-                    case .success(let s): JSONSummary.Destination(result: s, error: nil, destination: d.description)
-                    case .failure(let e): JSONSummary.Destination(result: nil, error: e.description, destination: d.description)
-                    }
-                })
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            io.out(String(decoding: (try? encoder.encode(doc)) ?? Data(), as: UTF8.self) + "\n")
-        } else {
-            if let n = checksPassed { io.out("verify: all \(n) checks passed\n") }
-            for r in results {
-                if case .success(let s) = r { io.out(render(s)) }
-            }
-        }
+        let report = ShipReport(
+            archive: path, plan: planned.plan, verified: planned.archive != nil, checksPassed: checksPassed,
+            destinations: destinations, results: results)
+        io.out(request.json ? report.json() : report.text())
         for r in results {
             switch r {
             case .failure(let e):
@@ -226,64 +170,6 @@ enum ShipCommand {
         } catch {
             Terminal.clearProgress(enabled: show)
             return .failure(.init(code: CLI.fail(error, io: io)))
-        }
-    }
-
-    static func render(_ s: ShipResult) -> String {
-        var out = ""
-        if s.alreadyPresent {
-            out += "\(s.destination): \(s.remotePath) is already there (\(s.sha256), checked there): nothing sent\n"
-        } else {
-            let rate = s.seconds > 0 ? Int64(Double(s.bytesSent) / s.seconds) : 0
-            out += "\(s.destination): shipped \(s.remotePath)\(s.replaced ? " (replacing the file that was there)" : ""): \(Format.bytes(s.bytesSent)) sent in "
-                + Format.plural(s.chunksSent, "chunk", "chunks")
-            if s.chunksSkipped > 0 {
-                out += ", \(Format.bytes(s.bytesSkipped)) in \(Format.plural(s.chunksSkipped, "chunk", "chunks")) already there"
-                if s.chunksReused > 0 { out += " (\(Format.count(s.chunksReused)) from the archive shipped before)" }
-            }
-            if s.chunksResent > 0 { out += ", \(Format.plural(s.chunksResent, "damaged chunk", "damaged chunks")) sent again" }
-            out += "; \(Format.decimal(s.seconds, places: 1)) s, \(Format.bytes(rate))/s\n"
-            out += "  sha256: \(s.sha256) (checked on the remote; \(s.remotePath).sha256 written)\n"
-        }
-        if let loaded = s.loaded { out += "  loaded: \(loaded.isEmpty ? "(docker load named no image)" : loaded.joined(separator: ", "))\n" }
-        if let l = s.load, l.status != 0 {
-            out += "  load: `docker load` exited with status \(l.status) (its output is above); the archive is there, --then not run\n"
-        }
-        if let t = s.then { out += "  then: `\(t.command)` exited with status \(t.status)\n" }
-        return out
-    }
-
-    /// `4M`, `512K`, `1G` or a byte count.
-    static func parseSize(_ text: String) -> Int? {
-        let units: [Character: Int] = ["K": 1 << 10, "k": 1 << 10, "M": 1 << 20, "m": 1 << 20, "G": 1 << 30, "g": 1 << 30]
-        if let last = text.last, let unit = units[last] { return Int(text.dropLast()).map { $0 * unit } }
-        return Int(text)
-    }
-
-    struct JSONSummary: Encodable {
-        var schemaVersion = 1
-        var archive: String
-        var size: Int64
-        var sha256: String
-        var chunks: Int
-        var verified: Bool
-        var checksPassed: Int?
-        var destinations: [Destination]
-
-        struct Destination: Encodable {
-            var result: ShipResult?
-            var error: String?
-            var destination: String
-
-            func encode(to encoder: any Encoder) throws {
-                if let result { try result.encode(to: encoder) }
-                var c = encoder.container(keyedBy: Keys.self)
-                if result == nil { try c.encode(destination, forKey: .destination) }
-                try c.encode(error == nil, forKey: .ok)
-                try c.encodeIfPresent(error, forKey: .error)
-            }
-
-            enum Keys: String, CodingKey { case destination, ok, error }
         }
     }
 

@@ -1,0 +1,97 @@
+import Foundation
+import ImageTar
+import Ship
+
+/// What `imgtool ship` prints on stdout when it is done: a line or two per destination, or the
+/// JSON summary (`--json`).
+struct ShipReport {
+    var archive: String
+    var plan: ChunkPlan
+    /// Whether the checks ran (not with `--no-verify`).
+    var verified: Bool
+    /// How many checks passed, when they ran.
+    var checksPassed: Int?
+    var destinations: [Destination]
+    /// One per destination, in the same order.
+    var results: [Result<ShipResult, ShipError>]
+
+    /// The text report: the checks' line, then each destination that succeeded (failures go to
+    /// stderr as errors).
+    func text() -> String {
+        var out = checksPassed.map { "verify: all \($0) checks passed\n" } ?? ""
+        for r in results {
+            if case .success(let s) = r { out += Self.render(s) }
+        }
+        return out
+    }
+
+    /// The JSON summary (schema version 1).
+    func json() -> String {
+        let doc = JSONSummary(
+            archive: archive, size: plan.size, sha256: plan.digest.description,
+            chunks: plan.distinctChunks.count, verified: verified, checksPassed: checksPassed,
+            destinations: zip(destinations, results).map { d, r in
+                switch r {
+                case .success(let s): JSONSummary.Destination(result: s, error: nil, destination: d.description)
+                case .failure(let e): JSONSummary.Destination(result: nil, error: e.description, destination: d.description)
+                }
+            })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(doc)) ?? Data(), as: UTF8.self) + "\n"
+    }
+
+    /// One destination's lines.
+    static func render(_ s: ShipResult) -> String {
+        var out = ""
+        if s.alreadyPresent {
+            out += "\(s.destination): \(s.remotePath) is already there (\(s.sha256), checked there): nothing sent\n"
+        } else {
+            let rate = s.seconds > 0 ? Int64(Double(s.bytesSent) / s.seconds) : 0
+            out += "\(s.destination): shipped \(s.remotePath)\(s.replaced ? " (replacing the file that was there)" : ""): \(Format.bytes(s.bytesSent)) sent in "
+                + Format.plural(s.chunksSent, "chunk", "chunks")
+            if s.chunksSkipped > 0 {
+                out += ", \(Format.bytes(s.bytesSkipped)) in \(Format.plural(s.chunksSkipped, "chunk", "chunks")) already there"
+                if s.chunksReused > 0 { out += " (\(Format.count(s.chunksReused)) from the archive shipped before)" }
+            }
+            if s.chunksResent > 0 { out += ", \(Format.plural(s.chunksResent, "damaged chunk", "damaged chunks")) sent again" }
+            out += "; \(Format.decimal(s.seconds, places: 1)) s, \(Format.bytes(rate))/s\n"
+            out += "  sha256: \(s.sha256) (checked on the remote; \(s.remotePath).sha256 written)\n"
+        }
+        if let loaded = s.loaded { out += "  loaded: \(loaded.isEmpty ? "(docker load named no image)" : loaded.joined(separator: ", "))\n" }
+        if let l = s.load, l.status != 0 {
+            out += "  load: `docker load` exited with status \(l.status) (its output is above); the archive is there, --then not run\n"
+        }
+        if let t = s.then { out += "  then: `\(t.command)` exited with status \(t.status)\n" }
+        return out
+    }
+
+    /// The `--json` document.
+    struct JSONSummary: Encodable {
+        var schemaVersion = 1
+        var archive: String
+        var size: Int64
+        var sha256: String
+        var chunks: Int
+        var verified: Bool
+        var checksPassed: Int?
+        var destinations: [Destination]
+
+        /// A destination: its ``ShipResult`` fields, `ok`, and `error` when it failed.
+        struct Destination: Encodable {
+            var result: ShipResult?
+            var error: String?
+            var destination: String
+
+            func encode(to encoder: any Encoder) throws {
+                if let result { try result.encode(to: encoder) }
+                var c = encoder.container(keyedBy: Keys.self)
+                if result == nil { try c.encode(destination, forKey: .destination) }
+                try c.encode(error == nil, forKey: .ok)
+                try c.encodeIfPresent(error, forKey: .error)
+            }
+
+            enum Keys: String, CodingKey { case destination, ok, error }
+        }
+    }
+}
