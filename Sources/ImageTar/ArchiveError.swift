@@ -105,6 +105,14 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
     /// a compression imgtool does not read), so that a message names the input in front of it.
     /// Errors located in the stream ("at byte 512 of the archive", a member) are not: they read
     /// the same for a file and for stdin.
+    /// The input named `path` (or `-`, stdin) could not be opened or read: an ``io(path:reason:)``
+    /// whose reason does not name the path again.
+    static func input(_ path: String, _ e: GzipError) -> ArchiveError {
+        var reason = "\(e)"
+        if case .io(let operation, let code, _) = e { reason = "\(GzipError.io(operation: operation, errno: code, path: nil))" }
+        return .io(path: path == "-" ? "stdin" : path, reason: reason)
+    }
+
     public var isAboutTheWholeInput: Bool {
         switch self {
         case .unsupportedCompression, .notAnArchive, .notAnImage: true

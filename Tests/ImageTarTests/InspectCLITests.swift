@@ -366,6 +366,18 @@ import Testing
         #expect(r.stderr.contains("`zstd -dc '\(dir.path("it"))'\\''s an app.tar.zst' | imgtool verify -`"), "\(r.stderr)")
     }
 
+    /// An input that cannot be opened is named once, with the reason.
+    @Test func aMissingInputIsNamedOnce() throws {
+        for command in ["inspect", "verify", "ls"] {
+            let r = try TS.imgtool([command, "/nonexistent-imgtool/app.tar"])
+            #expect(r.status == 6)
+            #expect(r.stderr == "Error: /nonexistent-imgtool/app.tar: open failed: No such file or directory (errno \(ENOENT))\n", "\(command): \(r.stderr)")
+        }
+        let pack = try TS.imgtool(["pack", "-o", "/tmp/imgtool-never-written.tar.gz", "/nonexistent-imgtool/app.tar"])
+        #expect(pack.stderr.contains("Error: /nonexistent-imgtool/app.tar: open failed: No such file or directory"), "\(pack.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/imgtool-never-written.tar.gz"))
+    }
+
     /// Errors that judge the input as a whole name it (the path, or stdin), once.
     @Test func notAnArchiveNamesTheInput() throws {
         let dir = try TS.TempDir()

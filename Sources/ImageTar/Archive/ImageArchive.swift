@@ -60,20 +60,15 @@ public struct ImageArchive: Sendable {
             source.enlargePipeBuffer()
         } else {
             do { source = try FileSource(path: path) } catch let e as GzipError {
-                throw ArchiveError.io(path: path, reason: Self.reason(e))
+                throw ArchiveError.input(path, e)
             }
         }
         do {
             return try read(source, options: options)
         } catch let e as GzipError {
             // Read errors of the input itself.
-            throw ArchiveError.io(path: path == "-" ? "stdin" : path, reason: Self.reason(e))
+            throw ArchiveError.input(path, e)
         }
-    }
-
-    private static func reason(_ e: GzipError) -> String {
-        if case .io(_, let errno, _) = e { return String(describing: e).isEmpty ? "error \(errno)" : "\(e)" }
-        return "\(e)"
     }
 
     /// The images that match a selection.

@@ -89,7 +89,7 @@ public enum ArchivePacker {
             source = FileSource(fileDescriptor: 0, closeOnDeinit: false)
         } else {
             do { source = try FileSource(path: path) } catch let e as GzipError {
-                throw ArchiveError.io(path: path, reason: "\(e)")
+                throw ArchiveError.input(path, e)
             }
         }
         do {
@@ -97,7 +97,7 @@ public enum ArchivePacker {
         } catch let e as GzipError {
             if case .invalidLevel = e { throw e }
             // What is left is the input's own read errors (output errors are PackErrors).
-            throw ArchiveError.io(path: path == "-" ? "stdin" : path, reason: "\(e)")
+            throw ArchiveError.input(path, e)
         }
     }
 }
