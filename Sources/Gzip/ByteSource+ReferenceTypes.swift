@@ -17,11 +17,11 @@ extension ByteSource where Self: AnyObject {
     }
 
     /// Reads and discards `count` bytes through a scratch buffer, for class sources that cannot
-    /// seek.
+    /// seek, and for wrappers that must see every byte (a tap) even where their source could.
     ///
     /// - Parameter count: How many bytes to pass over.
     /// - Returns: The number of bytes passed over: less than `count` only at the end of the stream.
-    func discardByReading(_ count: Int64) throws -> Int64 {
+    public func discardByReading(_ count: Int64) throws -> Int64 {
         if count <= 0 { return 0 }
         let scratchSize = Int(min(count, 256 * 1024))
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: scratchSize, alignment: 16)

@@ -24,14 +24,6 @@ public protocol ByteSource {
 extension ByteSource {
     /// Reads and discards `count` bytes through a scratch buffer.
     public mutating func skip(_ count: Int64) throws -> Int64 {
-        try discard(count)
-    }
-
-    /// Reads and discards `count` bytes through a scratch buffer, whatever `skip` does: for
-    /// wrappers that must see every byte (a hash, a tap) even where their source could seek.
-    ///
-    /// - Returns: The number of bytes read: less than `count` only at the end of the stream.
-    public mutating func discard(_ count: Int64) throws -> Int64 {
         if count <= 0 { return 0 }
         let scratchSize = Int(min(count, 256 * 1024))
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: scratchSize, alignment: 16)

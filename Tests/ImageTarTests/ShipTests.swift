@@ -239,15 +239,7 @@ import Testing
     // MARK: - Delta deploys (packed archives)
 
     /// One gzip member of a packed archive, from `imgtool pack --json`.
-    struct PackedMember: Decodable {
-        var compressedOffset: Int
-        var compressedSize: Int
-        var tarMember: String?
-    }
-    struct PackDocument: Decodable {
-        struct Pack: Decodable { var members: [PackedMember] }
-        var pack: Pack
-    }
+    typealias PackedMember = PackCLITests.JSONDoc.Pack.Member
 
     /// Packs `fixture` into `dir/name` with `imgtool pack` and returns its members.
     static func pack(_ fixture: String, into dir: String, name: String) throws -> (path: String, members: [PackedMember]) {
@@ -255,13 +247,16 @@ import Testing
         let out = dir + "/" + name
         let r = try TS.imgtool(["pack", "--json", "--arch", "amd64", "-o", out, TS.fixture(fixture)])
         #expect(r.status == 0, "\(r.stderr)")
-        return (out, try JSONDecoder().decode(PackDocument.self, from: r.stdoutData).pack.members)
+        return (out, try PackCLITests.json(r).pack.members)
     }
 
     /// The bytes of each member of a packed file, keyed by where it starts.
     static func memberBytes(_ path: String, _ members: [PackedMember]) throws -> [(PackedMember, [UInt8])] {
         let all = try TS.bytes(path)
-        return members.map { ($0, Array(all[$0.compressedOffset..<($0.compressedOffset + $0.compressedSize)])) }
+        return members.map { m in
+            let start = Int(m.compressedOffset)
+            return (m, Array(all[start..<start + Int(m.compressedSize)]))
+        }
     }
 
     @Test func aSecondVersionSendsOnlyTheChangedLayer() throws {
@@ -277,7 +272,7 @@ import Testing
         // What differs between the two files, member by member: the app layer and the small
         // grouped members around it (its tar header, config, manifest.json).
         let changed = v2Members.filter { !v1Members.contains(TS.hex($0.1)) }
-        let changedBytes = changed.reduce(0) { $0 + $1.0.compressedSize }
+        let changedBytes = changed.reduce(0) { $0 + Int($1.0.compressedSize) }
         let size = try TS.bytes(v2.path).count
         let shared = size - changedBytes
         #expect(changed.contains { $0.0.tarMember != nil }, "the app layer's member changed")
@@ -346,7 +341,7 @@ import Testing
         try FileManager.default.copyItem(atPath: v1.path, toPath: again)
         let v2Members = Set(try Self.memberBytes(v2.path, v2.members).map { TS.hex($0.1) })
         let onlyV1 = try Self.memberBytes(v1.path, v1.members).filter { !v2Members.contains(TS.hex($0.1)) }
-            .reduce(0) { $0 + $1.0.compressedSize }
+            .reduce(0) { $0 + Int($1.0.compressedSize) }
         let d = try ship(again)
         #expect((d.chunksReused ?? 0) > 0)
         #expect(d.bytesSent.map { $0 > 0 && $0 <= Int64(onlyV1) } == true, "sent \(d.bytesSent ?? -1); \(onlyV1) bytes are only in v1")
