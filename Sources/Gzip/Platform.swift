@@ -91,6 +91,18 @@ enum Platform {
         pread(fd, buffer, count, off_t(offset))
     }
 
+    /// `mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0)`: the first `length` bytes of `fd`
+    /// mapped read-only; `nil` when the kernel refuses.
+    static func mapReadOnly(_ fd: Int32, _ length: Int) -> UnsafeRawPointer? {
+        guard let p = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0), p != MAP_FAILED else { return nil }
+        return UnsafeRawPointer(p)
+    }
+
+    /// `munmap(2)` of a mapping made by ``mapReadOnly(_:_:)``.
+    static func unmap(_ address: UnsafeRawPointer, _ length: Int) {
+        _ = munmap(UnsafeMutableRawPointer(mutating: address), length)
+    }
+
     /// `write(2)`.
     static func writeFD(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
         write(fd, buffer, count)

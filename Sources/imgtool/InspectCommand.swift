@@ -28,13 +28,17 @@ enum InspectCommand {
         }
         let path = parsed.positionals[0]
         let showProgress = io.errIsTerminal
-        let total = path == "-" ? nil : (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
+        let total = FileSize.of(path)
         // A plain file is walked header by header; a stream (gzip, stdin) is read whole anyway,
         // so its digests are checked on the way.
         var options = ReadOptions(
             verifyDigests: true, headersOnlyWhenSeekable: path != "-", capture: .none, readFileHeads: true,
             progress: Terminal.progress(label: "reading", total: total, enabled: showProgress))
         options.inflateOnSecondThread = Terminal.inflateOnSecondThread
+        // A plain file's layers are walked through a memory mapping: a file cut short under it
+        // is reported as truncated.
+        options.mapsFileIntoMemory = true
+        Terminal.reportTruncationOnBusError(path: path)
         let archive: ImageArchive
         let images: [ArchiveImage]
         do {

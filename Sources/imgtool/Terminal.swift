@@ -101,6 +101,34 @@ extension Terminal {
     }
 }
 
+/// What the `SIGBUS` handler writes, prepared beforehand (a signal handler may call only
+/// async-signal-safe functions, so it formats nothing): a NUL-terminated line.
+/// `nonisolated(unsafe)`: written only on the main thread before the handler is installed, read
+/// only by the handler.
+nonisolated(unsafe) private let busErrorMessage: UnsafeMutablePointer<CChar> = {
+    let p = UnsafeMutablePointer<CChar>.allocate(capacity: 4096)
+    p.initialize(repeating: 0, count: 4096)
+    return p
+}()
+
+extension Terminal {
+    /// Reports the archive at `path` as truncated (exit code 2) if it shrinks while it is mapped
+    /// into memory: another process truncating it makes the next touch of a lost page raise
+    /// `SIGBUS`, which would otherwise end the process without a word.
+    ///
+    /// Call it before the archive is read with ``ReadOptions/mapsFileIntoMemory``.
+    static func reportTruncationOnBusError(path: String) {
+        let text = "Error: \(path): archive truncated while it was being read: the file shrank (was it being rewritten?)\n"
+        let bytes = Array(text.utf8.prefix(4095))
+        for (i, b) in bytes.enumerated() { busErrorMessage[i] = CChar(bitPattern: b) }
+        busErrorMessage[bytes.count] = 0
+        signal(SIGBUS) { _ in
+            _ = write(2, busErrorMessage, strlen(busErrorMessage))
+            _exit(ExitCode.truncated.rawValue)
+        }
+    }
+}
+
 /// The handlers of ``Terminal/removeOnInterrupt(_:)``; cancelling restores the default action
 /// (call it from the thread that installed them, whose signal mask libdispatch changed).
 final class InterruptCleanup {

@@ -18,6 +18,7 @@ enum VH {
     /// Builds a layer table by hand, as `LayerScanner` would from a tar.
     static func makeTable(_ entries: [Entry]) -> LayerTable {
         var table = LayerTable()
+        var previous: [UInt8] = []
         for e in entries {
             var path = ""
             var kind = TarEntry.Kind.regular
@@ -56,12 +57,17 @@ enum VH {
                 path = p
                 flags |= p.hasSuffix(".wh..wh..opq") ? LayerTable.Flag.opaque : LayerTable.Flag.whiteout
             }
-            let entry = TarEntry(
-                name: Array(path.utf8), kind: kind, mode: mode, uid: 0, gid: 0, size: size, dataSize: size, mtime: 0,
-                linkName: extra, xattrs: [:], headerOffset: 0, deviceMajor: 0, deviceMinor: 0)
-            Array(path.utf8).withUnsafeBytes { raw in
-                table.append(path: raw, kind: kind, entry: entry, extra: extra, flags: flags, elf: elf)
+            let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+            let entry = TarEntryView(
+                name: empty, linkName: empty, kind: kind, mode: mode, uid: 0, gid: 0, size: size, dataSize: size, mtime: 0,
+                hasXattrs: false, headerOffset: 0, deviceMajor: 0, deviceMinor: 0)
+            let bytes = Array(path.utf8)
+            bytes.withUnsafeBytes { raw in
+                previous.withUnsafeBytes { before in
+                    extra.withUnsafeBytes { table.append(path: raw, previous: before, kind: kind, entry: entry, extra: $0, flags: flags, elf: elf) }
+                }
             }
+            previous = bytes
             if let captured { table.capture(path, captured) }
         }
         return table

@@ -76,7 +76,8 @@ struct ArchiveScanner {
             && (!options.verifyDigests || options.headersOnlyWhenSeekable)
         let pass = Pass(
             verify: options.verifyDigests && !headersOnly, readAhead: headersOnly ? Self.headerReadAhead : nil,
-            file: headersOnly ? file : nil, fileBase: fileBase)
+            file: headersOnly ? file : nil, fileBase: fileBase,
+            mapping: headersOnly && options.mapsFileIntoMemory ? file.flatMap { MappedFile($0) } : nil)
         // Layer data goes from the input straight to the layer readers' buffers: the archive's
         // own buffer holds headers and small members.
         let reader = TarReader(tarSource, context: nil, bufferSize: headersOnly ? 64 << 10 : 256 << 10, readAhead: pass.readAhead)
@@ -140,6 +141,9 @@ struct ArchiveScanner {
         var file: FileSource?
         /// The file offset of the archive's first byte.
         var fileBase: Int64
+        /// When only headers are read and the file could be mapped: its mapping, through which
+        /// the layers are walked without a system call per header (it ends with the pass).
+        var mapping: MappedFile?
     }
 
     private func readMember(_ member: inout ArchiveMember, reader: TarReader, pass: Pass, retainedJSON: inout Int64) throws {
@@ -155,16 +159,23 @@ struct ArchiveScanner {
         let format = CompressionFormat.detect(head)
         if format == .none && Self.looksLikeTar(headBytes, total: size) {
             let hashing = pass.verify ? HashingSource(reader.body()) : nil
-            // Headers only: the layer's headers are read straight from the file (the archive's
-            // reader skips the member afterwards, and reports a file cut short).
-            let range = pass.file.map { FileRangeSource(file: $0, start: pass.fileBase + reader.offset, length: size) }
-            // Verifying: the layer's bytes are read (and hashed) in 1 MiB pieces, skipped data
-            // included, which keeps the system calls on a pipe few.
-            let inner = TarReader(
-                hashing ?? range ?? reader.body() as any ByteSource, context: name,
-                bufferSize: pass.readAhead == nil ? 1 << 20 : 64 << 10, requiresEndMarker: false, readAhead: pass.readAhead,
-                skipsByReading: hashing != nil)
-            let table = try scanner(name).scan(inner)
+            // Headers only: the layer's headers are read straight from the file, or from its
+            // mapping (the archive's reader skips the member afterwards, and reports a file cut
+            // short).
+            let start = pass.fileBase + reader.offset
+            let table: LayerTable
+            if let mapping = pass.mapping {
+                table = try scanner(name).scan(memory: mapping.bytes(from: start, length: size))
+            } else {
+                let range = pass.file.map { FileRangeSource(file: $0, start: start, length: size) }
+                // Verifying: the layer's bytes are read (and hashed) in 1 MiB pieces, skipped data
+                // included, which keeps the system calls on a pipe few.
+                let inner = TarReader(
+                    hashing ?? range ?? reader.body() as any ByteSource, context: name,
+                    bufferSize: pass.readAhead == nil ? 1 << 20 : 64 << 10, requiresEndMarker: false, readAhead: pass.readAhead,
+                    skipsByReading: hashing != nil)
+                table = try scanner(name).scan(inner)
+            }
             var info = LayerInfo(table: table, diffID: nil, uncompressedSize: size, compression: .none)
             if let hashing {
                 let (digest, count) = try hashing.finish()

@@ -1,7 +1,7 @@
 import Gzip
 
 /// Reduces one layer's tar stream to a ``LayerTable`` as it streams past.
-struct LayerScanner {
+struct LayerScanner: Sendable {
     let member: String
     let capture: CapturePolicy
     /// Whether to read the first bytes of regular files (ELF headers, `#!` lines).
@@ -10,27 +10,171 @@ struct LayerScanner {
     /// Reads every entry of `reader` up to the end-of-archive marker.
     func scan(_ reader: TarReader) throws -> LayerTable {
         var table = LayerTable()
-        var clean: [UInt8] = []
-        clean.reserveCapacity(256)
-        while let entry = try reader.next() {
+        let scratch = Scratch()
+        try scan(reader, into: &table, scratch: scratch, before: nil)
+        table.finish()
+        return table
+    }
+
+    /// Reads entries of `reader` into `table` up to the end-of-archive marker, or (`before`) up
+    /// to the first entry whose first header starts at or after that offset.
+    private func scan(_ reader: TarReader, into table: inout LayerTable, scratch: Scratch, before limit: Int64?) throws {
+        // Headers are decoded in place (no allocation per entry); the name is the reader's.
+        while limit.map({ reader.nextEntryOffset < $0 }) ?? true, let entry = try reader.nextView() {
             // Nearly every name is clean already: then it is used as it is, without a copy.
-            if let length = PathCleaner.alreadyCleanLength(entry.name) {
-                try entry.name.withUnsafeBufferPointer {
-                    try add(entry, path: UnsafeBufferPointer(rebasing: $0[0..<length]), reader: reader, to: &table)
-                }
+            if let length = PathCleaner.alreadyCleanLength(UnsafeRawBufferPointer(entry.name)) {
+                try add(entry, path: UnsafeBufferPointer(rebasing: entry.name[0..<length]), reader: reader, scratch: scratch, to: &table)
                 continue
             }
-            guard PathCleaner.clean(entry.name, into: &clean) else {
-                throw ArchiveError.unsafePath(member: member, offset: entry.headerOffset, path: entry.path)
+            guard PathCleaner.clean(Array(entry.name), into: &scratch.clean) else {
+                throw ArchiveError.unsafePath(member: member, offset: entry.headerOffset, path: String(decoding: entry.name, as: UTF8.self))
             }
-            try clean.withUnsafeBufferPointer { try add(entry, path: $0, reader: reader, to: &table) }
+            let clean = scratch.clean
+            try clean.withUnsafeBufferPointer { try add(entry, path: $0, reader: reader, scratch: scratch, to: &table) }
+        }
+    }
+
+    /// Layers held in memory at least this large are scanned on two threads.
+    static let splitThreshold = 16 << 20
+
+    /// Into how many pieces such a layer is cut.
+    static let segmentCount = 8
+
+    /// Reads a layer held in memory whole (a range of a ``MappedFile``), on two threads when it
+    /// is large and the machine has them, with the same result as ``scan(_:)``.
+    ///
+    /// The layer is cut into pieces at guessed entry boundaries: the first block at or after
+    /// each eighth of the layer that parses as a ustar header (``LayerSegments``). This thread
+    /// scans the pieces from the first on; a helper thread takes pieces from the last one
+    /// backwards, until the two meet. A helper's piece counts only when this thread's walk
+    /// arrives exactly at its start (the guess was an entry boundary) and the helper's walk
+    /// ended exactly at the next piece's start; otherwise this thread scans the piece itself. So
+    /// the result is the one sequential scan gives, and errors are only ever reported by this
+    /// thread, in layer order.
+    ///
+    /// - Parameters:
+    ///   - memory: The layer.
+    ///   - splitAbove: Split a layer at least this large, even on one processor (for tests);
+    ///     by default ``splitThreshold``, when the machine has a second processor.
+    func scan(memory: UnsafeRawBufferPointer, splitAbove: Int? = nil) throws -> LayerTable {
+        let splits = splitAbove.map { memory.count >= $0 } ?? (memory.count >= Self.splitThreshold && Processors.online > 1)
+        guard splits else {
+            return try scan(TarReader(memory: memory, context: member, requiresEndMarker: false))
+        }
+        let starts = Self.segmentStarts(in: memory)
+        guard starts.count > 1 else { return try scan(TarReader(memory: memory, context: member, requiresEndMarker: false)) }
+        let helper = LayerSegments(scanner: self, memory: memory, starts: starts)
+        // The helper reads the memory: it must be done before the memory can go away.
+        defer { helper.finish() }
+        var table = LayerTable()
+        let scratch = Scratch()
+        var reader = TarReader(memory: memory, context: member, requiresEndMarker: false)
+        var k = 0  // the piece this thread is in
+        while true {
+            let next = k + 1 < starts.count ? starts[k + 1] : nil
+            try scan(reader, into: &table, scratch: scratch, before: next.map { Int64($0) })
+            guard let next, !reader.reachedEnd else { break }
+            k += 1
+            // At the start of piece k, or past it (its guess was not an entry boundary).
+            guard reader.nextEntryOffset == Int64(next), !helper.claim(k) else { continue }
+            // The helper's pieces from k on, as long as they hold.
+            var pieces: [LayerTable] = []
+            while k < starts.count, let piece = helper.table(k) {
+                pieces.append(piece)
+                k += 1
+            }
+            table.append(contentsOf: pieces)
+            if let last = pieces.last(where: { $0.count > 0 }) {
+                last.withPathBytes(last.count - 1) { scratch.setPrevious(UnsafeRawBufferPointer($0)) }
+            }
+            if k == starts.count { break }
+            // A piece the helper could not do: scanned here, from its start.
+            reader = TarReader(
+                memory: UnsafeRawBufferPointer(rebasing: memory[starts[k]...]), context: member, requiresEndMarker: false,
+                offset: Int64(starts[k]))
         }
         table.finish()
         return table
     }
 
+    /// Where the pieces of a layer start: 0, then the guessed entry boundary after each eighth.
+    static func segmentStarts(in memory: UnsafeRawBufferPointer) -> [Int] {
+        var starts = [0]
+        for i in 1..<segmentCount {
+            let from = memory.count * i / segmentCount / TarHeader.blockSize * TarHeader.blockSize
+            if from > starts.last!, let guess = entryBoundaryGuess(in: memory, from: from), guess > starts.last! {
+                starts.append(guess)
+            }
+        }
+        return starts
+    }
+
+    /// The offset of the first block at or after `from` (on the layer's 512-byte grid) that
+    /// parses as a ustar header, looking at most 4 MiB on; `nil` if none.
+    static func entryBoundaryGuess(in memory: UnsafeRawBufferPointer, from: Int) -> Int? {
+        var offset = from
+        let end = min(memory.count - TarHeader.blockSize, offset + (4 << 20))
+        while offset <= end {
+            let block = UnsafeRawBufferPointer(rebasing: memory[offset..<(offset + TarHeader.blockSize)])
+            if block[0] != 0, TarHeader.hasPOSIXMagic(block) || TarHeader.hasGNUMagic(block),
+                let claimed = TarHeader.number(block, TarHeader.Field.checksum), claimed == TarHeader.unsignedChecksum(block),
+                TarHeader.number(block, TarHeader.Field.size) != nil
+            {
+                return offset
+            }
+            offset += TarHeader.blockSize
+        }
+        return nil
+    }
+
+    /// Scans one piece of a layer for ``LayerSegments``: from `start` to the next piece's start
+    /// (`end`) or, for the last piece, to the end of the layer.
+    /// - Returns: The piece's table, or `nil` when the walk failed or did not end exactly at
+    ///   `end` (then the piece did not start at an entry boundary).
+    func scanPiece(of memory: UnsafeRawBufferPointer, from start: Int, to end: Int?) -> LayerTable? {
+        let reader = TarReader(
+            memory: UnsafeRawBufferPointer(rebasing: memory[start...]), context: member, requiresEndMarker: false, offset: Int64(start))
+        var table = LayerTable()
+        do {
+            try scan(reader, into: &table, scratch: Scratch(), before: end.map { Int64($0) })
+        } catch {
+            return nil
+        }
+        if let end { return reader.nextEntryOffset == Int64(end) && !reader.reachedEnd ? table : nil }
+        return reader.reachedEnd ? table : nil
+    }
+
+    /// Memory the scan reuses from one entry to the next.
+    private final class Scratch {
+        /// A hardlink's cleaned target.
+        var extra: [UInt8] = []
+        /// A name that needed cleaning, cleaned.
+        var clean: [UInt8] = []
+        /// The path of the entry added last, which the table codes the next one against.
+        private var previousBase = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 1)
+        private var previousCapacity = 256
+        private var previousCount = 0
+
+        var previous: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: previousBase, count: previousCount) }
+
+        func setPrevious(_ path: UnsafeRawBufferPointer) {
+            if path.count > previousCapacity {
+                previousBase.deallocate()
+                previousCapacity = max(path.count, previousCapacity * 2)
+                previousBase = UnsafeMutableRawPointer.allocate(byteCount: previousCapacity, alignment: 1)
+            }
+            if let p = path.baseAddress { previousBase.copyMemory(from: p, byteCount: path.count) }
+            previousCount = path.count
+        }
+
+        deinit { previousBase.deallocate() }
+    }
+
     /// Adds one entry, whose cleaned path is `clean`, reading the first bytes of a regular file.
-    private func add(_ entry: TarEntry, path clean: UnsafeBufferPointer<UInt8>, reader: TarReader, to table: inout LayerTable) throws {
+    private func add(
+        _ entry: TarEntryView, path clean: UnsafeBufferPointer<UInt8>, reader: TarReader, scratch: Scratch,
+        to table: inout LayerTable
+    ) throws {
         var flags: UInt8 = 0
         // Basename checks for whiteouts.
         let base = ByteScan.lastIndex(of: UInt8(ascii: "/"), in: UnsafeRawBufferPointer(clean)) + 1
@@ -43,17 +187,17 @@ struct LayerScanner {
                 flags |= LayerTable.Flag.whiteout
             }
         }
-        var extra: [UInt8] = []
+        // A symlink's target or a script's `#!` line, as a view of the reader's storage, valid
+        // until the table has copied it (a hardlink's cleaned target is in `scratch`).
+        var extra = UnsafeRawBufferPointer(start: nil, count: 0)
         var elf: ELFHeader? = nil
         switch entry.kind {
         case .symlink:
-            extra = entry.linkName
+            extra = UnsafeRawBufferPointer(entry.linkName)
         case .hardlink:
-            var target: [UInt8] = []
-            guard PathCleaner.clean(entry.linkName, into: &target) else {
-                throw ArchiveError.unsafePath(member: member, offset: entry.headerOffset, path: entry.linkTarget)
+            guard PathCleaner.clean(Array(entry.linkName), into: &scratch.extra) else {
+                throw ArchiveError.unsafePath(member: member, offset: entry.headerOffset, path: String(decoding: entry.linkName, as: UTF8.self))
             }
-            extra = target
         case .regular where entry.dataSize > 0:
             let wantsCapture = capture.matches(clean)
             if wantsCapture && entry.dataSize <= capture.maximumSize {
@@ -71,14 +215,24 @@ struct LayerScanner {
                     elf = header
                 } else if head.count >= 2, head[0] == UInt8(ascii: "#"), head[1] == UInt8(ascii: "!") {
                     flags |= LayerTable.Flag.shebang
-                    var line = Array(head[2...])
-                    if let nl = line.firstIndex(of: 0x0a) { line.removeSubrange(nl...) }
-                    extra = line
+                    // The line after `#!`, a view of the reader's buffer (no call on the reader
+                    // comes before the table copies it).
+                    let line = UnsafeRawBufferPointer(rebasing: head[2...])
+                    extra = UnsafeRawBufferPointer(rebasing: line[0..<ByteScan.firstIndex(of: 0x0a, in: line)])
                 }
             }
         default:
             break
         }
-        table.append(path: UnsafeRawBufferPointer(clean), kind: entry.kind, entry: entry, extra: extra, flags: flags, elf: elf)
+        let path = UnsafeRawBufferPointer(clean)
+        if entry.kind == .hardlink {
+            scratch.extra.withUnsafeBytes {
+                table.append(path: path, previous: scratch.previous, kind: entry.kind, entry: entry, extra: $0, flags: flags, elf: elf)
+            }
+        } else {
+            table.append(path: path, previous: scratch.previous, kind: entry.kind, entry: entry, extra: extra, flags: flags, elf: elf)
+        }
+        scratch.setPrevious(path)
     }
 }
+

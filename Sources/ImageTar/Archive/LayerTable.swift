@@ -53,7 +53,8 @@ public struct LayerTable: Sendable {
     }
 
     /// Every this many entries a path is stored whole, so that one path decodes from at most
-    /// this many records.
+    /// this many records (the first record of a table is stored whole as well, which keeps that
+    /// true of tables joined with ``append(contentsOf:)``).
     static let restartInterval = 16
 
     private var arena: [UInt8] = []
@@ -61,8 +62,6 @@ public struct LayerTable: Sendable {
     public private(set) var records: [Record] = []
     /// Files captured whole, by cleaned path (no leading `/`).
     public private(set) var captured: [String: [UInt8]] = [:]
-    /// The last path appended, which the next one is coded against.
-    private var lastPath: [UInt8] = []
 
     /// Creates an empty table.
     public init() {}
@@ -72,28 +71,33 @@ public struct LayerTable: Sendable {
 
     /// Bytes of memory the table holds, roughly.
     public var footprint: Int {
-        arena.capacity + lastPath.capacity + records.capacity * MemoryLayout<Record>.stride + captured.values.reduce(0) { $0 + $1.count }
+        arena.capacity + records.capacity * MemoryLayout<Record>.stride + captured.values.reduce(0) { $0 + $1.count }
     }
 
+    /// Appends an entry.
+    /// - Parameters:
+    ///   - path: The cleaned path.
+    ///   - previous: The path of the entry appended before, which this one is coded against.
+    ///   - kind: The entry's type.
+    ///   - entry: The entry's header.
+    ///   - extra: A link target or `#!` line.
+    ///   - flags: ``Flag`` bits.
+    ///   - elf: The file's ELF header.
     mutating func append(
-        path: UnsafeRawBufferPointer, kind: TarEntry.Kind, entry: TarEntry, extra: [UInt8], flags: UInt8, elf: ELFHeader?
+        path: UnsafeRawBufferPointer, previous: UnsafeRawBufferPointer, kind: TarEntry.Kind, entry: TarEntryView,
+        extra: UnsafeRawBufferPointer, flags: UInt8, elf: ELFHeader?
     ) {
-        var shared = 0
-        if records.count % Self.restartInterval != 0 {
-            shared = lastPath.withUnsafeBytes { ByteScan.commonPrefixLength($0, path) }
-        }
+        let shared = records.count % Self.restartInterval == 0 ? 0 : ByteScan.commonPrefixLength(previous, path)
         let suffixStart = UInt32(truncatingIfNeeded: arena.count)
         arena.append(contentsOf: UnsafeRawBufferPointer(rebasing: path[shared...]))
         if !extra.isEmpty { arena.append(contentsOf: extra) }
-        lastPath.removeAll(keepingCapacity: true)
-        lastPath.append(contentsOf: path)
         var f = flags
         if let elf {
             f |= Flag.elf
             if elf.is64Bit { f |= Flag.elf64 }
             if elf.isBigEndian { f |= Flag.elfBigEndian }
         }
-        if !entry.xattrs.isEmpty { f |= Flag.xattrs }
+        if entry.hasXattrs { f |= Flag.xattrs }
         records.append(
             Record(
                 suffixStart: suffixStart, suffixLength: UInt32(truncatingIfNeeded: path.count - shared),
@@ -103,13 +107,29 @@ public struct LayerTable: Sendable {
                 kindCode: Self.code(kind), flags: f, elfMachine: elf?.machine ?? 0, elfType: elf?.type ?? 0))
     }
 
+    /// Appends every entry of `others`, the tables of the entries that follow this table's in
+    /// the layer, in order. A table's first path is stored whole, so its records are taken as
+    /// they are, with their bytes moved to the end of this table's arena; the arrays grow once.
+    mutating func append(contentsOf others: [LayerTable]) {
+        records.reserveCapacity(others.reduce(records.count) { $0 + $1.records.count })
+        arena.reserveCapacity(others.reduce(arena.count) { $0 + $1.arena.count })
+        for other in others {
+            let offset = UInt32(truncatingIfNeeded: arena.count)
+            arena.append(contentsOf: other.arena)
+            for var r in other.records {
+                r.suffixStart &+= offset
+                records.append(r)
+            }
+            for (path, bytes) in other.captured { captured[path] = bytes }
+        }
+    }
+
     mutating func capture(_ path: String, _ bytes: [UInt8]) {
         captured[path] = bytes
     }
 
     /// Gives back the spare capacity the arrays grew into, once the layer is complete.
     mutating func finish() {
-        lastPath = []
         if records.capacity - records.count > records.count / 16 { records = Self.exactCopy(records) }
         if arena.capacity - arena.count > arena.count / 16 { arena = Self.exactCopy(arena) }
     }
@@ -157,7 +177,11 @@ public struct LayerTable: Sendable {
     private func decodePath(_ index: Int, into path: inout [UInt8]) {
         path.removeAll(keepingCapacity: true)
         arena.withUnsafeBufferPointer { bytes in
-            for i in (index - index % Self.restartInterval)...index {
+            // From the last path stored whole: every ``restartInterval``-th record's, and the
+            // first of each table appended with ``append(contentsOf:)``.
+            var first = index
+            while first > 0 && records[first].sharedLength != 0 { first -= 1 }
+            for i in first...index {
                 let r = records[i]
                 path.removeSubrange(min(Int(r.sharedLength), path.count)...)
                 let start = Int(r.suffixStart)

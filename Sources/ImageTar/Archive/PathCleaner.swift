@@ -41,24 +41,58 @@ enum PathCleaner {
     /// The length of `name` without its trailing `/` when that is already clean (no leading
     /// `/`, no empty, `.` or `..` component), as nearly every tar name is; `nil` otherwise.
     static func alreadyCleanLength(_ name: [UInt8]) -> Int? {
-        name.withUnsafeBytes { p -> Int? in
-            let slash = UInt8(ascii: "/")
-            let dot = UInt8(ascii: ".")
-            let n = p.count
-            var i = 0
-            while i < n {
-                // At the start of a component.
-                let c = p[i]
-                if c == slash { return nil }
-                if c == dot {
-                    let next = i + 1 < n ? p[i + 1] : slash
-                    if next == slash { return nil }
-                    if next == dot && (i + 2 == n || p[i + 2] == slash) { return nil }
-                }
-                i += ByteScan.firstIndex(of: slash, in: UnsafeRawBufferPointer(rebasing: p[i...])) + 1
+        name.withUnsafeBytes { alreadyCleanLength($0) }
+    }
+
+    /// ``alreadyCleanLength(_:)-([UInt8])`` of bytes in memory.
+    static func alreadyCleanLength(_ p: UnsafeRawBufferPointer) -> Int? {
+        let n = p.count
+        guard n > 0 else { return 0 }
+        // Every component starts at 0 or after a slash; the slashes are found eight bytes at
+        // a time.
+        guard componentIsClean(p, at: 0) else { return nil }
+        let slashes: UInt64 = 0x2F2F_2F2F_2F2F_2F2F
+        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        var i = 0
+        while i + 8 <= n {
+            let w = p.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
+            // The zero bytes of a word, exactly, as their high bits.
+            func zeros(_ x: UInt64) -> UInt64 { ~(((x & lows) &+ lows) | x | lows) }
+            // A component can only be bad where a slash is followed by a slash or a dot
+            // (`.` and `/` differ in the lowest bit); the last byte's follower is in the next
+            // word, so a slash there is always looked at.
+            let slashesHere = zeros(w ^ slashes)
+            let slashOrDot = zeros((w | ones) ^ slashes)
+            var found = slashesHere & ((slashOrDot >> 8) | 0x8000_0000_0000_0000)
+            while found != 0 {
+                let at = i + found.trailingZeroBitCount / 8 + 1
+                if at < n && !componentIsClean(p, at: at) { return nil }
+                found &= found &- 1
             }
-            return n > 0 && p[n - 1] == slash ? n - 1 : n
+            i += 8
         }
+        while i < n {
+            if p[i] == 0x2F, i + 1 < n, !componentIsClean(p, at: i + 1) { return nil }
+            i += 1
+        }
+        return p[n - 1] == 0x2F ? n - 1 : n
+    }
+
+    /// Whether the component starting at `i` (before the end) is not empty, `.` or `..`.
+    @inline(__always)
+    private static func componentIsClean(_ p: UnsafeRawBufferPointer, at i: Int) -> Bool {
+        let slash = UInt8(ascii: "/")
+        let dot = UInt8(ascii: ".")
+        let n = p.count
+        let c = p[i]
+        if c == slash { return false }
+        if c == dot {
+            let next = i + 1 < n ? p[i + 1] : slash
+            if next == slash { return false }
+            if next == dot && (i + 2 == n || p[i + 2] == slash) { return false }
+        }
+        return true
     }
 
     /// Cleans a string path; `nil` when it climbs above the root.

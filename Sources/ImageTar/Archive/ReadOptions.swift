@@ -17,6 +17,13 @@ public struct ReadOptions: Sendable {
     /// second thread while the calling thread parses, hashes and builds the tables (the default);
     /// `false` does everything on the calling thread.
     public var inflateOnSecondThread: Bool = true
+    /// Whether a headers-only read (see ``headersOnlyWhenSeekable``) walks the layers through a
+    /// read-only memory mapping of the file (``MappedFile``) instead of one `pread` per header:
+    /// on the 1 GiB benchmark archive it takes about a sixth less time. `false` by default,
+    /// because a file that another process truncates while it is mapped raises `SIGBUS`: turn it
+    /// on only with a handler for that signal installed (`imgtool inspect` reports the file as
+    /// truncated, exit code 2). The mapping is released when the pass ends.
+    public var mapsFileIntoMemory: Bool = false
     /// Called with the number of input bytes consumed so far, now and then.
     public var progress: (@Sendable (Int64) -> Void)?
     /// Called with the input's bytes as they are read (compressed, as they are in the file), each

@@ -84,6 +84,12 @@ enum TarHeader {
             && block[262] == 0
     }
 
+    /// Whether the magic and version fields are GNU tar's `ustar  \0`.
+    static func hasGNUMagic(_ block: UnsafeRawBufferPointer) -> Bool {
+        block[257] == 0x75 && block[258] == 0x73 && block[259] == 0x74 && block[260] == 0x61 && block[261] == 0x72
+            && block[262] == 0x20 && block[263] == 0x20 && block[264] == 0
+    }
+
     /// The bytes of a NUL-terminated string field.
     static func string(_ block: UnsafeRawBufferPointer, _ range: Range<Int>) -> [UInt8] {
         let field = UnsafeRawBufferPointer(rebasing: block[range])

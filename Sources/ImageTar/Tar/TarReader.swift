@@ -23,8 +23,12 @@ public final class TarReader {
     private var position: Int64 = 0
     private var bodyRemaining: Int64 = 0
     private var paddingRemaining: Int64 = 0
-    /// The current entry's name, for error messages (a string is made only for one).
-    private var currentName: [UInt8]?
+    /// The current entry's name and link target, which ``TarEntryView`` points into (and error
+    /// messages read).
+    private let nameStorage = ByteStorage()
+    private let linkStorage = ByteStorage()
+    /// The current entry's PAX records, kept for ``next()`` to give its extended attributes.
+    private var currentPAX: [String: [UInt8]] = [:]
     /// Whether the end-of-archive zero blocks have been read.
     public private(set) var reachedEnd = false
     /// Whether the stream must end with the zero blocks. Layers inside an archive may end
@@ -41,6 +45,9 @@ public final class TarReader {
     /// source's `skip`: for a source that reads every byte anyway (one that hashes), so that it
     /// needs no scratch memory of its own and reads in the buffer's large pieces.
     private let skipsByReading: Bool
+    /// Whether the buffer is the caller's memory holding the whole stream (``init(memory:context:requiresEndMarker:)``):
+    /// it is never refilled, moved or freed.
+    private let borrowsMemory: Bool
 
     /// Limits on the sizes of extension headers, which are read into memory.
     static let maxExtensionHeader: Int64 = 1 << 20
@@ -74,12 +81,44 @@ public final class TarReader {
         self.buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
         self.readAhead = min(size, max(1024, readAhead ?? size))
         self.skipsByReading = skipsByReading
+        self.borrowsMemory = false
     }
 
-    deinit { buffer.deallocate() }
+    /// Creates a reader over a tar stream that is in memory already, such as a layer's range of
+    /// a ``MappedFile``: headers are parsed where they lie and data is passed over by moving an
+    /// index, so nothing is copied and only the bytes looked at are touched.
+    ///
+    /// - Parameters:
+    ///   - memory: The whole tar stream; it must stay valid and unchanged while the reader is used.
+    ///   - context: The archive member this stream is, for error messages (`nil`: the archive).
+    ///   - requiresEndMarker: Whether a stream that ends between two entries, without the
+    ///     zero blocks, is truncated (the default) or complete.
+    ///   - offset: The stream offset of `memory`'s first byte, when it is a later part of a tar
+    ///     stream that starts at an entry; offsets (and errors) are told in the whole stream's terms.
+    public init(memory: UnsafeRawBufferPointer, context: String? = nil, requiresEndMarker: Bool = true, offset: Int64 = 0) {
+        self.source = BufferSource([])
+        self.context = context
+        self.requiresEndMarker = requiresEndMarker
+        // Never written: `fill` and `consume` leave a borrowed buffer as it is.
+        self.buffer = UnsafeMutableRawBufferPointer(mutating: memory)
+        self.end = memory.count
+        self.position = offset
+        self.sourceEnded = true
+        self.readAhead = max(1024, memory.count)
+        self.skipsByReading = false
+        self.borrowsMemory = true
+    }
+
+    deinit {
+        if !borrowsMemory { buffer.deallocate() }
+    }
 
     /// The offset in the tar stream of the next byte the reader will hand out.
     public var offset: Int64 { position }
+
+    /// The offset in the tar stream where the next entry's first header starts: after the rest
+    /// of the current entry's data and its padding.
+    public var nextEntryOffset: Int64 { position + bodyRemaining + paddingRemaining }
 
     /// Bytes of the current entry's data not read yet.
     public var remainingInEntry: Int64 { bodyRemaining }
@@ -95,7 +134,7 @@ public final class TarReader {
     ///   - readAhead: The most to ask the source for beyond `count` (the reader's own by default).
     @discardableResult
     private func fill(_ count: Int, readAhead: Int? = nil) throws -> Bool {
-        if available >= count { return true }
+        if available >= count || borrowsMemory { return available >= count }
         if start > 0 {
             if available > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress!.advanced(by: start), byteCount: available) }
             end = available
@@ -112,7 +151,7 @@ public final class TarReader {
     private func consume(_ n: Int) {
         start += n
         position += Int64(n)
-        if start == end { start = 0; end = 0 }
+        if start == end && !borrowsMemory { start = 0; end = 0 }
     }
 
     /// Passes over `count` bytes: those buffered, then by skipping in the source.
@@ -154,6 +193,25 @@ public final class TarReader {
     ///   ``ArchiveError/badHeaderChecksum(member:offset:expected:found:)`` and the other header
     ///   errors for damaged headers.
     public func next() throws -> TarEntry? {
+        guard let view = try nextView() else { return nil }
+        var xattrs = [String: [UInt8]]()
+        if view.hasXattrs {
+            for (k, v) in currentPAX where k.hasPrefix("SCHILY.xattr.") {
+                xattrs[String(k.dropFirst("SCHILY.xattr.".count))] = v
+            }
+        }
+        return TarEntry(
+            name: Array(view.name), kind: view.kind, mode: view.mode, uid: view.uid, gid: view.gid, size: view.size,
+            dataSize: view.dataSize, mtime: view.mtime, linkName: Array(view.linkName), xattrs: xattrs,
+            headerOffset: view.headerOffset, deviceMajor: view.deviceMajor, deviceMinor: view.deviceMinor)
+    }
+
+    /// Advances to the next entry like ``next()``, and decodes its header without allocating:
+    /// the name and link target it returns stay valid until the next call to either method.
+    ///
+    /// - Returns: The next entry's header, or `nil` after the end-of-archive blocks.
+    /// - Throws: What ``next()`` throws.
+    public func nextView() throws -> TarEntryView? {
         if reachedEnd { return nil }
         try skipRestOfEntry()
         var pax = [String: [UInt8]]()
@@ -218,7 +276,7 @@ public final class TarReader {
             default:
                 break
             }
-            var entry = try makeEntry(block, typeflag: typeflag, sizeField: sizeField, pax: pax, longName: longName, longLink: longLink, headerOffset: firstHeaderOffset ?? headerOffset)
+            var entry = try decode(block, typeflag: typeflag, sizeField: sizeField, pax: pax, longName: longName, longLink: longLink, headerOffset: firstHeaderOffset ?? headerOffset)
             consume(TarHeader.blockSize)
             if typeflag == UInt8(ascii: "S") && block[TarHeader.Field.gnuIsExtended] != 0 {
                 try skipSparseExtensions(headerOffset: headerOffset)
@@ -228,7 +286,7 @@ public final class TarReader {
             }
             bodyRemaining = entry.dataSize
             paddingRemaining = TarHeader.padding(entry.dataSize)
-            currentName = entry.name
+            currentPAX = pax
             return entry
         }
     }
@@ -274,10 +332,10 @@ public final class TarReader {
         }
     }
 
-    private func makeEntry(
+    private func decode(
         _ block: UnsafeRawBufferPointer, typeflag: UInt8, sizeField: Int64, pax: [String: [UInt8]],
         longName: [UInt8]?, longLink: [UInt8]?, headerOffset: Int64
-    ) throws -> TarEntry {
+    ) throws -> TarEntryView {
         func field(_ name: String, _ range: Range<Int>) throws -> Int64 {
             guard let v = TarHeader.number(block, range) else {
                 throw ArchiveError.badHeaderField(member: context, offset: headerOffset, field: name, found: TarHeader.printable(block, range))
@@ -295,18 +353,28 @@ public final class TarReader {
             }
             return v
         }
-        let isPOSIX = TarHeader.hasPOSIXMagic(block)
-        var name: [UInt8]
-        if hasPAX, let p = pax["GNU.sparse.name"] {
-            name = p
-        } else if hasPAX, let p = pax["path"] {
-            name = p
-        } else if let longName {
-            name = longName
+        // The name and link target go to the reader's storage: no allocation per entry.
+        let name: UnsafeBufferPointer<UInt8>
+        if let p = (hasPAX ? pax["GNU.sparse.name"] ?? pax["path"] : nil) ?? longName {
+            name = p.withUnsafeBytes { nameStorage.set($0) }
         } else {
-            name = TarHeader.name(block, withPrefix: isPOSIX)
+            let nameField = UnsafeRawBufferPointer(rebasing: block[TarHeader.Field.name])
+            let prefixField = UnsafeRawBufferPointer(rebasing: block[TarHeader.Field.prefix])
+            let prefixLength = TarHeader.hasPOSIXMagic(block) ? ByteScan.firstIndex(of: 0, in: prefixField) : 0
+            name = nameStorage.set(
+                prefix: UnsafeRawBufferPointer(rebasing: prefixField[0..<prefixLength]),
+                UnsafeRawBufferPointer(rebasing: nameField[0..<ByteScan.firstIndex(of: 0, in: nameField)]))
         }
-        let link = (hasPAX ? pax["linkpath"] : nil) ?? longLink ?? TarHeader.string(block, TarHeader.Field.linkName)
+        let link: UnsafeBufferPointer<UInt8>
+        if let p = (hasPAX ? pax["linkpath"] : nil) ?? longLink {
+            link = p.withUnsafeBytes { linkStorage.set($0) }
+        } else if typeflag != UInt8(ascii: "1") && typeflag != UInt8(ascii: "2") {
+            // Only links have a target (the field is all zeros in any other header).
+            link = linkStorage.set(UnsafeRawBufferPointer(start: nil, count: 0))
+        } else {
+            let field = UnsafeRawBufferPointer(rebasing: block[TarHeader.Field.linkName])
+            link = linkStorage.set(UnsafeRawBufferPointer(rebasing: field[0..<ByteScan.firstIndex(of: 0, in: field)]))
+        }
         let mode = try field("mode", TarHeader.Field.mode)
         let uid = try paxNumber("uid") ?? field("uid", TarHeader.Field.uid)
         let gid = try paxNumber("gid") ?? field("gid", TarHeader.Field.gid)
@@ -346,14 +414,11 @@ public final class TarReader {
             kind = .sparse
             size = try paxNumber("GNU.sparse.realsize") ?? paxNumber("GNU.sparse.size") ?? size
         }
-        var xattrs = [String: [UInt8]]()
-        for (k, v) in pax where hasPAX && k.hasPrefix("SCHILY.xattr.") {
-            xattrs[String(k.dropFirst("SCHILY.xattr.".count))] = v
-        }
         let isDevice = kind == .characterDevice || kind == .blockDevice
-        return TarEntry(
-            name: name, kind: kind, mode: UInt32(truncatingIfNeeded: mode & 0o7777), uid: uid, gid: gid,
-            size: size, dataSize: dataSize, mtime: mtime, linkName: link, xattrs: xattrs, headerOffset: headerOffset,
+        return TarEntryView(
+            name: name, linkName: link, kind: kind, mode: UInt32(truncatingIfNeeded: mode & 0o7777), uid: uid, gid: gid,
+            size: size, dataSize: dataSize, mtime: mtime, hasXattrs: hasPAX && pax.keys.contains { $0.hasPrefix("SCHILY.xattr.") },
+            headerOffset: headerOffset,
             deviceMajor: isDevice ? (TarHeader.number(block, TarHeader.Field.devMajor) ?? 0) : 0,
             deviceMinor: isDevice ? (TarHeader.number(block, TarHeader.Field.devMinor) ?? 0) : 0)
     }
@@ -408,7 +473,7 @@ public final class TarReader {
         return done
     }
 
-    private var currentNameText: String { currentName.map { String(decoding: $0, as: UTF8.self) } ?? "?" }
+    private var currentNameText: String { String(decoding: nameStorage.bytes, as: UTF8.self) }
 
     private func bodyTruncated() -> ArchiveError {
         .truncated(member: context, offset: position, expected: "\(bodyRemaining) more bytes of the data of '\(currentNameText)'")
@@ -444,4 +509,36 @@ public final class TarReader {
             try reader.skipBody(count)
         }
     }
+}
+
+/// Bytes the reader owns and grows as needed, which ``TarEntryView`` points into.
+private final class ByteStorage {
+    private var base = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 1)
+    private var capacity = 256
+    private var count = 0
+
+    var bytes: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: count)
+    }
+
+    /// Holds `bytes` (after `prefix` and a `/`, when `prefix` is not empty) from now on.
+    func set(prefix: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0), _ bytes: UnsafeRawBufferPointer) -> UnsafeBufferPointer<UInt8> {
+        let total = prefix.isEmpty ? bytes.count : prefix.count + 1 + bytes.count
+        if total > capacity {
+            base.deallocate()
+            capacity = max(total, capacity * 2)
+            base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 1)
+        }
+        var at = 0
+        if let p = prefix.baseAddress, !prefix.isEmpty {
+            base.copyMemory(from: p, byteCount: prefix.count)
+            base.storeBytes(of: UInt8(ascii: "/"), toByteOffset: prefix.count, as: UInt8.self)
+            at = prefix.count + 1
+        }
+        if let b = bytes.baseAddress, !bytes.isEmpty { (base + at).copyMemory(from: b, byteCount: bytes.count) }
+        count = total
+        return self.bytes
+    }
+
+    deinit { base.deallocate() }
 }
