@@ -35,14 +35,15 @@ enum InspectCommand {
             verifyDigests: true, headersOnlyWhenSeekable: path != "-", capture: .none, readFileHeads: true,
             progress: Terminal.progress(label: "reading", total: total, enabled: showProgress))
         options.inflateOnSecondThread = Terminal.inflateOnSecondThread
-        // A plain file's layers are walked through a memory mapping: a file cut short under it
-        // is reported as truncated.
-        options.mapsFileIntoMemory = true
-        Terminal.reportTruncationOnBusError(path: path)
+        // A plain file's layers are walked through a memory mapping (released when the read
+        // returns): a file cut short under it is reported as truncated.
+        options.mapsFileIntoMemory = path != "-"
         let archive: ImageArchive
         let images: [ArchiveImage]
         do {
-            archive = try ImageArchive.read(path: path, options: options)
+            archive = try Terminal.reportingTruncationOnBusError(path: path) {
+                try ImageArchive.read(path: path, options: options)
+            }
             Terminal.clearProgress(enabled: showProgress)
             images = try archive.select(platform: platform, reference: parsed.value("image"))
         } catch {

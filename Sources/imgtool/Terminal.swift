@@ -112,12 +112,17 @@ nonisolated(unsafe) private let busErrorMessage: UnsafeMutablePointer<CChar> = {
 }()
 
 extension Terminal {
-    /// Reports the archive at `path` as truncated (exit code 2) if it shrinks while it is mapped
-    /// into memory: another process truncating it makes the next touch of a lost page raise
-    /// `SIGBUS`, which would otherwise end the process without a word.
-    ///
-    /// Call it before the archive is read with ``ReadOptions/mapsFileIntoMemory``.
-    static func reportTruncationOnBusError(path: String) {
+    /// Runs `body`, which reads the archive at `path` with ``ReadOptions/mapsFileIntoMemory``,
+    /// reporting the archive as truncated (exit code 2) if it shrinks meanwhile: another process
+    /// truncating it makes the next touch of a lost page raise `SIGBUS`, which would otherwise
+    /// end the process without a word. `SIGBUS` is back to its default action afterwards.
+    static func reportingTruncationOnBusError<T>(path: String, _ body: () throws -> T) rethrows -> T {
+        reportTruncationOnBusError(path: path)
+        defer { signal(SIGBUS, SIG_DFL) }
+        return try body()
+    }
+
+    private static func reportTruncationOnBusError(path: String) {
         let text = "Error: \(path): archive truncated while it was being read: the file shrank (was it being rewritten?)\n"
         let bytes = Array(text.utf8.prefix(4095))
         for (i, b) in bytes.enumerated() { busErrorMessage[i] = CChar(bitPattern: b) }
