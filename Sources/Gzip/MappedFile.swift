@@ -5,6 +5,9 @@
 /// KiB per header; through a mapping the kernel maps the file's cached pages in large batches on
 /// the first touch, and only the header bytes themselves are ever read.
 ///
+/// The pages a walk has touched count in the process's resident set until they are released
+/// (``releasePages(in:)``) or unmapped.
+///
 /// - Important: If the file shrinks while it is mapped (another process truncates or rewrites
 ///   it), touching a page past its new end raises `SIGBUS`, which ends the process unless a
 ///   handler is installed. Keep a mapping only for the duration of one pass, and install a
@@ -40,6 +43,22 @@ public final class MappedFile {
         let start = max(0, min(offset, count))
         let end = max(0, length) >= count - start ? count : start + max(0, length)
         return UnsafeRawBufferPointer(rebasing: bytes[Int(start)..<Int(end)])
+    }
+
+    /// Takes the pages wholly inside `bytes`, a range of a mapping, out of the process's resident
+    /// set (`madvise(MADV_DONTNEED)`), once a walk has passed them: the kernel maps a file's cached
+    /// pages in large batches on the first touch, which would otherwise count the whole walked
+    /// file in the process's memory. The file and the page cache are not touched; reading the
+    /// range again maps it again.
+    ///
+    /// - Parameter bytes: Part of a ``bytes`` of some mapping.
+    public static func releasePages(in bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else { return }
+        let page = UInt(Platform.pageSize)
+        let start = (UInt(bitPattern: base) + page - 1) / page * page
+        let end = (UInt(bitPattern: base) + UInt(bytes.count)) / page * page
+        guard end > start, let address = UnsafeRawPointer(bitPattern: start) else { return }
+        Platform.dropPages(address, Int(end - start))
     }
 
     deinit {

@@ -98,6 +98,15 @@ enum Platform {
         return UnsafeRawPointer(p)
     }
 
+    /// The size of a memory page (`sysconf(_SC_PAGESIZE)`).
+    static var pageSize: Int { max(4096, Int(sysconf(Int32(_SC_PAGESIZE)))) }
+
+    /// `madvise(address, length, MADV_DONTNEED)`: drops the pages of a mapping from the process's
+    /// page tables (a file's pages stay in the page cache, and map again when touched).
+    static func dropPages(_ address: UnsafeRawPointer, _ length: Int) {
+        _ = madvise(UnsafeMutableRawPointer(mutating: address), length, MADV_DONTNEED)
+    }
+
     /// `munmap(2)` of a mapping made by ``mapReadOnly(_:_:)``.
     static func unmap(_ address: UnsafeRawPointer, _ length: Int) {
         _ = munmap(UnsafeMutableRawPointer(mutating: address), length)

@@ -8,19 +8,42 @@ struct LayerScanner: Sendable {
     let readFileHeads: Bool
 
     /// Reads every entry of `reader` up to the end-of-archive marker.
-    func scan(_ reader: TarReader) throws -> LayerTable {
+    /// - Parameters:
+    ///   - reader: The layer's reader.
+    ///   - layer: When `reader` reads a mapped layer in memory: the layer, whose pages are
+    ///     released behind the walk (``MappedFile/releasePages(in:)``).
+    func scan(_ reader: TarReader, releasingPagesOf layer: UnsafeRawBufferPointer? = nil) throws -> LayerTable {
         var table = LayerTable()
         let scratch = Scratch()
-        try scan(reader, into: &table, scratch: scratch, before: nil)
+        try scan(reader, into: &table, scratch: scratch, before: nil, releasingPagesOf: layer)
         table.finish()
         return table
     }
 
+    /// How far a walk through a mapped layer goes between releases of the pages behind it: the
+    /// most of the layer that counts in the resident set at a time, per thread.
+    static let releaseStep: Int64 = 2 << 20
+
     /// Reads entries of `reader` into `table` up to the end-of-archive marker, or (`before`) up
     /// to the first entry whose first header starts at or after that offset.
-    private func scan(_ reader: TarReader, into table: inout LayerTable, scratch: Scratch, before limit: Int64?) throws {
+    private func scan(
+        _ reader: TarReader, into table: inout LayerTable, scratch: Scratch, before limit: Int64?,
+        releasingPagesOf layer: UnsafeRawBufferPointer? = nil
+    ) throws {
+        var released = reader.nextEntryOffset
+        defer {
+            if let layer, reader.nextEntryOffset > released {
+                let end = min(Int(reader.nextEntryOffset), layer.count)
+                if end > Int(released) { MappedFile.releasePages(in: UnsafeRawBufferPointer(rebasing: layer[Int(released)..<end])) }
+            }
+        }
         // Headers are decoded in place (no allocation per entry); the name is the reader's.
         while limit.map({ reader.nextEntryOffset < $0 }) ?? true, let entry = try reader.nextView() {
+            // Everything before this entry's header is done with.
+            if let layer, entry.headerOffset - released >= Self.releaseStep {
+                MappedFile.releasePages(in: UnsafeRawBufferPointer(rebasing: layer[Int(released)..<Int(entry.headerOffset)]))
+                released = entry.headerOffset
+            }
             // Nearly every name is clean already: then it is used as it is, without a copy.
             if let length = PathCleaner.alreadyCleanLength(UnsafeRawBufferPointer(entry.name)) {
                 try add(entry, path: UnsafeBufferPointer(rebasing: entry.name[0..<length]), reader: reader, scratch: scratch, to: &table)
@@ -56,14 +79,20 @@ struct LayerScanner: Sendable {
     ///   - memory: The layer.
     ///   - splitAbove: Split a layer at least this large, even on one processor (for tests);
     ///     by default ``splitThreshold``, when the machine has a second processor.
-    func scan(memory: UnsafeRawBufferPointer, splitAbove: Int? = nil) throws -> LayerTable {
+    ///   - releasingPages: Whether `memory` is part of a ``MappedFile``, whose pages are released
+    ///     behind the walk (``MappedFile/releasePages(in:)``). Never for other memory: releasing
+    ///     anonymous memory discards its contents.
+    func scan(memory: UnsafeRawBufferPointer, splitAbove: Int? = nil, releasingPages: Bool = false) throws -> LayerTable {
+        let mapped = releasingPages ? memory : nil
         let splits = splitAbove.map { memory.count >= $0 } ?? (memory.count >= Self.splitThreshold && Processors.online > 1)
         guard splits else {
-            return try scan(TarReader(memory: memory, context: member, requiresEndMarker: false))
+            return try scan(TarReader(memory: memory, context: member, requiresEndMarker: false), releasingPagesOf: mapped)
         }
-        let starts = Self.segmentStarts(in: memory)
-        guard starts.count > 1 else { return try scan(TarReader(memory: memory, context: member, requiresEndMarker: false)) }
-        let helper = LayerSegments(scanner: self, memory: memory, starts: starts)
+        let starts = Self.segmentStarts(in: memory, releasingPages: releasingPages)
+        guard starts.count > 1 else {
+            return try scan(TarReader(memory: memory, context: member, requiresEndMarker: false), releasingPagesOf: mapped)
+        }
+        let helper = LayerSegments(scanner: self, memory: memory, starts: starts, releasingPages: releasingPages)
         // The helper reads the memory: it must be done before the memory can go away.
         defer { helper.finish() }
         var table = LayerTable()
@@ -72,7 +101,7 @@ struct LayerScanner: Sendable {
         var k = 0  // the piece this thread is in
         while true {
             let next = k + 1 < starts.count ? starts[k + 1] : nil
-            try scan(reader, into: &table, scratch: scratch, before: next.map { Int64($0) })
+            try scan(reader, into: &table, scratch: scratch, before: next.map { Int64($0) }, releasingPagesOf: mapped)
             guard let next, !reader.reachedEnd else { break }
             k += 1
             // At the start of piece k, or past it (its guess was not an entry boundary).
@@ -97,23 +126,32 @@ struct LayerScanner: Sendable {
         return table
     }
 
-    /// Where the pieces of a layer start: 0, then the guessed entry boundary after each eighth.
-    static func segmentStarts(in memory: UnsafeRawBufferPointer) -> [Int] {
+    /// Where the pieces of a layer start: 0, then the guessed entry boundary after each eighth
+    /// (none where the eighth falls inside a large file).
+    static func segmentStarts(in memory: UnsafeRawBufferPointer, releasingPages: Bool = false) -> [Int] {
         var starts = [0]
         for i in 1..<segmentCount {
             let from = memory.count * i / segmentCount / TarHeader.blockSize * TarHeader.blockSize
-            if from > starts.last!, let guess = entryBoundaryGuess(in: memory, from: from), guess > starts.last! {
-                starts.append(guess)
+            guard from > starts.last! else { continue }
+            let guess = entryBoundaryGuess(in: memory, from: from)
+            // The blocks looked at leave the resident set again (the piece's scan maps its start anew).
+            if releasingPages {
+                MappedFile.releasePages(in: UnsafeRawBufferPointer(rebasing: memory[from..<min(memory.count, from + guessWindow)]))
             }
+            if let guess, guess > starts.last! { starts.append(guess) }
         }
         return starts
     }
 
+    /// How far from a piece's nominal start a header is looked for: where there is none that
+    /// close, the layer holds large files there, and few entries to share out.
+    static let guessWindow = 256 << 10
+
     /// The offset of the first block at or after `from` (on the layer's 512-byte grid) that
-    /// parses as a ustar header, looking at most 4 MiB on; `nil` if none.
+    /// parses as a ustar header, looking at most ``guessWindow`` on; `nil` if none.
     static func entryBoundaryGuess(in memory: UnsafeRawBufferPointer, from: Int) -> Int? {
         var offset = from
-        let end = min(memory.count - TarHeader.blockSize, offset + (4 << 20))
+        let end = min(memory.count - TarHeader.blockSize, offset + guessWindow - TarHeader.blockSize)
         while offset <= end {
             let block = UnsafeRawBufferPointer(rebasing: memory[offset..<(offset + TarHeader.blockSize)])
             if block[0] != 0, TarHeader.hasPOSIXMagic(block) || TarHeader.hasGNUMagic(block),
@@ -131,12 +169,12 @@ struct LayerScanner: Sendable {
     /// (`end`) or, for the last piece, to the end of the layer.
     /// - Returns: The piece's table, or `nil` when the walk failed or did not end exactly at
     ///   `end` (then the piece did not start at an entry boundary).
-    func scanPiece(of memory: UnsafeRawBufferPointer, from start: Int, to end: Int?) -> LayerTable? {
+    func scanPiece(of memory: UnsafeRawBufferPointer, from start: Int, to end: Int?, releasingPages: Bool) -> LayerTable? {
         let reader = TarReader(
             memory: UnsafeRawBufferPointer(rebasing: memory[start...]), context: member, requiresEndMarker: false, offset: Int64(start))
         var table = LayerTable()
         do {
-            try scan(reader, into: &table, scratch: Scratch(), before: end.map { Int64($0) })
+            try scan(reader, into: &table, scratch: Scratch(), before: end.map { Int64($0) }, releasingPagesOf: releasingPages ? memory : nil)
         } catch {
             return nil
         }

@@ -28,7 +28,8 @@ final class LayerSegments: Sendable {
     ///   - scanner: The layer's scanner.
     ///   - memory: The whole layer.
     ///   - starts: Where each piece starts; the first is 0 and is the scanning thread's.
-    init(scanner: LayerScanner, memory: UnsafeRawBufferPointer, starts: [Int]) {
+    ///   - releasingPages: Whether `memory` is mapped file pages, released behind the walk.
+    init(scanner: LayerScanner, memory: UnsafeRawBufferPointer, starts: [Int], releasingPages: Bool) {
         var owners = [Owner](repeating: .none, count: starts.count)
         owners[0] = .scanner
         state = Mutex(State(owners: owners, tables: [LayerTable?](repeating: nil, count: starts.count)))
@@ -42,7 +43,8 @@ final class LayerSegments: Sendable {
             let layer = UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: address), count: count)
             var k = starts.count - 1
             while k >= 1, takeForHelper(k) {
-                let table = scanner.scanPiece(of: layer, from: starts[k], to: k + 1 < starts.count ? starts[k + 1] : nil)
+                let table = scanner.scanPiece(
+                    of: layer, from: starts[k], to: k + 1 < starts.count ? starts[k + 1] : nil, releasingPages: releasingPages)
                 state.withLock { $0.tables[k] = table }
                 pieces[k].leave()
                 k -= 1

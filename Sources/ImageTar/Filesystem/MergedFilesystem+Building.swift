@@ -26,21 +26,24 @@ extension MergedFilesystem {
         let markers = LayerTable.Flag.whiteout | LayerTable.Flag.opaque
         // Pass 1: whiteouts and opaque markers, which only hide what lower layers wrote. Applying
         // them before any entry of this layer keeps this layer's entries whatever the tar order.
-        table.forEachEntry { _, record, path, _ in
-            guard record.flags & markers != 0 else { return }
-            let (dir, base) = Self.split(path)
-            guard case .success(let stack) = resolve(PathComponents(Array(dir)), from: [0], followFinal: true),
-                let parent = stack.last, nodes[Int(parent)].isDirectory
-            else { return }
-            if record.flags & LayerTable.Flag.opaque != 0 {
-                detachChildren(parent)
-            } else {
-                let name = UnsafeBufferPointer(rebasing: base.dropFirst(4))
-                guard !name.isEmpty else {
-                    note(layer, String(decoding: path, as: UTF8.self), "whiteout with an empty name (invalid)")
-                    return
+        // (Most layers have none: then the paths are not decoded twice.)
+        if table.records.contains(where: { $0.flags & markers != 0 }) {
+            table.forEachEntry { _, record, path, _ in
+                guard record.flags & markers != 0 else { return }
+                let (dir, base) = Self.split(path)
+                guard case .success(let stack) = resolve(PathComponents(Array(dir)), from: [0], followFinal: true),
+                    let parent = stack.last, nodes[Int(parent)].isDirectory
+                else { return }
+                if record.flags & LayerTable.Flag.opaque != 0 {
+                    detachChildren(parent)
+                } else {
+                    let name = UnsafeBufferPointer(rebasing: base.dropFirst(4))
+                    guard !name.isEmpty else {
+                        note(layer, String(decoding: path, as: UTF8.self), "whiteout with an empty name (invalid)")
+                        return
+                    }
+                    if let victim = child(parent, named: name) { detach(victim) }
                 }
-                if let victim = child(parent, named: name) { detach(victim) }
             }
         }
         directoryCache.clear()
@@ -71,6 +74,13 @@ extension MergedFilesystem {
                 parent = found
             }
             cachedFor = i
+            // For the census: a plain file in a directory with nothing in it replaces nothing
+            // (below: nor does one whose name is not there), so it changes nothing that counts.
+            if censusOnly, nodes[Int(parent)].firstChild < 0, kindCode == Node.regularCode || kindCode == Node.sparseCode,
+                record.flags & LayerTable.Flag.elf == 0
+            {
+                return
+            }
             let baseHash = ChildIndex.hash(parent: parent, name: base)
             let existing = child(parent, named: base, hash: baseHash)
             // For the census: a plain file that replaces nothing changes nothing that counts.
