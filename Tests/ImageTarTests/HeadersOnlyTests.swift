@@ -67,13 +67,19 @@ import Testing
         #expect(fs.lookup("/big.bin").node?.size == 64 << 20)
         #expect(fs.lookup("/bin/tool").node?.shebang == "/bin/sh")
 
-        // The same file read whole hashes all 128 MiB (and the made-up diff_ids do not match).
-        let whole = try FileSource(path: path)
-        let full = try ImageArchive.read(whole, options: ReadOptions())
+        // The same file read whole hashes all 128 MiB (and the made-up diff_ids do not match):
+        // read on a second thread (the default), and on this one, where the source counts it.
+        let full = try ImageArchive.read(try FileSource(path: path), options: ReadOptions())
         #expect(full.verified)
-        #expect(whole.bytesRead == size)
+        #expect(full.inputBytes == size)
         #expect(full.problems.count == 2)
         #expect(full.images.first?.layers.map(\.entryCount) == [2, 2])
+        let whole = try FileSource(path: path)
+        var oneThread = ReadOptions()
+        oneThread.inflateOnSecondThread = false
+        let same = try ImageArchive.read(whole, options: oneThread)
+        #expect(whole.bytesRead == size)
+        #expect(same.problems == full.problems)
     }
 
     /// Every plain fixture: a headers-only read finds the same images, layers, entries and

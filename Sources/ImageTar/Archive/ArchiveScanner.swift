@@ -48,13 +48,23 @@ struct ArchiveScanner {
         var inflater: Inflater?
         var pipeline: InflatePipeline?
         defer { pipeline?.stop() }
+        // Headers only: nothing hashed, entry data skipped by moving the file position.
+        let headersOnly = seekable && compression == .none && options.inputTap == nil
+            && (!options.verifyDigests || options.headersOnlyWhenSeekable)
         let tarSource: any ByteSource
         switch compression {
         case .none:
             guard Self.looksLikeTar(head, total: nil) else {
                 throw ArchiveError.notAnArchive(found: Self.describe(head))
             }
-            tarSource = prefixed
+            if !headersOnly, let inputFile = input as? FileSource, options.inflateOnSecondThread {
+                // Every byte is read: on a second core, while this one parses and hashes.
+                let p = InflatePipeline(file: inputFile, head: head, progress: options.progress, tap: options.inputTap, inflates: false)
+                pipeline = p
+                tarSource = p.source
+            } else {
+                tarSource = prefixed
+            }
         case .gzip:
             if let inputFile = input as? FileSource, options.inflateOnSecondThread {
                 // A file or stdin: inflated on a second core while this one parses and hashes.
@@ -71,9 +81,6 @@ struct ArchiveScanner {
         default:
             throw ArchiveError.unsupportedCompression(compression)
         }
-        // Headers only: nothing hashed, entry data skipped by moving the file position.
-        let headersOnly = seekable && compression == .none && options.inputTap == nil
-            && (!options.verifyDigests || options.headersOnlyWhenSeekable)
         let pass = Pass(
             verify: options.verifyDigests && !headersOnly, readAhead: headersOnly ? Self.headerReadAhead : nil,
             file: headersOnly ? file : nil, fileBase: fileBase,

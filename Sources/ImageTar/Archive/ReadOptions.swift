@@ -13,13 +13,13 @@ public struct ReadOptions: Sendable {
     public var capture: CapturePolicy
     /// Whether the first bytes of every regular file are read (ELF census, entrypoint checks).
     public var readFileHeads: Bool
-    /// Whether a gzip archive read from a file or stdin (a ``FileSource``) is inflated on a
-    /// second thread while the calling thread parses, hashes and builds the tables (the default);
-    /// `false` does everything on the calling thread.
+    /// Whether an archive read whole from a file or stdin (a ``FileSource``) is read, and for
+    /// gzip inflated, on a second thread while the calling thread parses, hashes and builds the
+    /// tables (the default); `false` does everything on the calling thread.
     public var inflateOnSecondThread: Bool = true
     /// Whether a headers-only read (see ``headersOnlyWhenSeekable``) walks the layers through a
-    /// read-only memory mapping of the file (``MappedFile``) instead of one `pread` per header:
-    /// on the 1 GiB benchmark archive it takes about a sixth less time. `false` by default,
+    /// read-only memory mapping of the file (``MappedFile``) instead of one `pread` per header,
+    /// large layers split between two threads (`LayerScanner.scan(memory:)`). `false` by default,
     /// because a file that another process truncates while it is mapped raises `SIGBUS`: turn it
     /// on only with a handler for that signal installed (`imgtool inspect` reports the file as
     /// truncated, exit code 2). The mapping is released when the pass ends.

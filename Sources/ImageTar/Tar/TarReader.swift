@@ -45,7 +45,7 @@ public final class TarReader {
     /// source's `skip`: for a source that reads every byte anyway (one that hashes), so that it
     /// needs no scratch memory of its own and reads in the buffer's large pieces.
     private let skipsByReading: Bool
-    /// Whether the buffer is the caller's memory holding the whole stream (``init(memory:context:requiresEndMarker:)``):
+    /// Whether the buffer is the caller's memory holding the whole stream (``init(memory:context:requiresEndMarker:offset:)``):
     /// it is never refilled, moved or freed.
     private let borrowsMemory: Bool
 
