@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/run.sh BENCH_DIR IMGTOOL [RUNS]
-# Runs each row RUNS times (default 3), interleaved with its baseline on the same file, and prints
+# Runs each row RUNS times (default 5), interleaved with its baseline on the same file, and prints
 # one table of medians, spreads (min-max), ratios against the baseline measured in the same run,
 # and peak RSS. Called by `make bench`, which builds imgtool in release mode and the archives
 # first (bench.tar and bench.tar.gz from ../shared/bench, bench-big.tar from make-big-archive.sh).
@@ -8,7 +8,7 @@
 # Wall time is taken with bash's EPOCHREALTIME around the command (millisecond resolution, which
 # the 15 ms of `skopeo inspect` needs); peak RSS is GNU time's %M of the same run.
 set -euo pipefail
-B=${1:?bench dir}; IMGTOOL=${2:?imgtool binary}; RUNS=${3:-3}
+B=${1:?bench dir}; IMGTOOL=${2:?imgtool binary}; RUNS=${3:-5}
 export LC_ALL=C
 command -v python3 >/dev/null || { echo "bench needs python3" >&2; exit 1; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
