@@ -189,23 +189,11 @@ struct LayerScanner: Sendable {
         /// A name that needed cleaning, cleaned.
         var clean: [UInt8] = []
         /// The path of the entry added last, which the table codes the next one against.
-        private var previousBase = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 1)
-        private var previousCapacity = 256
-        private var previousCount = 0
+        private let previousPath = ByteStorage()
 
-        var previous: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: previousBase, count: previousCount) }
+        var previous: UnsafeRawBufferPointer { UnsafeRawBufferPointer(previousPath.bytes) }
 
-        func setPrevious(_ path: UnsafeRawBufferPointer) {
-            if path.count > previousCapacity {
-                previousBase.deallocate()
-                previousCapacity = max(path.count, previousCapacity * 2)
-                previousBase = UnsafeMutableRawPointer.allocate(byteCount: previousCapacity, alignment: 1)
-            }
-            if let p = path.baseAddress { previousBase.copyMemory(from: p, byteCount: path.count) }
-            previousCount = path.count
-        }
-
-        deinit { previousBase.deallocate() }
+        func setPrevious(_ path: UnsafeRawBufferPointer) { previousPath.set(path) }
     }
 
     /// Adds one entry, whose cleaned path is `clean`, reading the first bytes of a regular file.
