@@ -99,7 +99,7 @@ enum Platform {
     }
 
     /// The size of a memory page (`sysconf(_SC_PAGESIZE)`).
-    static var pageSize: Int { max(4096, Int(sysconf(Int32(_SC_PAGESIZE)))) }
+    static let pageSize: Int = max(4096, Int(sysconf(Int32(_SC_PAGESIZE))))
 
     /// `madvise(address, length, MADV_DONTNEED)`: drops the pages of a mapping from the process's
     /// page tables (a file's pages stay in the page cache, and map again when touched).

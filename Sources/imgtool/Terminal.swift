@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Dispatch
+import Synchronization
 
 /// The CLI's only platform calls.
 enum Terminal {
@@ -101,6 +102,10 @@ extension Terminal {
     }
 }
 
+/// Whether a thread has reported the SIGBUS already: two threads walking the mapping can both
+/// fault, and only the first writes (the other waits for the process to end).
+private let busErrorReported = Atomic<Int>(0)
+
 /// What the `SIGBUS` handler writes, prepared beforehand (a signal handler may call only
 /// async-signal-safe functions, so it formats nothing): a NUL-terminated line.
 /// `nonisolated(unsafe)`: written only on the main thread before the handler is installed, read
@@ -123,11 +128,15 @@ extension Terminal {
     }
 
     private static func reportTruncationOnBusError(path: String) {
-        let text = "Error: \(path): archive truncated while it was being read: the file shrank (was it being rewritten?)\n"
+        let text = "Error: \(path): archive truncated while it was being read: the file shrank, or a part of it could not be read (was it being rewritten?)\n"
         let bytes = Array(text.utf8.prefix(4095))
         for (i, b) in bytes.enumerated() { busErrorMessage[i] = CChar(bitPattern: b) }
         busErrorMessage[bytes.count] = 0
+        busErrorReported.store(0, ordering: .relaxed)
         signal(SIGBUS) { _ in
+            guard busErrorReported.exchange(1, ordering: .relaxed) == 0 else {
+                while true { pause() }
+            }
             _ = write(2, busErrorMessage, strlen(busErrorMessage))
             _exit(ExitCode.truncated.rawValue)
         }

@@ -206,6 +206,51 @@ import Testing
         }
     }
 
+    // MARK: - Sizes near Int64.max
+
+    /// A layer whose fifth entry claims a size of `Int64.max - 1000` (base-256), with files
+    /// before and after it.
+    private func hugeSizeLayer(filler: Int = 4) -> [UInt8] {
+        var out: [UInt8] = []
+        for i in 0..<filler { out += TS.file("f\(i).txt", String(repeating: "x", count: 600)) }
+        out += TS.entry(TS.header(name: "huge.bin", fields: [(124, TS.base256(Int64.max - 1000, width: 12))]), [1, 2, 3])
+        for i in 0..<filler { out += TS.file("g\(i).txt", String(repeating: "y", count: 600)) }
+        return out
+    }
+
+    /// Streamed, in memory, split, and through a mapping with pages released: the same
+    /// truncation error, never an arithmetic trap (found by review: the next entry's offset
+    /// overflowed).
+    @Test func aSizeNearInt64MaxIsATruncatedLayer() throws {
+        let streamed = Result { try scanner("l").scan(TarReader(BufferSource(hugeSizeLayer()), context: "l", requiresEndMarker: false)) }
+        guard case .failure(let expected) = streamed else { Issue.record("no error"); return }
+        #expect("\(expected)".contains("truncated"), "\(expected)")
+        hugeSizeLayer(filler: 64).withUnsafeBytes { expectSplitMatchesSequential($0, name: "huge, split") }
+        let tmp = try TS.TempDir()
+        defer { tmp.cleanup() }
+        try TS.write(hugeSizeLayer(), to: tmp.path("layer.tar"))
+        let mapping = try #require(MappedFile(try FileSource(path: tmp.path("layer.tar"))))
+        #expect(throws: ArchiveError.self) { try scanner("l").scan(memory: mapping.bytes, releasingPages: true) }
+    }
+
+    /// The same as the last member of a whole archive: inspect, verify and pack all report a
+    /// truncated archive (exit code 2), and pack writes nothing.
+    @Test func anArchiveMemberNearInt64MaxIsTruncatedForEveryCommand() throws {
+        let tmp = try TS.TempDir()
+        defer { tmp.cleanup() }
+        let config = Array(#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#.utf8)
+        let archive = TS.entry(TS.header(name: "config.json", size: Int64(config.count)), config)
+            + TS.entry(TS.header(name: "layer.tar", size: 2048), TS.file("a.txt", "a") + TS.endMarker)
+            + TS.entry(TS.header(name: "huge.bin", fields: [(124, TS.base256(Int64.max - 1000, width: 12))]), [1, 2, 3])
+        try TS.write(archive, to: tmp.path("huge.tar"))
+        for arguments in [["inspect"], ["verify"], ["pack", "--output", tmp.path("out.tar.gz")]] {
+            let r = try TS.imgtool(arguments + [tmp.path("huge.tar")])
+            #expect(r.status == 2, "\(arguments): \(r.status) \(r.stderr)")
+            #expect(r.stderr.contains("truncated"), "\(arguments): \(r.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: tmp.path("out.tar.gz")))
+    }
+
     // MARK: - The file cut short under the mapping
 
     /// `imgtool inspect` maps the archive; another process truncating it while the layers are

@@ -172,7 +172,9 @@ struct ArchiveScanner {
             let start = pass.fileBase + reader.offset
             let table: LayerTable
             if let mapping = pass.mapping {
-                table = try scanner(name).scan(memory: mapping.bytes(from: start, length: size), releasingPages: true)
+                table = try withExtendedLifetime(mapping) {
+                    try scanner(name).scan(memory: mapping.bytes(from: start, length: size), releasingPages: true)
+                }
             } else {
                 let range = pass.file.map { FileRangeSource(file: $0, start: start, length: size) }
                 // Verifying: the layer's bytes are read (and hashed) in 1 MiB pieces, skipped data

@@ -104,8 +104,11 @@ struct LayerScanner: Sendable {
             try scan(reader, into: &table, scratch: scratch, before: next.map { Int64($0) }, releasingPagesOf: mapped)
             guard let next, !reader.reachedEnd else { break }
             k += 1
-            // At the start of piece k, or past it (its guess was not an entry boundary).
-            guard reader.nextEntryOffset == Int64(next), !helper.claim(k) else { continue }
+            // At the start of piece k, or past it (its guess was not an entry boundary); either
+            // way the helper is kept off piece k if it has not started it.
+            let landed = reader.nextEntryOffset == Int64(next)
+            let ours = helper.claim(k)
+            guard landed, !ours else { continue }
             // The helper's pieces from k on, as long as they hold.
             var pieces: [LayerTable] = []
             while k < starts.count, let piece = helper.table(k) {

@@ -39,7 +39,9 @@ final class LayerSegments: Sendable {
         let address = UInt(bitPattern: memory.baseAddress)
         let count = memory.count
         running.enter()
-        DispatchQueue.global().async { [self] in
+        // A queue of its own: the scanning thread waits for it, so it must not wait for a
+        // thread of a shared pool to come free.
+        DispatchQueue(label: "imgtool.layer-pieces").async { [self] in
             let layer = UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: address), count: count)
             var k = starts.count - 1
             while k >= 1, takeForHelper(k) {

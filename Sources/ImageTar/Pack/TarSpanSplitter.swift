@@ -163,7 +163,8 @@ struct TarSpanSplitter {
         longName = nil
         let entry = entries
         entries += 1
-        let total = dataSize + TarHeader.padding(dataSize)
+        // A size field near Int64.max saturates: the stream ends first, and the reader says so.
+        let total = TarReader.saturatingSum(dataSize, TarHeader.padding(dataSize))
         guard total > 0 else {
             state = .header
             return

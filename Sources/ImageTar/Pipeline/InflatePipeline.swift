@@ -90,7 +90,7 @@ final class InflatePipeline {
             } else {
                 source = input
             }
-        } catch let e as GzipError {
+        } catch let e as GzipError where inflates {
             channel.fail(ArchiveError.gzip(member: nil, e))
             return
         } catch {

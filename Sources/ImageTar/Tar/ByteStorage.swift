@@ -10,7 +10,8 @@ final class ByteStorage {
         UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: count)
     }
 
-    /// Holds `bytes` (after `prefix` and a `/`, when `prefix` is not empty) from now on.
+    /// Holds `bytes` (after `prefix` and a `/`, when `prefix` is not empty) from now on. Neither
+    /// may point into this storage (growing it frees the old memory first).
     /// - Returns: The bytes held.
     @discardableResult
     func set(prefix: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0), _ bytes: UnsafeRawBufferPointer) -> UnsafeBufferPointer<UInt8> {

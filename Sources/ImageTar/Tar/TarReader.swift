@@ -118,7 +118,16 @@ public final class TarReader {
 
     /// The offset in the tar stream where the next entry's first header starts: after the rest
     /// of the current entry's data and its padding.
-    public var nextEntryOffset: Int64 { position + bodyRemaining + paddingRemaining }
+    /// A size field near `Int64.max` makes it `Int64.max` (the stream then ends first).
+    public var nextEntryOffset: Int64 { Self.saturatingSum(position, bodyRemaining, paddingRemaining) }
+
+    /// `a + b + c`, or `Int64.max` when that overflows (sizes come from headers, which can say
+    /// anything up to `Int64.max`).
+    static func saturatingSum(_ a: Int64, _ b: Int64, _ c: Int64 = 0) -> Int64 {
+        let (ab, o1) = a.addingReportingOverflow(b)
+        let (abc, o2) = ab.addingReportingOverflow(c)
+        return o1 || o2 ? .max : abc
+    }
 
     /// Bytes of the current entry's data not read yet.
     public var remainingInEntry: Int64 { bodyRemaining }
@@ -484,12 +493,12 @@ public final class TarReader {
         // without a tiny read for the padding on its own.
         let body = bodyRemaining
         let pad = paddingRemaining
-        guard body + pad > 0 else { return }
-        let done = try discard(body + pad)
+        guard Self.saturatingSum(body, pad) > 0 else { return }
+        let done = try discard(Self.saturatingSum(body, pad))
         bodyRemaining = max(0, body - done)
         paddingRemaining = 0
         if done < body { throw bodyTruncated() }
-        if done < body + pad {
+        if done < Self.saturatingSum(body, pad) {
             throw ArchiveError.truncated(member: context, offset: position, expected: "the padding after the data of '\(currentNameText)'")
         }
     }
