@@ -41,9 +41,8 @@ enum InspectCommand {
         let archive: ImageArchive
         let images: [ArchiveImage]
         do {
-            archive = try Terminal.reportingTruncationOnBusError(path: path) {
-                try ImageArchive.read(path: path, options: options)
-            }
+            let read = { try ImageArchive.read(path: path, options: options) }
+            archive = options.mapsFileIntoMemory ? try Terminal.reportingTruncationOnBusError(path: path, read) : try read()
             Terminal.clearProgress(enabled: showProgress)
             images = try archive.select(platform: platform, reference: parsed.value("image"))
         } catch {

@@ -64,7 +64,7 @@ enum VH {
             let bytes = Array(path.utf8)
             bytes.withUnsafeBytes { raw in
                 previous.withUnsafeBytes { before in
-                    extra.withUnsafeBytes { table.append(path: raw, previous: before, kind: kind, entry: entry, extra: $0, flags: flags, elf: elf) }
+                    extra.withUnsafeBytes { table.append(path: raw, previous: before, entry: entry, extra: $0, flags: flags, elf: elf) }
                 }
             }
             previous = bytes

@@ -85,10 +85,7 @@ struct LayerScanner: Sendable {
     func scan(memory: UnsafeRawBufferPointer, splitAbove: Int? = nil, releasingPages: Bool = false) throws -> LayerTable {
         let mapped = releasingPages ? memory : nil
         let splits = splitAbove.map { memory.count >= $0 } ?? (memory.count >= Self.splitThreshold && Processors.online > 1)
-        guard splits else {
-            return try scan(TarReader(memory: memory, context: member, requiresEndMarker: false), releasingPagesOf: mapped)
-        }
-        let starts = Self.segmentStarts(in: memory, releasingPages: releasingPages)
+        let starts = splits ? Self.segmentStarts(in: memory, releasingPages: releasingPages) : [0]
         guard starts.count > 1 else {
             return try scan(TarReader(memory: memory, context: member, requiresEndMarker: false), releasingPagesOf: mapped)
         }
@@ -187,8 +184,9 @@ struct LayerScanner: Sendable {
 
     /// Memory the scan reuses from one entry to the next.
     private final class Scratch {
-        /// A hardlink's cleaned target.
-        var extra: [UInt8] = []
+        /// A hardlink's target, cleaned; then kept where the table can read it from.
+        var cleanTarget: [UInt8] = []
+        let target = ByteStorage()
         /// A name that needed cleaning, cleaned.
         var clean: [UInt8] = []
         /// The path of the entry added last, which the table codes the next one against.
@@ -216,17 +214,18 @@ struct LayerScanner: Sendable {
                 flags |= LayerTable.Flag.whiteout
             }
         }
-        // A symlink's target or a script's `#!` line, as a view of the reader's storage, valid
-        // until the table has copied it (a hardlink's cleaned target is in `scratch`).
+        // A link target or a script's `#!` line, as a view of the reader's (or the scratch's)
+        // storage, valid until the table has copied it.
         var extra = UnsafeRawBufferPointer(start: nil, count: 0)
         var elf: ELFHeader? = nil
         switch entry.kind {
         case .symlink:
             extra = UnsafeRawBufferPointer(entry.linkName)
         case .hardlink:
-            guard PathCleaner.clean(Array(entry.linkName), into: &scratch.extra) else {
+            guard PathCleaner.clean(Array(entry.linkName), into: &scratch.cleanTarget) else {
                 throw ArchiveError.unsafePath(member: member, offset: entry.headerOffset, path: String(decoding: entry.linkName, as: UTF8.self))
             }
+            extra = scratch.cleanTarget.withUnsafeBytes { UnsafeRawBufferPointer(scratch.target.set($0)) }
         case .regular where entry.dataSize > 0:
             let wantsCapture = capture.matches(clean)
             if wantsCapture && entry.dataSize <= capture.maximumSize {
@@ -254,14 +253,7 @@ struct LayerScanner: Sendable {
             break
         }
         let path = UnsafeRawBufferPointer(clean)
-        if entry.kind == .hardlink {
-            scratch.extra.withUnsafeBytes {
-                table.append(path: path, previous: scratch.previous, kind: entry.kind, entry: entry, extra: $0, flags: flags, elf: elf)
-            }
-        } else {
-            table.append(path: path, previous: scratch.previous, kind: entry.kind, entry: entry, extra: extra, flags: flags, elf: elf)
-        }
+        table.append(path: path, previous: scratch.previous, entry: entry, extra: extra, flags: flags, elf: elf)
         scratch.setPrevious(path)
     }
 }
-

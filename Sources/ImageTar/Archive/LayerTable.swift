@@ -78,14 +78,13 @@ public struct LayerTable: Sendable {
     /// - Parameters:
     ///   - path: The cleaned path.
     ///   - previous: The path of the entry appended before, which this one is coded against.
-    ///   - kind: The entry's type.
     ///   - entry: The entry's header.
     ///   - extra: A link target or `#!` line.
     ///   - flags: ``Flag`` bits.
     ///   - elf: The file's ELF header.
     mutating func append(
-        path: UnsafeRawBufferPointer, previous: UnsafeRawBufferPointer, kind: TarEntry.Kind, entry: TarEntryView,
-        extra: UnsafeRawBufferPointer, flags: UInt8, elf: ELFHeader?
+        path: UnsafeRawBufferPointer, previous: UnsafeRawBufferPointer, entry: TarEntryView, extra: UnsafeRawBufferPointer,
+        flags: UInt8, elf: ELFHeader?
     ) {
         let shared = records.count % Self.restartInterval == 0 ? 0 : ByteScan.commonPrefixLength(previous, path)
         let suffixStart = UInt32(truncatingIfNeeded: arena.count)
@@ -104,7 +103,7 @@ public struct LayerTable: Sendable {
                 sharedLength: UInt32(truncatingIfNeeded: shared), extraLength: UInt32(truncatingIfNeeded: extra.count),
                 size: entry.size, mtime: entry.mtime,
                 uid: UInt32(clamping: entry.uid), gid: UInt32(clamping: entry.gid), mode: entry.mode,
-                kindCode: Self.code(kind), flags: f, elfMachine: elf?.machine ?? 0, elfType: elf?.type ?? 0))
+                kindCode: Self.code(entry.kind), flags: f, elfMachine: elf?.machine ?? 0, elfType: elf?.type ?? 0))
     }
 
     /// Appends every entry of `others`, the tables of the entries that follow this table's in

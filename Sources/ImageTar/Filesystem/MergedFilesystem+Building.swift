@@ -74,21 +74,14 @@ extension MergedFilesystem {
                 parent = found
             }
             cachedFor = i
-            // For the census: a plain file in a directory with nothing in it replaces nothing
-            // (below: nor does one whose name is not there), so it changes nothing that counts.
-            if censusOnly, nodes[Int(parent)].firstChild < 0, kindCode == Node.regularCode || kindCode == Node.sparseCode,
-                record.flags & LayerTable.Flag.elf == 0
-            {
-                return
-            }
+            // For the census: a plain file that replaces nothing changes nothing that counts. In
+            // a directory with nothing in it, there is nothing to replace, and no lookup is needed.
+            let censusSkips = censusOnly && (kindCode == Node.regularCode || kindCode == Node.sparseCode)
+                && record.flags & LayerTable.Flag.elf == 0
+            if censusSkips && nodes[Int(parent)].firstChild < 0 { return }
             let baseHash = ChildIndex.hash(parent: parent, name: base)
             let existing = child(parent, named: base, hash: baseHash)
-            // For the census: a plain file that replaces nothing changes nothing that counts.
-            if censusOnly, existing == nil, kindCode == Node.regularCode || kindCode == Node.sparseCode,
-                record.flags & LayerTable.Flag.elf == 0
-            {
-                return
-            }
+            if censusSkips && existing == nil { return }
             if isDirectory, let existing, nodes[Int(existing)].isDirectory {
                 setAttributes(existing, record, layer: layer)
                 return
