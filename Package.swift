@@ -2,6 +2,19 @@
 //
 // imgtool: inspect, verify and ship container image archives.
 // No package dependencies: the toolchain, the system zlib and, on Linux, OpenSSL's libcrypto.
+//
+// One module per layer; a module may import only the modules below it, and the dependency lists
+// here are what makes the compiler hold every file to that:
+//
+//     imgtool (the CLI: parses, composes, prints)
+//       ├── Ship          transport over the system ssh          → OCI, ByteIO
+//       └── ImageVerify   merged filesystem, every check    → ImageArchive, Tar, OCI, ByteIO
+//             └── ImageArchive  the single pass, resolving, pack → Tar, Gzip, Codec, OCI, ByteIO
+//                   ├── Tar         tar reader and writer spans  → ByteIO
+//                   ├── Gzip        streaming zlib               → Codec, ByteIO, CZlib
+//                   ├── Codec       compression formats, the codec seam → ByteIO
+//                   └── OCI         the wire model: Codable, no I/O (imports nothing)
+//     ByteIO (sources, sinks, files, mapping, SHA-256, platform shims) → CLibCrypto on Linux
 
 import PackageDescription
 
@@ -12,8 +25,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "imgtool", targets: ["imgtool"]),
-        .library(name: "ImageTar", targets: ["ImageTar"]),
+        .library(name: "ByteIO", targets: ["ByteIO"]),
         .library(name: "Gzip", targets: ["Gzip"]),
+        .library(name: "Tar", targets: ["Tar"]),
+        .library(name: "OCI", targets: ["OCI"]),
+        .library(name: "ImageArchive", targets: ["ImageArchive"]),
+        .library(name: "ImageVerify", targets: ["ImageVerify"]),
         .library(name: "Ship", targets: ["Ship"]),
     ],
     targets: [
@@ -28,31 +45,29 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(
-            name: "Gzip",
-            dependencies: ["CZlib"],
+            name: "ByteIO",
+            dependencies: [.target(name: "CLibCrypto", condition: .when(platforms: [.linux]))],
             swiftSettings: upcoming
         ),
+        .target(name: "Codec", dependencies: ["ByteIO"], swiftSettings: upcoming),
+        .target(name: "Gzip", dependencies: ["Codec", "ByteIO", "CZlib"], swiftSettings: upcoming),
+        .target(name: "Tar", dependencies: ["ByteIO"], swiftSettings: upcoming),
+        .target(name: "OCI", swiftSettings: upcoming),
         .target(
-            name: "ImageTar",
-            dependencies: [
-                "Gzip",
-                .target(name: "CLibCrypto", condition: .when(platforms: [.linux])),
-            ],
+            name: "ImageArchive",
+            dependencies: ["Tar", "Gzip", "Codec", "OCI", "ByteIO"],
             swiftSettings: upcoming
         ),
-        .target(
-            name: "Ship",
-            dependencies: ["ImageTar", "Gzip"],
-            swiftSettings: upcoming
-        ),
+        .target(name: "ImageVerify", dependencies: ["ImageArchive", "Tar", "OCI", "ByteIO"], swiftSettings: upcoming),
+        .target(name: "Ship", dependencies: ["OCI", "ByteIO"], swiftSettings: upcoming),
         .executableTarget(
             name: "imgtool",
-            dependencies: ["ImageTar", "Gzip", "Ship"],
+            dependencies: ["ImageVerify", "ImageArchive", "Ship", "Tar", "Gzip", "Codec", "OCI", "ByteIO"],
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "ImageTarTests",
-            dependencies: ["ImageTar", "Gzip", "Ship", "imgtool"],
+            dependencies: ["ImageVerify", "ImageArchive", "Ship", "Tar", "Gzip", "Codec", "OCI", "ByteIO", "imgtool"],
             swiftSettings: upcoming
         ),
     ],

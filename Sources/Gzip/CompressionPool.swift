@@ -1,4 +1,6 @@
+import ByteIO
 import CZlib
+import Codec
 import Dispatch
 import Synchronization
 

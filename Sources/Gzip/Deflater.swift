@@ -1,4 +1,6 @@
+import ByteIO
 import CZlib
+import Codec
 
 /// A ``ByteSink`` that gzip-compresses what is written to it into another sink.
 ///

@@ -1,6 +1,9 @@
+import ByteIO
 import CZlib
+import Codec
 
-/// Why a gzip stream, or the file under it, could not be read or written.
+/// Why a gzip stream could not be compressed or decompressed. The failures of the file or pipe
+/// under it are ``ByteIO/ByteIOError``s, which pass through the compressors unchanged.
 ///
 /// Errors about the data locate the failure by its **compressed offset**: the number of bytes
 /// of compressed input consumed from the start of the stream (the file offset, when the stream
@@ -31,16 +34,6 @@ public enum GzipError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `Z_VERSION_ERROR`, ...); `message` is zlib's message or `zError(code)`.
     case zlib(operation: String, code: Int32, message: String)
 
-    /// A system call (`open`, `read`, `write`, `lseek`, `close`) failed with `errno`.
-    case io(operation: String, errno: Int32, path: String?)
-
-    /// Whether this is a write to a pipe whose reader went away (`EPIPE`), which a command-line
-    /// tool usually treats as a quiet exit (`imgtool ... | head`).
-    public var isBrokenPipe: Bool {
-        if case .io(_, let code, _) = self { return code == Platform.brokenPipe }
-        return false
-    }
-
     /// One line, subject first, with the expected and the found value where they apply.
     public var description: String {
         switch self {
@@ -60,9 +53,6 @@ public enum GzipError: Error, Equatable, Sendable, CustomStringConvertible {
             return "gzip compression level \(level) is invalid: expected 0...9"
         case .zlib(let operation, let code, let message):
             return "zlib \(operation) failed: \(message) (\(GzipError.codeName(code)))"
-        case .io(let operation, let code, let path):
-            let subject = path.map { "\(operation) \($0)" } ?? operation
-            return "\(subject) failed: \(Platform.errorMessage(code)) (errno \(code))"
         }
     }
 

@@ -1,4 +1,6 @@
+import ByteIO
 import CZlib
+import Codec
 
 /// Finds the members of a gzip stream, with their compressed and uncompressed offsets, by
 /// decompressing it front to back (gzip keeps no index of its members).

@@ -1,4 +1,6 @@
+import ByteIO
 import CZlib
+import Codec
 
 /// A ``ByteSource`` that decompresses a gzip stream read from another source.
 ///
@@ -6,7 +8,7 @@ import CZlib
 /// padding after the last member as GNU gzip does, and reports anything else after a member as
 /// ``GzipError/trailingGarbage(compressedOffset:)``. zlib decompresses straight into the
 /// caller's buffer; the only copy is the compressed input into one buffer allocated up front.
-public final class Inflater: ByteSource {
+public final class Inflater: Decompressor {
     /// Compressed bytes consumed from the start of the stream: the bytes zlib has taken in, plus
     /// any zero padding passed over after the last member; input read ahead into the buffer and
     /// not yet taken is not counted. At the end of the stream it is the size of the input.

@@ -1,4 +1,6 @@
+import ByteIO
 import CZlib
+import Codec
 
 /// A ``ByteSink`` that gzip-compresses on every core, as pigz does, into a series of gzip
 /// members whose boundaries the caller chooses.
@@ -81,7 +83,7 @@ public final class ParallelDeflater: ByteSink {
         guard (0...9).contains(level) else { throw GzipError.invalidLevel(level) }
         self.sink = sink
         self.level = level
-        self.threads = max(1, threads ?? Platform.processorCount)
+        self.threads = max(1, threads ?? Processors.online)
         self.blockSize = max(BlockCompressor.windowSize, blockSize)
         self.window = 2 * self.threads + 2
         pool = CompressionPool(threads: self.threads, level: level)

@@ -1,4 +1,5 @@
-import ImageTar
+import ByteIO
+import OCI
 
 /// One piece of an archive as it travels: a byte range of the file and its SHA-256.
 ///

@@ -1,6 +1,6 @@
+import ByteIO
 import Foundation
-import ImageTar
-import Synchronization
+import OCI
 
 /// Cuts a byte stream into content-defined chunks and hashes each one and the whole.
 ///
@@ -17,7 +17,7 @@ import Synchronization
 ///
 /// The gear table and the parameters are part of the chunk store's format: changing them changes
 /// every chunk name, so old chunks on a remote would no longer be reused.
-public final class ChunkPlanner: Sendable {
+public final class ChunkPlanner {
     /// Chunk sizes: the mean is about `average` for data without member boundaries.
     public struct Parameters: Sendable, Equatable {
         /// No content-defined boundary closer than this to a chunk's start.
@@ -42,32 +42,30 @@ public final class ChunkPlanner: Sendable {
         public static let standard = Parameters(average: 4 << 20)
     }
 
-    /// The scanning state, behind a lock: the planner is fed from whichever thread reads the
-    /// file (the inflating thread, when `ship` verifies a gzip archive), and read at the end.
-    private let state: Mutex<ChunkScanner>
+    /// The scanning state. The planner belongs to one thread at a time: the one that feeds it
+    /// (the archive reader's input thread, when `ship` verifies), then the one that finishes it.
+    private var state: ChunkScanner
 
     /// How many bytes a member header needs to be recognised.
     static let signatureLength = 10
 
     /// Creates a planner.
     public init(parameters: Parameters = .standard) {
-        state = Mutex(ChunkScanner(parameters: parameters))
+        state = ChunkScanner(parameters: parameters)
     }
 
     /// Bytes scanned so far.
-    public var bytesSeen: Int64 { state.withLock { $0.bytesSeen } }
+    public var bytesSeen: Int64 { state.bytesSeen }
 
     /// Scans the next bytes of the stream.
     /// - Parameter bytes: The bytes following those of the previous call.
     public func feed(_ bytes: UnsafeRawBufferPointer) {
-        // A copy crosses into the lock (a borrowed pointer may not); one memcpy per read.
-        let copy = [UInt8](bytes)
-        state.withLock { scanner in copy.withUnsafeBytes { scanner.feed($0) } }
+        state.feed(bytes)
     }
 
     /// Ends the stream and returns the plan.
     public func finish() -> ChunkPlan {
-        state.withLock { $0.finish() }
+        state.finish()
     }
 
     /// `1f 8b 08 00 00 00 00 00 ?? ff`: deflate, no flags, mtime 0, any XFL, OS 255.
@@ -152,7 +150,7 @@ struct ChunkScanner {
             if offset > chunkStart { cut(at: offset) }
             finished = true
         }
-        return ChunkPlan(chunks: chunks, size: offset, digest: fileHasher.finalize())
+        return ChunkPlan(chunks: chunks, size: offset, digest: Digest(fileHasher.finalize()))
     }
 
     /// Scans `bytes[0..<owned]`; the bytes after `owned` are only looked at (member headers).
@@ -230,7 +228,7 @@ struct ChunkScanner {
 
     private mutating func cut(at end: Int64) {
         guard end > chunkStart else { return }
-        chunks.append(Chunk(offset: chunkStart, length: Int(end - chunkStart), digest: chunkHasher.finalize()))
+        chunks.append(Chunk(offset: chunkStart, length: Int(end - chunkStart), digest: Digest(chunkHasher.finalize())))
         chunkHasher = SHA256()
         chunkStart = end
     }

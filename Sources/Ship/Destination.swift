@@ -1,3 +1,6 @@
+import ByteIO
+import OCI
+
 /// Where an archive is shipped: `[user@]host[:port]:/remote/dir`.
 ///
 /// The host is handed to `ssh` as one argument after `--`, so it may be an alias from

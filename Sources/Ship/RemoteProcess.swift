@@ -1,5 +1,6 @@
+import ByteIO
 import Foundation
-import Gzip
+import OCI
 
 
 /// One `ssh` process: its stdin fed by the caller, its stdout handed over line by line as it

@@ -1,3 +1,6 @@
+import ByteIO
+import OCI
+
 /// The POSIX shell scripts that imgtool runs on the remote, and nothing else runs there.
 ///
 /// They need `sh`, coreutils (`head -c`, `cut`, `wc`, `mv`, `df`) and one SHA-256 tool

@@ -1,3 +1,6 @@
+import ByteIO
+import OCI
+
 /// How imgtool runs the system's OpenSSH client.
 ///
 /// Everything the user set up for ssh applies (`~/.ssh/config`, agents, jump hosts,

@@ -1,5 +1,6 @@
+import ByteIO
 import Foundation
-import Gzip
+import OCI
 
 
 /// The shared ssh connection to one destination: authenticated once, then reused by every remote

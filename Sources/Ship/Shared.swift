@@ -1,3 +1,5 @@
+import ByteIO
+import OCI
 import Synchronization
 
 /// A value that threads share behind a lock: the reader threads of a ``RemoteProcess`` and the

@@ -1,3 +1,6 @@
+import ByteIO
+import OCI
+
 /// Quoting for the POSIX shell that runs imgtool's commands on the remote.
 ///
 /// Every value that reaches a remote command line (paths, file names, digests, commands) goes

@@ -1,3 +1,6 @@
+import ByteIO
+import OCI
+
 /// Everything that can stop a ship, each naming the destination and saying what to do.
 ///
 /// Errors from reading the archive are ``ImageTar/ArchiveError``s and never reach this type.

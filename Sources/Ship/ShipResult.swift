@@ -1,4 +1,5 @@
-import ImageTar
+import ByteIO
+import OCI
 
 /// What one ship to one destination did, as `--json` reports it.
 public struct ShipResult: Sendable, Codable, Equatable {

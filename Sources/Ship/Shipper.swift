@@ -1,6 +1,6 @@
+import ByteIO
 import Foundation
-import Gzip
-import ImageTar
+import OCI
 
 
 /// How a ship behaves, beyond where it goes.
@@ -224,7 +224,7 @@ public struct Shipper: Sendable {
                     let done = sent.withLock { s in s += Int64(n); return s }
                     progress(ShipProgress(bytesSent: base.bytesSent + done, bytesSkipped: base.bytesSkipped, bytesToSend: total, chunksSkipped: base.chunksSkipped))
                 }
-                if hasher.finalize() != chunk.digest { throw ShipError.archiveChanged(path: path, offset: chunk.offset) }
+                if Digest(hasher.finalize()) != chunk.digest { throw ShipError.archiveChanged(path: path, offset: chunk.offset) }
             }
         }
         var ok = Set<String>()

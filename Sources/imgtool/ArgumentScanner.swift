@@ -1,3 +1,10 @@
+import ByteIO
+import Codec
+import ImageArchive
+import ImageVerify
+import OCI
+import Ship
+
 /// The parsed command line of one command.
 struct ParsedArguments {
     var flags: Set<String> = []

@@ -1,5 +1,9 @@
-import Gzip
-import ImageTar
+import ByteIO
+import Codec
+import ImageArchive
+import ImageVerify
+import OCI
+import Ship
 
 /// Dispatches `imgtool <subcommand> ...`; every command returns its exit code.
 enum CLI {
@@ -99,7 +103,7 @@ enum CLI {
             io.err("Error: \(message(e, invocation: invocation))\n")
             return ExitCode(e.kind).rawValue
         }
-        if let e = error as? GzipError, case .io = e {
+        if let e = error as? ByteIOError {
             io.err("Error: \(e)\n")
             return ExitCode.io.rawValue
         }

@@ -1,5 +1,11 @@
+import ByteIO
+import Tar
 import Gzip
-import ImageTar
+import Codec
+import ImageArchive
+import ImageVerify
+import OCI
+import Ship
 
 /// `imgtool cat`: one file of the merged filesystem, to stdout.
 enum CatCommand {

@@ -1,3 +1,10 @@
+import ByteIO
+import Codec
+import ImageArchive
+import ImageVerify
+import OCI
+import Ship
+
 /// What a command accepts, from which both parsing and help are derived.
 struct CommandSpec {
     struct Argument {

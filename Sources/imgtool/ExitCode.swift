@@ -1,4 +1,9 @@
-import ImageTar
+import ByteIO
+import Codec
+import ImageArchive
+import ImageVerify
+import OCI
+import Ship
 
 /// The exit codes of imgtool, each a distinct outcome (documented in `imgtool --help` and the README).
 enum ExitCode: Int32, CaseIterable {

@@ -1,4 +1,10 @@
+import ByteIO
+import Codec
 import Foundation
+import ImageArchive
+import ImageVerify
+import OCI
+import Ship
 
 /// Help in swift-argument-parser's layout: OVERVIEW, USAGE, ARGUMENTS, OPTIONS, SUBCOMMANDS,
 /// rows indented two spaces with descriptions at column 26, wrapped at 80.

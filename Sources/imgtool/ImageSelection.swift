@@ -1,4 +1,9 @@
-import ImageTar
+import ByteIO
+import Codec
+import ImageArchive
+import ImageVerify
+import OCI
+import Ship
 
 /// The options that pick images, shared by the commands, and reading the archive for them.
 enum ImageSelection {
@@ -12,9 +17,8 @@ enum ImageSelection {
         let show = io.errIsTerminal
         var o = options
         o.progress = Terminal.progress(label: "reading", total: FileSize.of(path), enabled: show)
-        o.inflateOnSecondThread = Terminal.inflateOnSecondThread
         do {
-            let archive = try ImageArchive.read(path: path, options: o)
+            let archive = try ImageArchive.read(path: path, reading: Terminal.wholeReading, options: o)
             Terminal.clearProgress(enabled: show)
             return .success(archive)
         } catch {

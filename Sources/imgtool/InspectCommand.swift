@@ -1,6 +1,10 @@
+import ByteIO
+import Codec
 import Foundation
-import Gzip
-import ImageTar
+import ImageArchive
+import ImageVerify
+import OCI
+import Ship
 
 /// `imgtool inspect`: what an archive holds.
 enum InspectCommand {
@@ -31,18 +35,17 @@ enum InspectCommand {
         let total = FileSize.of(path)
         // A plain file is walked header by header; a stream (gzip, stdin) is read whole anyway,
         // so its digests are checked on the way.
-        var options = ReadOptions(
-            verifyDigests: true, headersOnlyWhenSeekable: path != "-", capture: .none, readFileHeads: true,
-            progress: Terminal.progress(label: "reading", total: total, enabled: showProgress))
-        options.inflateOnSecondThread = Terminal.inflateOnSecondThread
+        let options = ReadOptions(
+            capture: .none, readFileHeads: true, progress: Terminal.progress(label: "reading", total: total, enabled: showProgress))
         // A plain file's layers are walked through a memory mapping (released when the read
         // returns): a file cut short under it is reported as truncated.
-        options.mapsFileIntoMemory = path != "-"
+        let mapped = path != "-"
+        let reading: ArchiveInput.Reading = mapped ? .headersOnly(mapped: true) : Terminal.wholeReading
         let archive: ImageArchive
         let images: [ArchiveImage]
         do {
-            let read = { try ImageArchive.read(path: path, options: options) }
-            archive = options.mapsFileIntoMemory ? try Terminal.reportingTruncationOnBusError(path: path, read) : try read()
+            let read = { () throws(ArchiveError) -> ImageArchive in try ImageArchive.read(path: path, reading: reading, options: options) }
+            archive = mapped ? try Terminal.reportingTruncationOnBusError(path: path, read) : try read()
             Terminal.clearProgress(enabled: showProgress)
             images = try archive.select(platform: platform, reference: parsed.value("image"))
         } catch {

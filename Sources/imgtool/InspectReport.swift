@@ -1,5 +1,9 @@
-import Gzip
-import ImageTar
+import ByteIO
+import Codec
+import ImageArchive
+import ImageVerify
+import OCI
+import Ship
 
 /// The `--json` document of `imgtool inspect`: a stable, documented shape (README, "JSON output").
 struct InspectReport: Encodable {

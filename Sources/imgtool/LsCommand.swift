@@ -1,5 +1,12 @@
+import ByteIO
+import Tar
+import Gzip
+import Codec
 import Foundation
-import ImageTar
+import ImageArchive
+import ImageVerify
+import OCI
+import Ship
 
 /// `imgtool ls`: the merged filesystem of an image, as `ls -l` shows it.
 enum LsCommand {

@@ -1,4 +1,9 @@
-import Gzip
+import ByteIO
+import Codec
+import ImageArchive
+import ImageVerify
+import OCI
+import Ship
 
 /// Where a command writes: results to `out`, diagnostics to `err`.
 struct Output {

@@ -1,5 +1,11 @@
+import ByteIO
+import Tar
 import Gzip
-import ImageTar
+import Codec
+import ImageArchive
+import ImageVerify
+import OCI
+import Ship
 
 /// `imgtool pack`: verify an archive and write it as layer-aligned gzip, compressed on every
 /// core, in the same single pass.

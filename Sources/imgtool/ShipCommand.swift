@@ -1,6 +1,9 @@
+import ByteIO
+import Codec
 import Foundation
-import Gzip
-import ImageTar
+import ImageArchive
+import ImageVerify
+import OCI
 import Ship
 import Synchronization
 
@@ -146,24 +149,14 @@ enum ShipCommand {
             }
             var archive: ImageArchive?
             if verify {
-                // The reader hands the planner every byte it reads, on the thread that reads it
-                // (for gzip, the inflating one), so chunking costs no pass of its own.
+                // The reader shows the planner every byte of the file, in order, on the one
+                // thread that reads it, so chunking costs no pass of its own.
                 var options = ReadOptions()
                 options.progress = Terminal.progress(label: "verifying", total: file.size, enabled: show)
-                options.inflateOnSecondThread = Terminal.inflateOnSecondThread
-                options.inputTap = { planner.feed($0) }
-                archive = try ImageArchive.read(file, options: options)
-            }
-            // The rest of the file: all of it without --no-verify, and whatever the reader left
-            // after the end of the archive (tar padding) otherwise.
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-            defer { buffer.deallocate() }
-            var at = planner.bytesSeen
-            while true {
-                let n = try file.read(into: buffer, at: at)
-                if n == 0 { break }
-                planner.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-                at += Int64(n)
+                let input = ArchiveInput.file(file, reading: Terminal.wholeReading).tapped { planner.feed($0) }
+                archive = try ImageArchive.read(input, options: options)
+            } else {
+                try file.forEachRead(bufferSize: 1 << 20) { planner.feed($0) }
             }
             Terminal.clearProgress(enabled: show)
             return .success(Planned(plan: planner.finish(), archive: archive))

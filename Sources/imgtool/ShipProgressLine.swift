@@ -1,4 +1,9 @@
+import ByteIO
+import Codec
 import Foundation
+import ImageArchive
+import ImageVerify
+import OCI
 import Ship
 import Synchronization
 

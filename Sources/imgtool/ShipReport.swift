@@ -1,5 +1,9 @@
+import ByteIO
+import Codec
 import Foundation
-import ImageTar
+import ImageArchive
+import ImageVerify
+import OCI
 import Ship
 
 /// What `imgtool ship` prints on stdout when it is done: a line or two per destination, or the

@@ -1,4 +1,9 @@
+import ByteIO
+import Codec
 import Foundation
+import ImageArchive
+import ImageVerify
+import OCI
 import Ship
 
 /// What `imgtool ship` is asked to do, from its command line: the checks to run first, the

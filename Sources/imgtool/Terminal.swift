@@ -3,7 +3,13 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ByteIO
+import Codec
 import Dispatch
+import ImageArchive
+import ImageVerify
+import OCI
+import Ship
 import Synchronization
 
 /// The CLI's only platform calls.
@@ -43,6 +49,10 @@ extension Terminal {
     /// Whether gzip input is inflated on a second thread: yes, unless `IMGTOOL_ONE_THREAD` is set
     /// (for comparing the two, as `bench/run.sh` does).
     static var inflateOnSecondThread: Bool { getenv("IMGTOOL_ONE_THREAD") == nil }
+
+    /// How a command that checks every byte reads its input file: on two threads, unless
+    /// `IMGTOOL_ONE_THREAD` is set (the benchmark's one-thread row).
+    static var wholeReading: ArchiveInput.Reading { inflateOnSecondThread ? .whole : .wholeOnOneThread }
 }
 
 /// The size of a regular file, for progress percentages; nil for stdin and pipes.

@@ -1,5 +1,10 @@
+import ByteIO
+import Codec
 import Foundation
-import ImageTar
+import ImageArchive
+import ImageVerify
+import OCI
+import Ship
 
 /// Builds the text output: `label  value` rows, wrapped at 80 columns.
 struct TextReport {

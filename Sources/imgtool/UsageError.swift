@@ -1,3 +1,10 @@
+import ByteIO
+import Codec
+import ImageArchive
+import ImageVerify
+import OCI
+import Ship
+
 /// A command line that does not fit the command: printed with the usage, exit 64.
 struct UsageError: Error {
     enum Reason {

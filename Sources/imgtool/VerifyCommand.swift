@@ -1,6 +1,10 @@
+import ByteIO
+import Codec
 import Foundation
-import Gzip
-import ImageTar
+import ImageArchive
+import ImageVerify
+import OCI
+import Ship
 
 /// `imgtool verify`: architecture, required paths, ELF machines, Prisma engines and integrity,
 /// checked in the merged filesystem, in the same single pass.

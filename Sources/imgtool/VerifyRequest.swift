@@ -1,6 +1,10 @@
+import ByteIO
+import Codec
 import Foundation
-import Gzip
-import ImageTar
+import ImageArchive
+import ImageVerify
+import OCI
+import Ship
 
 /// What `verify` (and `pack`, which runs the same checks) is asked to check, from the command
 /// line and the `--policy` file.
@@ -72,7 +76,7 @@ struct VerifyRequest {
 
     /// The bytes of the policy file `path` (`open` and `read`, so that failures keep their `errno`).
     ///
-    /// - Throws: `GzipError.io` when the file cannot be opened or read (a directory fails the
+    /// - Throws: ``ByteIO/ByteIOError`` when the file cannot be opened or read (a directory fails the
     ///   read with `EISDIR`), or ``PolicyReadError/tooLarge`` past ``maximumPolicySize``.
     static func readPolicy(_ path: String) throws -> Data {
         let source = try FileSource(path: path)
@@ -99,13 +103,13 @@ struct VerifyRequest {
 
     /// Why a policy file cannot be read, in `ls`'s words for the common `errno`s ("no such file").
     static func reason(_ error: any Error) -> String {
-        guard let e = error as? GzipError, case .io(_, let code, _) = e else { return "\(error)" }
-        switch code {
+        guard let e = error as? ByteIOError else { return "\(error)" }
+        switch e.errno {
         case ENOENT: return "no such file"
         case EACCES, EPERM: return "permission denied"
         case EISDIR: return "is a directory"
         case ENOTDIR: return "not a directory"
-        default: return String(cString: strerror(code)).lowercased()
+        default: return e.reason.lowercased()
         }
     }
 }

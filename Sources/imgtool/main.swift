@@ -1,7 +1,13 @@
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
+import ByteIO
+import Codec
 import Darwin
+import ImageArchive
+import ImageVerify
+import OCI
+import Ship
 #endif
 
 // A closed stdout (`imgtool inspect x | head`) must be an error return, not a kill by SIGPIPE.

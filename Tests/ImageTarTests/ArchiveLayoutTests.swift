@@ -2,7 +2,12 @@ import Foundation
 import Gzip
 import Testing
 
-@testable import ImageTar
+@testable import ImageArchive
+@testable import ImageVerify
+@testable import Tar
+import OCI
+import ByteIO
+import Codec
 
 /// Compares what imgtool reads with the facts fixtures.json holds (computed by independent tools).
 func assertMatchesFacts(_ archive: ImageArchive, _ facts: FixtureFacts, compression: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -89,7 +94,7 @@ func assertMatchesFacts(_ archive: ImageArchive, _ facts: FixtureFacts, compress
             }
             // Headers-only reading (skipping bodies by seeking) finds the same structure.
             if facts.compression == "none" {
-                let quick = try ImageArchive.read(path: path, options: ReadOptions(verifyDigests: false))
+                let quick = try ImageArchive.read(path: path, reading: .headersOnly(mapped: false))
                 #expect(!quick.verified)
                 #expect(quick.images.map(\.configDigest) == archive.images.map(\.configDigest))
                 #expect(quick.images.map { $0.layers.map(\.diffID) } == archive.images.map { $0.layers.map(\.diffID) })
@@ -152,7 +157,7 @@ func assertMatchesFacts(_ archive: ImageArchive, _ facts: FixtureFacts, compress
         #expect(throws: ArchiveError.notAnArchive(found: "bytes \(shown)")) {
             try ImageArchive.read(path: TS.fixture("not-an-archive.bin"))
         }
-        #expect(throws: ArchiveError.notAnArchive(found: "an empty input")) { try ImageArchive.read(BufferSource([])) }
+        #expect(throws: ArchiveError.notAnArchive(found: "an empty input")) { try ImageArchive.read(.stream(BufferSource([]))) }
     }
 
     @Test func plainTarIsNotAnImage() throws {
@@ -163,7 +168,7 @@ func assertMatchesFacts(_ archive: ImageArchive, _ facts: FixtureFacts, compress
 
     @Test func truncatedAtBoundary() throws {
         let facts = FixtureFacts.named("truncated-at-boundary.tar")
-        #expect(throws: ArchiveError.truncated(member: nil, offset: facts.cutAt!, expected: "another header or the end-of-archive marker (two zero blocks)")) {
+        #expect(throws: ArchiveError.tar(.truncated(member: nil, offset: facts.cutAt!, expected: "another header or the end-of-archive marker (two zero blocks)"))) {
             try ImageArchive.read(path: TS.fixture(facts.file))
         }
     }
@@ -175,7 +180,7 @@ func assertMatchesFacts(_ archive: ImageArchive, _ facts: FixtureFacts, compress
         if file.hasSuffix(".gz") {
             guard case .gzip(nil, _) = error else { Issue.record("expected the archive's gzip error, got \(error)"); return }
         } else {
-            guard case .truncated(_, let offset, _) = error else { Issue.record("got \(error)"); return }
+            guard case .tar(.truncated(_, let offset, _)) = error else { Issue.record("got \(error)"); return }
             // The cut is inside the first layer's data: the error is located at or before the cut.
             #expect(offset <= FixtureFacts.named(file).cutAt!)
         }

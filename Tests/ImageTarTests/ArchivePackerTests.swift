@@ -2,7 +2,12 @@ import Foundation
 import Gzip
 import Testing
 
-@testable import ImageTar
+@testable import ImageArchive
+@testable import ImageVerify
+@testable import Tar
+import OCI
+import ByteIO
+import Codec
 
 /// `ArchivePacker` and `TarSpanSplitter` as a library: the output decompresses to the input
 /// tar, the gzip members follow the tar members, the archive is verified in the same pass.
@@ -201,7 +206,7 @@ import Testing
 
     @Test func aFailingSinkIsAPackError() throws {
         struct Full: ByteSink {
-            func write(_ bytes: UnsafeRawBufferPointer) throws { throw GzipError.io(operation: "write", errno: 28, path: "/full") }
+            func write(_ bytes: UnsafeRawBufferPointer) throws { throw ByteIOError(operation: "write", errno: 28, path: "/full") }
             func finish() throws {}
         }
         do {

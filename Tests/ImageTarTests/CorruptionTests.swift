@@ -2,7 +2,12 @@ import Foundation
 import Gzip
 import Testing
 
-@testable import ImageTar
+@testable import ImageArchive
+@testable import ImageVerify
+@testable import Tar
+import OCI
+import ByteIO
+import Codec
 
 /// What must not change unnoticed: every image's config digest and layer DiffIDs.
 private struct Signature: Equatable, CustomStringConvertible {
@@ -22,7 +27,7 @@ private enum Outcome {
 /// (problems) or identical to the pristine one. Anything else is returned as `.wrong`.
 private func judge(_ bytes: [UInt8], pristine: Signature) -> Outcome {
     do {
-        let archive = try ImageArchive.read(BufferSource(bytes))
+        let archive = try ImageArchive.read(.stream(BufferSource(bytes)))
         if !archive.problems.isEmpty { return .problems }
         let s = Signature(archive)
         return s == pristine ? .same : .wrong("read without problems as \(s)")
@@ -46,7 +51,7 @@ private func judge(_ bytes: [UInt8], pristine: Signature) -> Outcome {
     @Test(.timeLimit(.minutes(1)), arguments: fixtures)
     func truncatedEverywhere(_ path: String) throws {
         let bytes = try TS.bytes(path)
-        let pristine = Signature(try ImageArchive.read(BufferSource(bytes)))
+        let pristine = Signature(try ImageArchive.read(.stream(BufferSource(bytes))))
         #expect(!pristine.images.isEmpty)
         var cuts = Set(stride(from: 0, to: bytes.count, by: 97))
         cuts.formUnion(stride(from: 0, to: bytes.count, by: 512))
@@ -73,7 +78,7 @@ private func judge(_ bytes: [UInt8], pristine: Signature) -> Outcome {
     @Test(.timeLimit(.minutes(1)), arguments: fixtures)
     func flippedBytes(_ path: String) throws {
         let bytes = try TS.bytes(path)
-        let pristine = Signature(try ImageArchive.read(BufferSource(bytes)))
+        let pristine = Signature(try ImageArchive.read(.stream(BufferSource(bytes))))
         var positions: [Int] = []
         var state: UInt64 = 0x2545_F491_4F6C_DD1D
         for i in 0..<300 {
@@ -103,7 +108,7 @@ private func judge(_ bytes: [UInt8], pristine: Signature) -> Outcome {
     @Test func flippedConfigByteInADockerArchive() throws {
         let path = TS.fixture("skopeo-docker-archive.tar")
         let bytes = try TS.bytes(path)
-        let archive = try ImageArchive.read(BufferSource(bytes))
+        let archive = try ImageArchive.read(.stream(BufferSource(bytes)))
         let image = try #require(archive.images.first)
         // Find the config member's data in the tar and change one letter of its "created" value.
         let reader = TarReader(BufferSource(bytes))

@@ -1,5 +1,7 @@
 import Foundation
 import Gzip
+import ByteIO
+import Codec
 import Testing
 
 // MARK: - Helpers
@@ -495,17 +497,17 @@ private func contents(of url: URL) throws -> [UInt8] {
             #expect(source.offset == 100_000)
             #expect(try readAll(source).isEmpty)
             source.close()
-            #expect(throws: GzipError.self) { _ = try readAll(source) }
+            #expect(throws: ByteIOError.self) { _ = try readAll(source) }
         }
     }
 
     @Test func fileSourceOpenFailure() throws {
         try withTemporaryDirectory { dir in
             let path = dir.appendingPathComponent("missing").path
-            #expect(throws: GzipError.io(operation: "open", errno: ENOENT, path: path)) {
+            #expect(throws: ByteIOError(operation: "open", errno: ENOENT, path: path)) {
                 _ = try FileSource(path: path)
             }
-            let message = GzipError.io(operation: "open", errno: ENOENT, path: path).description
+            let message = ByteIOError(operation: "open", errno: ENOENT, path: path).description
             #expect(message == "open \(path) failed: No such file or directory (errno \(ENOENT))")
         }
     }
@@ -538,7 +540,7 @@ private func contents(of url: URL) throws -> [UInt8] {
             try sink.close()
             try sink.close()  // idempotent
             #expect(try contents(of: url) == data)
-            #expect(throws: GzipError.io(operation: "write", errno: EBADF, path: url.path)) {
+            #expect(throws: ByteIOError(operation: "write", errno: EBADF, path: url.path)) {
                 try data.withUnsafeBytes { try sink.write($0) }
             }
         }
@@ -547,10 +549,10 @@ private func contents(of url: URL) throws -> [UInt8] {
         let pipe = Pipe()
         try pipe.fileHandleForReading.close()
         let sink = FileSink(fileDescriptor: pipe.fileHandleForWriting.fileDescriptor, closeOnDeinit: false)
-        let error = #expect(throws: GzipError.self) {
+        let error = #expect(throws: ByteIOError.self) {
             try [UInt8(1), 2, 3].withUnsafeBytes { try sink.write($0) }
         }
-        #expect(error == .io(operation: "write", errno: EPIPE, path: nil))
+        #expect(error == ByteIOError(operation: "write", errno: EPIPE, path: nil))
         #expect(error?.isBrokenPipe == true)
     }
 }

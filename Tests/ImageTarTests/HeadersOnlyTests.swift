@@ -2,7 +2,12 @@ import Foundation
 import Gzip
 import Testing
 
-@testable import ImageTar
+@testable import ImageArchive
+@testable import ImageVerify
+@testable import Tar
+import OCI
+import ByteIO
+import Codec
 
 /// Reading a plain archive file header by header: layer bodies are skipped by moving the read
 /// position, never read, and everything but the digests is the same as in a full read.
@@ -56,7 +61,7 @@ import Testing
         let path = tmp.path("big.tar")
         let (size, layerSize) = try makeBigArchive(path)
         let file = try FileSource(path: path)
-        let archive = try ImageArchive.read(file, options: ReadOptions(verifyDigests: true, headersOnlyWhenSeekable: true))
+        let archive = try ImageArchive.read(.file(file, reading: .headersOnly(mapped: false)))
         #expect(!archive.verified)
         #expect(archive.inputBytes == size)
         #expect(file.bytesRead < 256 * 1024, "read \(file.bytesRead) of \(size) bytes")
@@ -69,15 +74,13 @@ import Testing
 
         // The same file read whole hashes all 128 MiB (and the made-up diff_ids do not match):
         // read on a second thread (the default), and on this one, where the source counts it.
-        let full = try ImageArchive.read(try FileSource(path: path), options: ReadOptions())
+        let full = try ImageArchive.read(.file(try FileSource(path: path)))
         #expect(full.verified)
         #expect(full.inputBytes == size)
         #expect(full.problems.count == 2)
         #expect(full.images.first?.layers.map(\.entryCount) == [2, 2])
         let whole = try FileSource(path: path)
-        var oneThread = ReadOptions()
-        oneThread.inflateOnSecondThread = false
-        let same = try ImageArchive.read(whole, options: oneThread)
+        let same = try ImageArchive.read(.file(whole, reading: .wholeOnOneThread))
         #expect(whole.bytesRead == size)
         #expect(same.problems == full.problems)
     }
@@ -88,7 +91,7 @@ import Testing
     func sameStructureAsAFullRead(_ file: String) throws {
         let path = TS.fixture(file)
         let full = try ImageArchive.read(path: path)
-        let quick = try ImageArchive.read(path: path, options: ReadOptions(headersOnlyWhenSeekable: true))
+        let quick = try ImageArchive.read(path: path, reading: .headersOnly(mapped: false))
         #expect(full.verified && !quick.verified)
         #expect(quick.layout == full.layout)
         #expect(quick.memberCount == full.memberCount)

@@ -2,7 +2,12 @@ import Foundation
 import Gzip
 import Testing
 
-@testable import ImageTar
+@testable import ImageArchive
+@testable import ImageVerify
+@testable import Tar
+import OCI
+import ByteIO
+import Codec
 
 /// A gzip archive read from a file or stdin is inflated on a second thread. Whatever the damage,
 /// that must give exactly what the single-threaded reader gives: the same archive, or the same
@@ -53,7 +58,7 @@ import Testing
         for (what, bytes) in Self.damaged(try TS.bytes(path)) {
             let copy = tmp.path("damaged.tar.gz")
             try TS.write(bytes, to: copy)
-            let oneThread = outcome { try ImageArchive.read(BufferSource(bytes)) }
+            let oneThread = outcome { try ImageArchive.read(.stream(BufferSource(bytes))) }
             let twoThreads = outcome { try ImageArchive.read(path: copy) }
             #expect(twoThreads == oneThread, "\(file), \(what)")
         }

@@ -1,7 +1,12 @@
 import Foundation
 import Testing
 
-@testable import ImageTar
+@testable import ImageArchive
+@testable import ImageVerify
+@testable import Tar
+import OCI
+import ByteIO
+import Codec
 
 /// The built `imgtool` binary, run as a user would.
 @Suite struct InspectCLITests {

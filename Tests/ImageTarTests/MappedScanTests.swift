@@ -2,7 +2,12 @@ import Foundation
 import Gzip
 import Testing
 
-@testable import ImageTar
+@testable import ImageArchive
+@testable import ImageVerify
+@testable import Tar
+import OCI
+import ByteIO
+import Codec
 
 /// Layers walked in memory (a mapped archive file) and split between two threads give what the
 /// plain sequential walk gives: the same entries in the same order, and the same first error.
@@ -76,9 +81,7 @@ import Testing
     func mappedReadMatchesAFullRead(_ file: String) throws {
         let path = TS.fixture(file)
         let full = try ImageArchive.read(path: path)
-        var options = ReadOptions(headersOnlyWhenSeekable: true)
-        options.mapsFileIntoMemory = true
-        let mapped = try ImageArchive.read(path: path, options: options)
+        let mapped = try ImageArchive.read(path: path, reading: .headersOnly(mapped: true))
         #expect(!mapped.verified)
         #expect(mapped.images.map(\.configDigest) == full.images.map(\.configDigest))
         #expect(mapped.images.map { $0.layers.map(\.entryCount) } == full.images.map { $0.layers.map(\.entryCount) })
@@ -195,10 +198,10 @@ import Testing
         #expect(offset > layer.count / 2)
         layer[offset + 148] = UInt8(ascii: "9")
         layer.withUnsafeBytes { memory in
-            #expect(throws: ArchiveError.self) { try scanner("l").scan(memory: memory, splitAbove: 0) }
+            #expect(throws: TarError.self) { try scanner("l").scan(memory: memory, splitAbove: 0) }
             do {
                 _ = try scanner("l").scan(memory: memory, splitAbove: 0)
-            } catch let e as ArchiveError {
+            } catch let e as TarError {
                 #expect("\(e)".contains("\(offset)"), "\(e)")
             } catch {
                 Issue.record("\(error)")
@@ -230,7 +233,7 @@ import Testing
         defer { tmp.cleanup() }
         try TS.write(hugeSizeLayer(), to: tmp.path("layer.tar"))
         let mapping = try #require(MappedFile(try FileSource(path: tmp.path("layer.tar"))))
-        #expect(throws: ArchiveError.self) { try scanner("l").scan(memory: mapping.bytes, releasingPages: true) }
+        #expect(throws: TarError.self) { try scanner("l").scan(memory: mapping.bytes, releasingPages: true) }
     }
 
     /// The same as the last member of a whole archive: inspect, verify and pack all report a

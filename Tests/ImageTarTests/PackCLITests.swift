@@ -1,5 +1,7 @@
 import Foundation
 import Gzip
+import ByteIO
+import Codec
 import Testing
 
 /// `imgtool pack`, run through the built binary as a user would: the output read back by

@@ -1,5 +1,7 @@
 import Foundation
 import Gzip
+import ByteIO
+import Codec
 import Testing
 
 /// `ParallelDeflater`, `GzipMemberScanner` and `AtomicFileSink`: round trips through imgtool's
@@ -261,6 +263,6 @@ import Testing
             try Array("partial".utf8).withUnsafeBytes { try dropped.write($0) }
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.url.path) == [])
-        #expect(throws: GzipError.self) { try AtomicFileSink(destination: tmp.path("missing-dir/out.gz")) }
+        #expect(throws: ByteIOError.self) { try AtomicFileSink(destination: tmp.path("missing-dir/out.gz")) }
     }
 }

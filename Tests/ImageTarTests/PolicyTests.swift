@@ -1,7 +1,12 @@
 import Foundation
 import Testing
 
-@testable import ImageTar
+@testable import ImageArchive
+@testable import ImageVerify
+@testable import Tar
+import OCI
+import ByteIO
+import Codec
 
 /// `verify --policy`: container-structure-test's file and metadata tests plus imgtool's own,
 /// on fixtures made by real tools.

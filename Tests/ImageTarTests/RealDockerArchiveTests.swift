@@ -2,7 +2,12 @@ import Foundation
 import Gzip
 import Testing
 
-@testable import ImageTar
+@testable import ImageArchive
+@testable import ImageVerify
+@testable import Tar
+import OCI
+import ByteIO
+import Codec
 
 /// What python's tarfile + hashlib say about the members of an archive (an independent reader).
 private struct PyMember: Decodable {
@@ -78,7 +83,7 @@ private func inventory(_ path: String) throws -> PyArchive {
         }
         // Read from a pipe-like source (no seeking, short reads): the same result.
         let bytes = try TS.bytes(path)
-        let piped = try ImageArchive.read(DribbleSource(inner: BufferSource(bytes), chunk: 4099))
+        let piped = try ImageArchive.read(.stream(DribbleSource(inner: BufferSource(bytes), chunk: 4099)))
         #expect(piped.images.map(\.configDigest) == archive.images.map(\.configDigest))
         #expect(piped.images.map { $0.layers.map(\.diffID) } == archive.images.map { $0.layers.map(\.diffID) })
         #expect(piped.layout == archive.layout)

@@ -2,7 +2,12 @@ import Foundation
 import Gzip
 import Testing
 
-@testable import ImageTar
+@testable import ImageArchive
+@testable import ImageVerify
+@testable import Tar
+import OCI
+import ByteIO
+import Codec
 @testable import Ship
 
 /// The parts of `ship` that need no server: destinations, quoting, chunking.
@@ -87,13 +92,13 @@ import Testing
         let bytes = TS.noise(700_000, seed: 7)
         let p = Self.plan(bytes)
         #expect(p.size == Int64(bytes.count))
-        #expect(p.digest == SHA256.hash(bytes))
+        #expect(p.digest == Digest(sha256Bytes: SHA256.hash(bytes).bytes))
         var offset: Int64 = 0
         for c in p.chunks {
             #expect(c.offset == offset)
             #expect(c.length >= 1 << 15 || c.offset + Int64(c.length) == p.size)
             #expect(c.length <= 1 << 18)
-            #expect(c.digest == SHA256.hash(Array(bytes[Int(c.offset)..<Int(c.offset) + c.length])))
+            #expect(c.digest == Digest(sha256Bytes: SHA256.hash(Array(bytes[Int(c.offset)..<Int(c.offset) + c.length])).bytes))
             offset += Int64(c.length)
         }
         #expect(offset == p.size)

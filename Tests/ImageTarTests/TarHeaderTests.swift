@@ -1,6 +1,11 @@
 import Testing
 
-@testable import ImageTar
+@testable import ImageArchive
+@testable import ImageVerify
+@testable import Tar
+import OCI
+import ByteIO
+import Codec
 
 /// The header arithmetic the reader leans on for every entry: numeric fields (the eight-digits-
 /// at-a-time path and the byte-by-byte one must agree), checksums, and the byte scans.

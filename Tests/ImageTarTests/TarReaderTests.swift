@@ -2,7 +2,12 @@ import Foundation
 import Gzip
 import Testing
 
-@testable import ImageTar
+@testable import ImageArchive
+@testable import ImageVerify
+@testable import Tar
+import OCI
+import ByteIO
+import Codec
 
 #if canImport(Glibc)
 import Glibc
@@ -401,15 +406,15 @@ private func compareWithPython(_ path: String) throws -> [TarEntry] {
         let bytes = good + bad + TS.endMarker
         let reader = TarReader(BufferSource(bytes))
         #expect(try reader.next()?.path == "a.txt")
-        #expect(throws: ArchiveError.badHeaderChecksum(member: nil, offset: 1024, expected: claimed, found: TS.checksumOf(bad))) {
+        #expect(throws: TarError.badHeaderChecksum(member: nil, offset: 1024, expected: claimed, found: TS.checksumOf(bad))) {
             try reader.next()
         }
         // Inside a layer, the error names the member.
         let inner = TarReader(BufferSource(bad + TS.endMarker), context: "blobs/sha256/abc")
-        #expect(throws: ArchiveError.badHeaderChecksum(member: "blobs/sha256/abc", offset: 0, expected: claimed, found: TS.checksumOf(bad))) {
+        #expect(throws: TarError.badHeaderChecksum(member: "blobs/sha256/abc", offset: 0, expected: claimed, found: TS.checksumOf(bad))) {
             try inner.next()
         }
-        #expect(ArchiveError.badHeaderChecksum(member: nil, offset: 0, expected: 1, found: 2).kind == .corrupt)
+        #expect(ArchiveError.tar(.badHeaderChecksum(member: nil, offset: 0, expected: 1, found: 2)).kind == .corrupt)
     }
 
     @Test func signedChecksumIsAccepted() throws {
@@ -426,7 +431,7 @@ private func compareWithPython(_ path: String) throws -> [TarEntry] {
 
     @Test func cutAtAnEntryBoundaryIsTruncated() throws {
         let bytes = TS.file("a.txt", "hello") + TS.file("b.txt", "world")
-        #expect(throws: ArchiveError.truncated(member: nil, offset: 2048, expected: "another header or the end-of-archive marker (two zero blocks)")) {
+        #expect(throws: TarError.truncated(member: nil, offset: 2048, expected: "another header or the end-of-archive marker (two zero blocks)")) {
             try TS.entries(bytes)
         }
         // Layers may end without the marker.
@@ -444,11 +449,11 @@ private func compareWithPython(_ path: String) throws -> [TarEntry] {
 
     @Test func cutInsideAHeaderOrAfterAnExtensionHeader() throws {
         let bytes = TS.file("a.txt", "hello") + Array(TS.header(name: "b").prefix(100))
-        #expect(throws: ArchiveError.truncated(member: nil, offset: 1024, expected: "a 512-byte header, found 100 bytes")) {
+        #expect(throws: TarError.truncated(member: nil, offset: 1024, expected: "a 512-byte header, found 100 bytes")) {
             try TS.entries(bytes)
         }
         let pax = TS.paxHeader([("path", "x")])
-        #expect(throws: ArchiveError.truncated(member: nil, offset: Int64(pax.count), expected: "the header that the extension header at 0 belongs to")) {
+        #expect(throws: TarError.truncated(member: nil, offset: Int64(pax.count), expected: "the header that the extension header at 0 belongs to")) {
             try TS.entries(pax, requiresEndMarker: false)
         }
     }
@@ -460,39 +465,39 @@ private func compareWithPython(_ path: String) throws -> [TarEntry] {
         // Skipped by next().
         let r1 = TarReader(BufferSource(cut), context: "l.tar")
         #expect(try r1.next()?.path == "f")
-        #expect(throws: ArchiveError.truncated(member: "l.tar", offset: 812, expected: "700 more bytes of the data of 'f'")) {
+        #expect(throws: TarError.truncated(member: "l.tar", offset: 812, expected: "700 more bytes of the data of 'f'")) {
             try r1.next()
         }
         // Read through readBody.
         let r2 = TarReader(BufferSource(cut))
         _ = try r2.next()
-        #expect(throws: ArchiveError.truncated(member: nil, offset: 812, expected: "700 more bytes of the data of 'f'")) {
+        #expect(throws: TarError.truncated(member: nil, offset: 812, expected: "700 more bytes of the data of 'f'")) {
             try TS.readBody(r2, chunk: 4096)
         }
         // Cut in the padding after the data.
         let r3 = TarReader(BufferSource(Array(full.prefix(512 + 1010))))
         _ = try r3.next()
-        #expect(throws: ArchiveError.truncated(member: nil, offset: 1522, expected: "the padding after the data of 'f'")) {
+        #expect(throws: TarError.truncated(member: nil, offset: 1522, expected: "the padding after the data of 'f'")) {
             try r3.next()
         }
-        #expect(ArchiveError.truncated(member: nil, offset: 0, expected: "").kind == .truncated)
+        #expect(ArchiveError.tar(.truncated(member: nil, offset: 0, expected: "")).kind == .truncated)
     }
 
     @Test func malformedExtensionsAndFields() throws {
         // A PAX record whose length is wrong.
         let badPax = Array("99 path=x\n".utf8)
         let b1 = TS.entry(TS.header(name: "p", typeflag: UInt8(ascii: "x"), size: Int64(badPax.count)), badPax) + TS.file("a", "a") + TS.endMarker
-        #expect(throws: ArchiveError.badPAXRecord(member: nil, offset: 0, reason: "bad record length at byte 0 of the header data")) {
+        #expect(throws: TarError.badPAXRecord(member: nil, offset: 0, reason: "bad record length at byte 0 of the header data")) {
             try TS.entries(b1)
         }
         // A size field that is not octal.
         let b2 = TS.header(name: "s", fields: [(124, Array("12345678z01".utf8))]) + TS.endMarker
-        #expect(throws: ArchiveError.badHeaderField(member: nil, offset: 0, field: "size", found: "'12345678z01\\0'")) {
+        #expect(throws: TarError.badHeaderField(member: nil, offset: 0, field: "size", found: "'12345678z01\\0'")) {
             try TS.entries(b2)
         }
         // A zero block followed by a non-zero block.
         let b3 = TS.file("a", "a") + [UInt8](repeating: 0, count: 512) + TS.file("b", "b")
-        #expect(throws: ArchiveError.badHeaderField(member: nil, offset: 1536, field: "end-of-archive", found: "a zero block followed by a non-zero block")) {
+        #expect(throws: TarError.badHeaderField(member: nil, offset: 1536, field: "end-of-archive", found: "a zero block followed by a non-zero block")) {
             try TS.entries(b3)
         }
     }

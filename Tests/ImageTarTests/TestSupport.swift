@@ -2,7 +2,12 @@ import Foundation
 import Gzip
 import Testing
 
-@testable import ImageTar
+@testable import ImageArchive
+@testable import ImageVerify
+@testable import Tar
+import OCI
+import ByteIO
+import Codec
 
 #if canImport(Glibc)
 import Glibc

@@ -1,7 +1,12 @@
 import Foundation
 import Testing
 
-@testable import ImageTar
+@testable import ImageArchive
+@testable import ImageVerify
+@testable import Tar
+import OCI
+import ByteIO
+import Codec
 
 @Suite struct VerifyTests {
     /// fixtures.json's ELF names (`x86-64`, `aarch64`) as GOARCH names.

@@ -1,0 +1,391 @@
+import ByteIO
+import Codec
+import Foundation
+import Gzip
+import OCI
+import Tar
+
+/// Resolves the images of an archive after its single pass: `index.json` → (nested) index →
+/// manifests → configs and layers; `manifest.json` entries; or, before Docker 1.10,
+/// `repositories` → the per-layer `json` parent chain. Checks every digest, size and DiffID it
+/// can, collecting all mismatches.
+struct ImageResolver {
+    let scan: ArchiveScanner.Result
+    let verify: Bool
+    private var problems: [ArchiveError] = []
+
+    init(scan: ArchiveScanner.Result, verify: Bool) {
+        self.scan = scan
+        self.verify = verify
+    }
+
+    mutating func resolve() throws -> ImageArchive {
+        checkBlobNames()
+        var images: [ArchiveImage] = []
+        var skipped: [SkippedManifest] = []
+        let hasIndex = scan.members["index.json"] != nil
+        let hasManifestJSON = scan.members["manifest.json"] != nil
+        if hasIndex {
+            let member = try regular("index.json", referencedBy: "the archive")
+            let index = try decode(OCIIndex.self, member, role: "an OCI image index", limit: ReadOptions.maximumManifestSize)
+            try walk(index, tags: [], depth: 0, images: &images, skipped: &skipped)
+        }
+        if hasManifestJSON {
+            let member = try regular("manifest.json", referencedBy: "the archive")
+            let items = try decode([DockerManifestItem].self, member, role: "a JSON array of images", limit: ReadOptions.maximumManifestSize)
+            for (k, item) in items.enumerated() {
+                try addManifestItem(item, number: k + 1, images: &images)
+            }
+        }
+        var layout: ArchiveLayout
+        if hasIndex {
+            let compressed = images.contains { $0.layers.contains { $0.compression != .none } }
+            layout = hasManifestJSON ? (compressed ? .containerd : .dockerOCI) : .ociArchive
+        } else if hasManifestJSON {
+            let skopeoStyle = images.contains { $0.layers.contains { !$0.member.contains("/") && $0.member.hasSuffix(".tar") } }
+            layout = skopeoStyle ? .dockerArchiveSkopeo : .dockerLegacy
+        } else if scan.members["repositories"] != nil || scan.order.contains(where: { $0.hasSuffix("/json") }) {
+            layout = .dockerV1
+            images = try resolveV1()
+        } else {
+            throw ArchiveError.notAnImage(reason: "a tar archive of \(scan.order.count) members with no manifest.json, index.json or repositories")
+        }
+        if images.isEmpty {
+            if let absent = skipped.first(where: { $0.reason == .blobsAbsent }) {
+                throw ArchiveError.missingMember(member: absent.descriptor.digest.layoutPath, referencedBy: "index.json")
+            }
+            if !hasIndex || hasManifestJSON {
+                throw ArchiveError.notAnImage(reason: "\(hasManifestJSON ? "manifest.json" : "the archive") lists no image")
+            }
+            throw ArchiveError.notAnImage(reason: "index.json lists no image manifest")
+        }
+        return ImageArchive(
+            layout: layout, compression: scan.compression, gzipMembers: scan.gzipMembers, inputBytes: scan.inputBytes,
+            tarBytes: scan.tarBytes, memberCount: scan.order.count, verified: verify, images: images, skipped: skipped,
+            problems: problems)
+    }
+
+    // MARK: - Members
+
+    /// The regular member `name` refers to, following link members.
+    private func regular(_ name: String, referencedBy: String) throws -> ArchiveMember {
+        guard let clean = PathCleaner.clean(name), let found = find(clean) else {
+            throw ArchiveError.missingMember(member: name, referencedBy: referencedBy)
+        }
+        return found
+    }
+
+    /// The regular member at `name`, following link members; nil when absent.
+    private func find(_ name: String) -> ArchiveMember? {
+        var current = name
+        for _ in 0..<16 {
+            guard let m = scan.members[current] else { return nil }
+            switch m.kind {
+            case .symlink, .hardlink:
+                guard let next = m.linkTarget else { return nil }
+                current = next
+            default:
+                return m
+            }
+        }
+        return nil
+    }
+
+    /// Every `blobs/<alg>/<hex>` member must hash to its name.
+    private mutating func checkBlobNames() {
+        guard verify else { return }
+        for name in scan.order where name.hasPrefix("blobs/sha256/") {
+            guard let m = scan.members[name], m.kind == .regular || m.kind == .sparse, let actual = m.digest else { continue }
+            guard let named = try? Digest(parsing: "sha256:" + name.dropFirst("blobs/sha256/".count)) else { continue }
+            if named != actual {
+                problems.append(.digestMismatch(member: name, expected: named, found: actual, bytes: m.size))
+            }
+        }
+    }
+
+    /// Members named after their own digest outside `blobs/` (`<hex>.json` configs, crane's
+    /// `sha256:<hex>`, skopeo's `<hex>.tar` layers) must hash to their name.
+    private mutating func checkNamedDigest(_ m: ArchiveMember) {
+        guard verify, let actual = m.digest, !m.name.hasPrefix("blobs/") else { return }
+        var base = Substring(m.name.split(separator: "/").last ?? "")
+        if base.hasPrefix("sha256:") { base = base.dropFirst(7) }
+        for suffix in [".json", ".tar"] where base.hasSuffix(suffix) { base = base.dropLast(suffix.count) }
+        guard base.count == 64, let named = try? Digest(parsing: "sha256:" + base), named != actual else { return }
+        let problem = ArchiveError.digestMismatch(member: m.name, expected: named, found: actual, bytes: m.size)
+        if !problems.contains(problem) { problems.append(problem) }
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ member: ArchiveMember, role: String, limit: Int64) throws -> T {
+        guard member.size <= limit else {
+            throw ArchiveError.tooLarge(member: member.name, size: member.size, limit: limit)
+        }
+        guard case .json(let bytes) = member.content else {
+            let found: String = switch member.content {
+            case .layer: "a tar archive"
+            case .unreadable(let f): "\(f.rawValue)-compressed data"
+            default: member.size == 0 ? "an empty file" : "data that is not JSON"
+            }
+            throw ArchiveError.malformedJSON(member: member.name, reason: "expected \(role), found \(found)")
+        }
+        let trimmed = bytes.drop(while: { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 })
+        if trimmed.starts(with: Array("null".utf8)) {
+            throw ArchiveError.malformedJSON(member: member.name, reason: "expected \(role), found null")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw ArchiveError.malformedJSON(member: member.name, reason: "expected \(role): \(Self.explain(error))")
+        } catch {
+            throw ArchiveError.malformedJSON(member: member.name, reason: "expected \(role): \(error)")
+        }
+    }
+
+    static func explain(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let p = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return p.isEmpty ? "at the top level" : "at \(p)"
+        }
+        switch error {
+        case .typeMismatch(let type, let c): return "\(path(c)): expected \(type), \(c.debugDescription.lowercased())"
+        case .valueNotFound(let type, let c): return "\(path(c)): expected \(type), found null"
+        case .keyNotFound(let key, let c): return "\(path(c)): missing key '\(key.stringValue)'"
+        case .dataCorrupted(let c):
+            let under = (c.underlyingError as NSError?).map { " (\($0.localizedDescription))" } ?? ""
+            return "\(path(c)): \(c.debugDescription)\(under)"
+        @unknown default: return "\(error)"
+        }
+    }
+
+    // MARK: - OCI index
+
+    private mutating func walk(_ index: OCIIndex, tags: [String], depth: Int, images: inout [ArchiveImage], skipped: inout [SkippedManifest]) throws {
+        guard depth < 8 else {
+            throw ArchiveError.malformedJSON(member: "index.json", reason: "image indexes nested more than 8 deep")
+        }
+        for d in index.manifests ?? [] {
+            let names = depth == 0 ? Self.names(d) : []
+            let childTags = tags + names.filter { !tags.contains($0) }
+            if d.isAttestation {
+                skipped.append(SkippedManifest(descriptor: d, platform: d.platform, reason: .attestation))
+                continue
+            }
+            guard let blob = find(d.digest.layoutPath) else {
+                skipped.append(SkippedManifest(descriptor: d, platform: d.platform, reason: .blobsAbsent))
+                continue
+            }
+            if blob.size != d.size {
+                problems.append(.sizeMismatch(member: blob.name, expected: d.size, found: blob.size))
+            }
+            let role = "the manifest or index that \(depth == 0 ? "index.json" : "an image index") lists"
+            if d.mediaType.isIndex {
+                let child = try decode(OCIIndex.self, blob, role: "an image index", limit: ReadOptions.maximumManifestSize)
+                try walk(child, tags: childTags, depth: depth + 1, images: &images, skipped: &skipped)
+                continue
+            }
+            guard d.mediaType.isManifest || !d.mediaType.rawValue.contains("index") else {
+                skipped.append(SkippedManifest(descriptor: d, platform: d.platform, reason: .notAnImage))
+                continue
+            }
+            // Unknown media types: an index if it has "manifests", else a manifest.
+            if !d.mediaType.isManifest, let child = try? decode(OCIIndex.self, blob, role: role, limit: ReadOptions.maximumManifestSize),
+                child.manifests != nil
+            {
+                try walk(child, tags: childTags, depth: depth + 1, images: &images, skipped: &skipped)
+                continue
+            }
+            let manifest = try decode(OCIManifest.self, blob, role: "an image manifest", limit: ReadOptions.maximumManifestSize)
+            if manifest.artifactType?.isAttestation == true || (!manifest.layers.isEmpty && manifest.layers.allSatisfy { $0.mediaType.isAttestation }) {
+                skipped.append(SkippedManifest(descriptor: d, platform: d.platform, reason: .attestation))
+                continue
+            }
+            if manifest.config.mediaType == .ociEmpty || manifest.layers.contains(where: { !$0.mediaType.isLayer && !$0.mediaType.rawValue.isEmpty && $0.mediaType.rawValue.hasPrefix("application/vnd.oci.image") == false && !$0.mediaType.rawValue.contains("docker") }) {
+                skipped.append(SkippedManifest(descriptor: d, platform: d.platform, reason: .notAnImage))
+                continue
+            }
+            guard let config = find(manifest.config.digest.layoutPath),
+                manifest.layers.allSatisfy({ find($0.digest.layoutPath) != nil })
+            else {
+                skipped.append(SkippedManifest(descriptor: d, platform: d.platform, reason: .blobsAbsent))
+                continue
+            }
+            if config.size != manifest.config.size {
+                problems.append(.sizeMismatch(member: config.name, expected: manifest.config.size, found: config.size))
+            }
+            let layers = manifest.layers.map { (find($0.digest.layoutPath)!, Optional($0)) }
+            if let existing = images.firstIndex(where: { $0.manifestDigest == d.digest }) {
+                images[existing].tags += childTags.filter { !images[existing].tags.contains($0) }
+                continue
+            }
+            var image = try makeImage(
+                config: config, layers: layers, manifestDigest: d.digest, tags: childTags,
+                referencedBy: "manifest \(d.digest.layoutPath)")
+            if image.platform.architecture.isEmpty, let p = d.platform { image.platform = p }
+            images.append(image)
+        }
+    }
+
+    /// The names an `index.json` entry gives its image, in familiar form.
+    static func names(_ d: Descriptor) -> [String] {
+        var out: [String] = []
+        if let full = d.annotations?[Descriptor.containerdNameAnnotation] { out.append(familiar(full)) }
+        if out.isEmpty, let ref = d.annotations?[Descriptor.refNameAnnotation] { out.append(ref) }
+        return out
+    }
+
+    /// `app:1.0` for `docker.io/library/app:1.0`.
+    static func familiar(_ reference: String) -> String {
+        if reference.hasPrefix("docker.io/library/") { return String(reference.dropFirst("docker.io/library/".count)) }
+        if reference.hasPrefix("docker.io/") { return String(reference.dropFirst("docker.io/".count)) }
+        return reference
+    }
+
+    // MARK: - manifest.json
+
+    private mutating func addManifestItem(_ item: DockerManifestItem, number: Int, images: inout [ArchiveImage]) throws {
+        let ref = "manifest.json entry \(number)"
+        let config = try regular(item.config, referencedBy: ref)
+        let tags = (item.repoTags ?? []).map(Self.familiar)
+        if let digest = config.digest, let existing = images.firstIndex(where: { $0.configDigest == digest }) {
+            // The same image, already found through index.json: the manifest.json tags come first.
+            images[existing].tags = tags + images[existing].tags.filter { !tags.contains($0) }
+            return
+        }
+        let layers = try item.layers.map { (try regular($0, referencedBy: ref), Descriptor?.none) }
+        var image = try makeImage(config: config, layers: layers, manifestDigest: nil, tags: tags, referencedBy: ref)
+        // Docker >= 25 lists every layer's descriptor in LayerSources.
+        if let sources = item.layerSources {
+            for i in image.layers.indices {
+                if let d = sources[image.layers[i].diffID.description] {
+                    image.layers[i].digest = d.digest
+                    image.layers[i].mediaType = d.mediaType
+                }
+            }
+        }
+        images.append(image)
+    }
+
+    // MARK: - Images
+
+    private mutating func makeImage(
+        config member: ArchiveMember, layers: [(ArchiveMember, Descriptor?)], manifestDigest: Digest?, tags: [String],
+        referencedBy: String
+    ) throws -> ArchiveImage {
+        checkNamedDigest(member)
+        let config = try decode(ImageConfig.self, member, role: "an image config", limit: ReadOptions.maximumConfigSize)
+        guard case .json(let raw) = member.content else {
+            throw ArchiveError.malformedJSON(member: member.name, reason: "expected an image config")
+        }
+        let name = tags.first ?? member.digest.map(\.short) ?? member.name
+        let diffIDs = config.rootfs?.diffIDs
+        if let diffIDs, diffIDs.count != layers.count {
+            throw ArchiveError.layerCountMismatch(image: name, manifestLayers: layers.count, configDiffIDs: diffIDs.count)
+        }
+        let history = ArchiveImage.pairHistory(config.history, layerCount: layers.count)
+        var out: [ArchiveLayer] = []
+        for (i, (m, descriptor)) in layers.enumerated() {
+            var layer = try makeLayer(m, expected: diffIDs?[i], number: i + 1, referencedBy: referencedBy)
+            layer.history = history[i]
+            if let descriptor {
+                layer.digest = descriptor.digest
+                layer.mediaType = descriptor.mediaType
+                if m.size != descriptor.size {
+                    problems.append(.sizeMismatch(member: m.name, expected: descriptor.size, found: m.size))
+                }
+                if verify, let actual = m.digest, actual != descriptor.digest, !m.name.hasPrefix("blobs/") {
+                    problems.append(.digestMismatch(member: m.name, expected: descriptor.digest, found: actual, bytes: m.size))
+                }
+            }
+            out.append(layer)
+        }
+        return ArchiveImage(
+            tags: tags, platform: config.platform, manifestDigest: manifestDigest,
+            configDigest: member.digest ?? Digest.sha256(of: raw), config: config, rawConfig: raw, configMember: member.name, layers: out)
+    }
+
+    private mutating func makeLayer(_ m: ArchiveMember, expected: Digest?, number: Int, referencedBy: String) throws -> ArchiveLayer {
+        switch m.content {
+        case .layer(let info):
+            if verify, let expected, let actual = info.diffID, actual != expected {
+                problems.append(.diffIDMismatch(member: m.name, layer: number, expected: expected, found: actual))
+            }
+            return ArchiveLayer(
+                member: m.name, diffID: try expected ?? info.diffID ?? hashFromFile(m), digest: nil, mediaType: nil,
+                compression: info.compression, compressedSize: info.compression == .none ? nil : m.size,
+                size: info.uncompressedSize, table: info.table, history: nil)
+        case .other where m.size == 0:
+            // An empty file as a layer (pre-1.10 archives): no entries.
+            if verify, let expected, expected != Digest.sha256OfNothing {
+                problems.append(.diffIDMismatch(member: m.name, layer: number, expected: expected, found: Digest.sha256OfNothing))
+            }
+            return ArchiveLayer(
+                member: m.name, diffID: expected ?? Digest.sha256OfNothing, digest: nil, mediaType: nil, compression: .none,
+                compressedSize: nil, size: 0, table: LayerTable(), history: nil)
+        case .unreadable(let format):
+            throw ArchiveError.unsupportedLayerCompression(member: m.name, format: format)
+        default:
+            throw ArchiveError.notALayer(member: m.name, referencedBy: referencedBy)
+        }
+    }
+
+    /// The SHA-256 of a member read straight from the file: for a layer that no config names a
+    /// DiffID for (archives from before Docker 1.10) when only headers were read, so that the
+    /// DiffID shown is the layer's own. Without a file (a stream read without hashing), the
+    /// digest of nothing stands in.
+    private func hashFromFile(_ m: ArchiveMember) throws -> Digest {
+        guard let file = scan.file else { return Digest.sha256OfNothing }
+        let hashing = HashingSource(FileRangeSource(file: file, start: scan.fileBase + m.dataOffset, length: m.size))
+        return Digest(try hashing.finish().digest)
+    }
+
+    // MARK: - Before Docker 1.10
+
+    private mutating func resolveV1() throws -> [ArchiveImage] {
+        var tips: [(id: String, tags: [String])] = []
+        if let member = scan.members["repositories"] {
+            let repos = try decode([String: [String: String]].self, member, role: "a repositories map", limit: ReadOptions.maximumManifestSize)
+            for repo in repos.keys.sorted() {
+                for tag in (repos[repo] ?? [:]).keys.sorted() {
+                    guard let id = repos[repo]?[tag] else { continue }
+                    let name = Self.familiar("\(repo):\(tag)")
+                    if let k = tips.firstIndex(where: { $0.id == id }) { tips[k].tags.append(name) } else { tips.append((id, [name])) }
+                }
+            }
+        }
+        if tips.isEmpty {
+            // No repositories: every layer that is no other layer's parent is an image.
+            var parents = Set<String>()
+            var ids: [String] = []
+            for name in scan.order where name.hasSuffix("/json") && name.split(separator: "/").count == 2 {
+                let id = String(name.dropLast(5))
+                ids.append(id)
+                if let m = find(name), let json = try? decode(ImageConfig.self, m, role: "a layer json", limit: ReadOptions.maximumConfigSize), let p = json.parent {
+                    parents.insert(p)
+                }
+            }
+            tips = ids.filter { !parents.contains($0) }.map { ($0, []) }
+        }
+        var images: [ArchiveImage] = []
+        for tip in tips {
+            var chain: [(ArchiveMember, ImageConfig)] = []
+            var id: String? = tip.id
+            var seen = Set<String>()
+            while let current = id {
+                guard seen.insert(current).inserted, seen.count < 4096 else {
+                    throw ArchiveError.badMemberLink(member: "\(current)/json", target: "its parent chain loops")
+                }
+                let jsonMember = try regular("\(current)/json", referencedBy: chain.isEmpty ? "repositories" : "\(chain.last!.0.name)")
+                let json = try decode(ImageConfig.self, jsonMember, role: "a layer json", limit: ReadOptions.maximumConfigSize)
+                chain.append((jsonMember, json))
+                id = json.parent
+            }
+            chain.reverse()
+            guard let top = chain.last else { continue }
+            let layers = try chain.map { (m, _) -> (ArchiveMember, Descriptor?) in
+                let dir = String(m.name.dropLast(5))
+                return (try regular(dir + "/layer.tar", referencedBy: m.name), nil)
+            }
+            images.append(try makeImage(config: top.0, layers: layers, manifestDigest: nil, tags: tip.tags, referencedBy: "\(tip.id)/json"))
+        }
+        return images
+    }
+}

@@ -1,0 +1,51 @@
+import ByteIO
+import Codec
+import Gzip
+import OCI
+import Tar
+
+/// How ``ArchivePacker`` compresses and what it verifies on the way.
+public struct PackOptions: Sendable {
+    /// The compression level, `0` (store) to `9` (smallest); `6` is gzip's default.
+    public var level: Int32
+    /// How many threads compress; `nil` for one per online processor. The output does not
+    /// depend on it.
+    public var threads: Int?
+    /// The size of the blocks compressed in parallel (pigz's 128 KiB by default). The output
+    /// depends on it: keep the default so that the same layer gives the same bytes.
+    public var blockSize: Int
+    /// Regular members of the outer tar with at least this much data are compressed as gzip
+    /// members of their own (16 KiB by default: every layer, not the small JSON files).
+    public var minimumOwnMemberSize: Int64
+    /// What the single pass verifies and captures, as for ``ImageArchive/read(_:options:)``.
+    /// Its `progress` is not called; use ``progress``.
+    public var read: ReadOptions
+    /// Called now and then with the number of input bytes (compressed, for a `.tar.gz`) read so far.
+    public var progress: (@Sendable (Int64) -> Void)?
+
+    /// The default of ``minimumOwnMemberSize``.
+    public static let defaultMinimumOwnMemberSize: Int64 = 16 * 1024
+
+    /// Creates options.
+    ///
+    /// - Parameters:
+    ///   - level: The compression level, `0...9` (default 6).
+    ///   - threads: How many threads compress (default: one per processor).
+    ///   - blockSize: The parallel block size (default 128 KiB).
+    ///   - minimumOwnMemberSize: The data size from which a member is compressed on its own
+    ///     (default 16 KiB).
+    ///   - read: What to verify and capture (default: everything `verify` needs).
+    ///   - progress: A progress callback over input bytes.
+    public init(
+        level: Int32 = 6, threads: Int? = nil, blockSize: Int = ParallelDeflater.defaultBlockSize,
+        minimumOwnMemberSize: Int64 = PackOptions.defaultMinimumOwnMemberSize, read: ReadOptions = ReadOptions(),
+        progress: (@Sendable (Int64) -> Void)? = nil
+    ) {
+        self.level = level
+        self.threads = threads
+        self.blockSize = blockSize
+        self.minimumOwnMemberSize = minimumOwnMemberSize
+        self.read = read
+        self.progress = progress
+    }
+}

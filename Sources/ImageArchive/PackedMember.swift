@@ -1,0 +1,25 @@
+import ByteIO
+import Codec
+import Gzip
+import OCI
+import Tar
+
+/// One gzip member of a packed archive, and what of the outer tar it holds.
+public struct PackedMember: Sendable, Equatable {
+    /// Where the member lies in the `.tar.gz` and in the tar.
+    public var gzip: GzipMember
+    /// The outer tar member whose data (with its padding, without its header) this gzip member
+    /// holds alone, such as `blobs/sha256/…` or `<diffid>.tar`; `nil` for a member that groups
+    /// tar headers, small members and the end-of-archive blocks.
+    public var tarMember: String?
+
+    /// Describes a member.
+    ///
+    /// - Parameters:
+    ///   - gzip: Its place in the compressed and the uncompressed stream.
+    ///   - tarMember: The tar member whose data it holds alone, if any.
+    public init(gzip: GzipMember, tarMember: String?) {
+        self.gzip = gzip
+        self.tarMember = tarMember
+    }
+}
