@@ -1,8 +1,4 @@
 import ByteIO
-import Codec
-import Gzip
-import OCI
-import Tar
 
 /// Which files of a layer are kept whole while the layer streams past, for later commands.
 ///
@@ -33,17 +29,6 @@ public struct CapturePolicy: Sendable {
     /// The lengths of the exact paths: most paths are ruled out by length, without hashing.
     private var exactLengths: Set<Int>
     private var suffixBytes: [[UInt8]]
-
-    /// What `verify` needs: the os-release files, and Prisma's package and schema files.
-    public static let standard = CapturePolicy(
-        exact: ["etc/os-release", "usr/lib/os-release"],
-        suffixes: [
-            "node_modules/@prisma/client/package.json",
-            "node_modules/prisma/package.json",
-            "node_modules/.prisma/client/schema.prisma",
-            "node_modules/.prisma/client/package.json",
-        ],
-        maximumSize: 256 * 1024)
 
     /// Nothing.
     public static let none = CapturePolicy()

@@ -76,7 +76,7 @@ public struct ImageArchive: Sendable {
     ///     meaning `app:latest`) or whose config or manifest digest starts with this.
     /// - Returns: The matching images, in archive order.
     /// - Throws: ``ArchiveError/noMatchingImage(selection:available:)`` when none matches.
-    public func select(platform: Platform? = nil, reference: String? = nil) throws -> [ArchiveImage] {
+    public func select(platform: Platform? = nil, reference: String? = nil) throws(ArchiveError) -> [ArchiveImage] {
         let chosen = images.filter { image in
             (platform.map { image.platform.matches($0) } ?? true) && (reference.map { image.matches(reference: $0) } ?? true)
         }

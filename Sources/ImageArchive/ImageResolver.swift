@@ -134,25 +134,9 @@ struct ImageResolver {
         do {
             return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {
-            throw ArchiveError.malformedJSON(member: member.name, reason: "expected \(role): \(Self.explain(error))")
+            throw ArchiveError.malformedJSON(member: member.name, reason: "expected \(role): \(error.explanation())")
         } catch {
             throw ArchiveError.malformedJSON(member: member.name, reason: "expected \(role): \(error)")
-        }
-    }
-
-    static func explain(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            let p = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return p.isEmpty ? "at the top level" : "at \(p)"
-        }
-        switch error {
-        case .typeMismatch(let type, let c): return "\(path(c)): expected \(type), \(c.debugDescription.lowercased())"
-        case .valueNotFound(let type, let c): return "\(path(c)): expected \(type), found null"
-        case .keyNotFound(let key, let c): return "\(path(c)): missing key '\(key.stringValue)'"
-        case .dataCorrupted(let c):
-            let under = (c.underlyingError as NSError?).map { " (\($0.localizedDescription))" } ?? ""
-            return "\(path(c)): \(c.debugDescription)\(under)"
-        @unknown default: return "\(error)"
         }
     }
 

@@ -1,13 +1,10 @@
 import ByteIO
-import Codec
-import Gzip
-import OCI
-import Tar
 
 /// What the archive reader keeps and reports, beyond what every read does (``ArchiveInput`` says
 /// how the bytes are read).
 public struct ReadOptions: Sendable {
-    /// Which files of the layers are kept whole.
+    /// Which files of the layers are kept whole (none by default; the checks of `ImageVerify`
+    /// name theirs in `CapturePolicy.verify`).
     public var capture: CapturePolicy
     /// Whether the first bytes of every regular file are read (ELF census, entrypoint checks).
     public var readFileHeads: Bool
@@ -27,7 +24,7 @@ public struct ReadOptions: Sendable {
     ///   - capture: Files to keep whole.
     ///   - readFileHeads: Read the first bytes of regular files.
     ///   - progress: A progress callback.
-    public init(capture: CapturePolicy = .standard, readFileHeads: Bool = true, progress: (@Sendable (Int64) -> Void)? = nil) {
+    public init(capture: CapturePolicy = .none, readFileHeads: Bool = true, progress: (@Sendable (Int64) -> Void)? = nil) {
         self.capture = capture
         self.readFileHeads = readFileHeads
         self.progress = progress

@@ -3,111 +3,6 @@ import ImageArchive
 import Tar
 import OCI
 
-/// What `imgtool verify` checks, besides integrity (always) and Prisma (automatic).
-public struct VerifyOptions: Sendable {
-    /// Whether the Prisma check runs.
-    public enum PrismaMode: String, Sendable, Codable {
-        /// When the image has `@prisma/client`.
-        case auto
-        /// Always; no `@prisma/client` fails.
-        case force
-        /// Never.
-        case off
-    }
-
-    /// The platform the image must have (`--platform`, or `--arch` as `linux/<arch>`), if any.
-    public var platform: Platform?
-    /// Paths that must exist (`--require`): relative ones against WorkingDir.
-    public var requiredPaths: [String]
-    /// Whether any ELF file of another architecture anywhere fails (`--strict-elf`).
-    public var strictELF: Bool
-    /// The Prisma check.
-    public var prisma: PrismaMode
-
-    /// Creates options.
-    /// - Parameters:
-    ///   - platform: The platform required.
-    ///   - requiredPaths: Paths that must exist.
-    ///   - strictELF: Fail on any foreign-architecture ELF.
-    ///   - prisma: The Prisma check mode.
-    public init(platform: Platform? = nil, requiredPaths: [String] = [], strictELF: Bool = false, prisma: PrismaMode = .auto) {
-        self.platform = platform
-        self.requiredPaths = requiredPaths
-        self.strictELF = strictELF
-        self.prisma = prisma
-    }
-
-    /// The architectures `--arch` accepts.
-    public static let architectures = ["amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64"]
-
-    /// Normalises an `--arch` value (`x86_64` → `amd64`, `aarch64` → `arm64`, `armhf` → `arm`, `i386` → `386`).
-    /// - Parameter value: What the user typed.
-    /// - Returns: One of ``architectures``, or `nil` when unknown.
-    public static func architecture(parsing value: String) -> String? {
-        guard let p = Platform(parsing: value.lowercased()), p.os == "linux" || !value.contains("/") else { return nil }
-        return architectures.contains(p.architecture) ? p.architecture : nil
-    }
-}
-
-/// Everything `verify` found for one image.
-public struct VerifyResult: Sendable {
-    /// The checks, in order: integrity, platform, require, entrypoint-arch, elf-arch, strict-elf, prisma.
-    public var checks: [CheckResult]
-    /// The Prisma check's details, when it ran.
-    public var prisma: PrismaCheck?
-    /// ELF files per architecture in the merged filesystem.
-    public var elfCensus: [String: Int]
-
-    /// Whether no check failed.
-    public var passed: Bool { !checks.contains { $0.status == .failed } }
-}
-
-/// Runs every check on one image.
-/// - Parameters:
-///   - image: The image.
-///   - archive: Its archive (for integrity problems).
-///   - options: What to check.
-/// - Returns: The results, in order.
-public func verify(image: ArchiveImage, archive: ImageArchive, options: VerifyOptions) -> [CheckResult] {
-    verifyImage(image, archive: archive, options: options).checks
-}
-
-/// Runs every check on one image, with details.
-/// - Parameters:
-///   - image: The image.
-///   - archive: Its archive (for integrity problems).
-///   - options: What to check.
-///   - filesystem: The image's merged filesystem, if already built.
-/// - Returns: The results and the Prisma details.
-public func verifyImage(
-    _ image: ArchiveImage, archive: ImageArchive, options: VerifyOptions, filesystem: MergedFilesystem? = nil
-) -> VerifyResult {
-    let fs = filesystem ?? MergedFilesystem(image: image)
-    var checks: [CheckResult] = [ImageChecks.integrity(archive)]
-    if let wanted = options.platform { checks.append(ImageChecks.platform(image.platform, wanted: wanted)) }
-    let workingDir = PrismaCheck.normaliseDir(image.config.config?.workingDir)
-    for path in options.requiredPaths {
-        checks.append(ImageChecks.require(path, workingDir: workingDir, fs))
-    }
-    checks.append(ImageChecks.entrypoint(config: image.config, platform: image.platform, fs))
-    for path in options.requiredPaths {
-        if let check = ImageChecks.elfUnder(path, workingDir: workingDir, platform: image.platform, fs) { checks.append(check) }
-    }
-    if options.strictELF { checks.append(ImageChecks.strictELF(platform: image.platform, fs)) }
-    var prisma: PrismaCheck? = nil
-    if options.prisma != .off {
-        let p = PrismaCheck.run(filesystem: fs, config: image.config, platform: image.platform)
-        var result = p.checkResult
-        if p.outcome == .noPrismaClient && options.prisma == .force {
-            result.status = .failed
-            result.message = "no node_modules/@prisma/client/package.json in the image, but the Prisma check was asked for"
-        }
-        if p.outcome != .noPrismaClient || options.prisma == .force { checks.append(result) }
-        prisma = p
-    }
-    return VerifyResult(checks: checks, prisma: prisma, elfCensus: fs.elfCensus())
-}
-
 /// The individual checks of `verify`.
 public enum ImageChecks {
     /// Whether the archive read without integrity problems.
@@ -128,6 +23,19 @@ public enum ImageChecks {
         return CheckResult(
             id: "integrity", status: .passed, expected: "every digest and size as the manifests say", found: "all match",
             message: "every blob's digest, size and layer diff_id matches")
+    }
+
+    /// The platform wanted is not in the archive at all: the check that fails for a
+    /// multi-image archive without it.
+    /// - Parameters:
+    ///   - wanted: `--platform` or `--arch`.
+    ///   - available: The platforms of the images in the archive.
+    public static func platformMissing(_ wanted: Platform, available: [Platform]) -> CheckResult {
+        let found = available.map(\.description).joined(separator: ", ")
+        return CheckResult(
+            id: "platform", status: .failed, expected: wanted.description, found: found,
+            message: "the archive has no image for \(wanted) (it has \(found)): this image fails with `exec format error` on \(wanted.architecture) hosts",
+            fix: "build for the target: docker buildx build --platform \(wanted) ...")
     }
 
     /// Whether the image's platform (from its config) is the one wanted.

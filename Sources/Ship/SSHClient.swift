@@ -65,9 +65,7 @@ public struct SSHClient: Sendable, Equatable {
         var argv = command
         if let port = destination.port { argv += ["-p", String(port)] }
         argv.append(destination.user.map { "\($0)@" + destination.host } ?? destination.host)
-        return argv.map { word in
-            word.allSatisfy { $0.isASCIILetterOrDigit || "-_./@:=+,%".contains($0) } && !word.isEmpty ? word : ShellQuote.quote(word)
-        }.joined(separator: " ")
+        return argv.map(ShellQuote.word).joined(separator: " ")
     }
 
     func arguments(for destination: Destination, controlPath: String, remoteCommand: String?) -> [String] {

@@ -1,6 +1,3 @@
-import ByteIO
-import OCI
-
 /// Quoting for the POSIX shell that runs imgtool's commands on the remote.
 ///
 /// Every value that reaches a remote command line (paths, file names, digests, commands) goes
@@ -12,6 +9,15 @@ public enum ShellQuote {
     /// - Returns: The string in single quotes, safe to paste into a shell command line.
     public static func quote(_ value: String) -> String {
         "'" + value.replacingAll("'", with: "'\\''") + "'"
+    }
+
+    /// `value` as one POSIX shell word for a person to read or paste: as it is when it holds
+    /// only ASCII letters, digits and `-_./@:=+,%`, else ``quote(_:)``d.
+    /// - Parameter value: Any string.
+    /// - Returns: The word, quoted only where it must be.
+    public static func word(_ value: String) -> String {
+        let safe = !value.isEmpty && value.allSatisfy { $0.isASCIILetterOrDigit || "-_./@:=+,%".contains($0) }
+        return safe ? value : quote(value)
     }
 }
 

@@ -128,7 +128,7 @@ extension CLI {
     /// command run, with `tool` (`zstd -dc`) decompressing its archive into it; for `ship`,
     /// which reads a file twice and not stdin, a copy packed to gzip first.
     static func decompressAdvice(_ tool: String, invocation: Invocation, archive: String) -> String {
-        let input = archive == "-" ? "... | \(tool)" : "\(tool) \(Invocation.quote(archive))"
+        let input = archive == "-" ? "... | \(tool)" : "\(tool) \(ShellQuote.word(archive))"
         guard invocation.command == "ship" else {
             return "decompress it first and pipe it in, e.g. `\(input) | \(invocation.commandLine(archive: "-"))` (or `gzip`-recompress it)"
         }
@@ -138,7 +138,7 @@ extension CLI {
             break
         }
         copy += copy.hasSuffix(".tar") ? ".gz" : ".tar.gz"
-        return "pack it to gzip first, e.g. `\(input) | imgtool pack -o \(Invocation.quote(copy)) - && \(invocation.commandLine(archive: copy))`"
+        return "pack it to gzip first, e.g. `\(input) | imgtool pack -o \(ShellQuote.word(copy)) - && \(invocation.commandLine(archive: copy))`"
     }
 
     /// A command line as messages repeat it: the subcommand, its arguments, and which of them
@@ -171,7 +171,7 @@ extension CLI {
         func commandLine(archive: String) -> String {
             var words = arguments
             if let archiveIndex { words[archiveIndex] = archive }
-            return (["imgtool", command] + words).map(Self.quote).joined(separator: " ")
+            return (["imgtool", command] + words).map(ShellQuote.word).joined(separator: " ")
         }
 
         /// Where the positional arguments are, skipping options and their values as
@@ -208,13 +208,5 @@ extension CLI {
             return result
         }
 
-        /// `word` as one POSIX shell word: as is when only safe characters, else single-quoted.
-        static func quote(_ word: String) -> String {
-            let safe = !word.isEmpty && word.unicodeScalars.allSatisfy { c in
-                c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || "@%+=:,./_-".unicodeScalars.contains(c))
-            }
-            if safe { return word }
-            return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
-        }
     }
 }

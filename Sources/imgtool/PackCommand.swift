@@ -29,7 +29,7 @@ enum PackCommand {
         case .run(let p): parsed = p
         }
         let request: VerifyRequest
-        var options = PackOptions()
+        var options = PackOptions(read: .verify)
         let output: String
         do throws(UsageError) {
             request = try VerifyRequest(parsed, spec: spec)
@@ -82,7 +82,7 @@ enum PackCommand {
             return CLI.fail(error, io: io)
         }
         let archive = packed.archive
-        let reports: [VerifyCommand.ImageReport]
+        let reports: [ImageVerdict]
         switch VerifyCommand.evaluate(archive, request: request, io: io) {
         case .failure(let f):
             sink.discard()

@@ -53,7 +53,7 @@ enum ShipCommand {
         }
         var checksPassed: Int?
         if let archive = planned.archive {
-            let reports: [VerifyCommand.ImageReport]
+            let reports: [ImageVerdict]
             switch VerifyCommand.evaluate(archive, request: request.checks, io: io) {
             case .failure(let f): return f.code
             case .success(let r): reports = r
@@ -151,7 +151,7 @@ enum ShipCommand {
             if verify {
                 // The reader shows the planner every byte of the file, in order, on the one
                 // thread that reads it, so chunking costs no pass of its own.
-                var options = ReadOptions()
+                var options = ReadOptions.verify
                 options.progress = Terminal.progress(label: "verifying", total: file.size, enabled: show)
                 let input = ArchiveInput.file(file, reading: Terminal.wholeReading).tapped { planner.feed($0) }
                 archive = try ImageArchive.read(input, options: options)

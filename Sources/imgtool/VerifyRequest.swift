@@ -37,7 +37,7 @@ struct VerifyRequest {
             do {
                 policy = try JSONDecoder().decode(Policy.self, from: data)
             } catch let e as DecodingError {
-                throw UsageError(.custom("\(file): not a valid policy: \(VerifyCommand.describe(e))"), spec: spec)
+                throw UsageError(.custom("\(file): not a valid policy: \(e.explanation(topLevel: nil))"), spec: spec)
             } catch {
                 throw UsageError(.custom("\(file): not a valid policy: \(error)"), spec: spec)
             }
