@@ -18,7 +18,7 @@ RELEASE_FLAGS := -c release $(STATIC) $(filter -Xswiftc -warnings-as-errors,$(SW
 
 SAMPLE := Tests/Fixtures/skopeo-docker-archive.tar.gz
 
-.PHONY: all build release run test bench fixtures install clean
+.PHONY: all build release run test bench fixtures install clean format lint
 
 all: build
 
@@ -39,6 +39,18 @@ test:
 	@echo "Running the tests..."
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
+
+# The toolchain's own formatter (swift format, no package), configured by .swift-format.
+FORMAT_PATHS := Package.swift Sources Tests
+
+format:
+	@echo "Formatting the tree..."
+	$(SWIFT) format --configuration .swift-format --in-place --recursive --parallel $(FORMAT_PATHS)
+
+# Fails (and names each file and line) when the tree is not formatted; CI runs it.
+lint:
+	@echo "Checking the formatting..."
+	$(SWIFT) format lint --configuration .swift-format --strict --recursive --parallel $(FORMAT_PATHS)
 
 # Regenerates Tests/Fixtures with real tools (root, Debian: see Tests/Fixtures/README.md).
 fixtures:

@@ -19,6 +19,8 @@
 import PackageDescription
 
 let upcoming: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
+/// Each module's folder has a README saying what it owns and what it may not import.
+let readme = ["README.md"]
 
 let package = Package(
     name: "imgtool",
@@ -47,22 +49,25 @@ let package = Package(
         .target(
             name: "ByteIO",
             dependencies: [.target(name: "CLibCrypto", condition: .when(platforms: [.linux]))],
+            exclude: readme,
             swiftSettings: upcoming
         ),
-        .target(name: "Codec", dependencies: ["ByteIO"], swiftSettings: upcoming),
-        .target(name: "Gzip", dependencies: ["Codec", "ByteIO", "CZlib"], swiftSettings: upcoming),
-        .target(name: "Tar", dependencies: ["ByteIO"], swiftSettings: upcoming),
-        .target(name: "OCI", swiftSettings: upcoming),
+        .target(name: "Codec", dependencies: ["ByteIO"], exclude: readme, swiftSettings: upcoming),
+        .target(name: "Gzip", dependencies: ["Codec", "ByteIO", "CZlib"], exclude: readme, swiftSettings: upcoming),
+        .target(name: "Tar", dependencies: ["ByteIO"], exclude: readme, swiftSettings: upcoming),
+        .target(name: "OCI", exclude: readme, swiftSettings: upcoming),
         .target(
             name: "ImageArchive",
             dependencies: ["Tar", "Gzip", "Codec", "OCI", "ByteIO"],
+            exclude: readme,
             swiftSettings: upcoming
         ),
-        .target(name: "ImageVerify", dependencies: ["ImageArchive", "Tar", "OCI", "ByteIO"], swiftSettings: upcoming),
-        .target(name: "Ship", dependencies: ["OCI", "ByteIO"], swiftSettings: upcoming),
+        .target(name: "ImageVerify", dependencies: ["ImageArchive", "Tar", "OCI", "ByteIO"], exclude: readme, swiftSettings: upcoming),
+        .target(name: "Ship", dependencies: ["OCI", "ByteIO"], exclude: readme, swiftSettings: upcoming),
         .executableTarget(
             name: "imgtool",
             dependencies: ["ImageVerify", "ImageArchive", "Ship", "Tar", "Gzip", "Codec", "OCI", "ByteIO"],
+            exclude: readme,
             swiftSettings: upcoming
         ),
         .testTarget(

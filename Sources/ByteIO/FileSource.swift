@@ -66,6 +66,21 @@ public final class FileSource: ByteSource {
         self.knownSize = status?.size ?? 0
     }
 
+    /// Opens `path`, or takes stdin for `-`: the one place the package reads "a path or stdin".
+    ///
+    /// Stdin is not closed when the source goes; its pipe buffer is enlarged
+    /// (``enlargePipeBuffer()``) when `enlargingPipe` is set.
+    /// - Parameters:
+    ///   - path: A file path, or `-`.
+    ///   - enlargingPipe: Whether to ask for a larger pipe buffer on stdin.
+    /// - Throws: ``ByteIOError`` when the file cannot be opened.
+    public static func open(pathOrStdin path: String, enlargingPipe: Bool = true) throws(ByteIOError) -> FileSource {
+        guard path == "-" else { return try FileSource(path: path) }
+        let stdin = FileSource(fileDescriptor: 0, closeOnDeinit: false)
+        if enlargingPipe { stdin.enlargePipeBuffer() }
+        return stdin
+    }
+
     /// Asks for a 1 MiB pipe buffer when the descriptor is a pipe (stdin fed by `docker save` or
     /// `cat`), so that each `read` takes up to 1 MiB and the writer is woken less often. Only
     /// Linux supports it (`fcntl(fd, F_SETPIPE_SZ)`); a refusal is not an error.

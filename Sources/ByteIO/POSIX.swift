@@ -66,6 +66,11 @@ enum POSIX {
         rename(from, to)
     }
 
+    /// `mkdir(path, mode)`: `0`, or `-1` with `errno` set.
+    static func makeDirectory(_ path: String, mode: UInt32) -> Int32 {
+        mkdir(path, mode_t(truncatingIfNeeded: mode))
+    }
+
     /// `unlink(2)`: `0`, or `-1` with `errno` set.
     static func removeFile(_ path: String) -> Int32 {
         unlink(path)

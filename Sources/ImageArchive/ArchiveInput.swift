@@ -60,13 +60,8 @@ public struct ArchiveInput {
     ///   - reading: How to read it.
     /// - Throws: ``ArchiveError/io(path:underlying:)`` when the file cannot be opened.
     public static func open(_ path: String, reading: Reading = .whole) throws(ArchiveError) -> ArchiveInput {
-        if path == "-" {
-            let stdin = FileSource(fileDescriptor: 0, closeOnDeinit: false)
-            stdin.enlargePipeBuffer()
-            return .file(stdin, reading: reading, name: "stdin")
-        }
         do {
-            return .file(try FileSource(path: path), reading: reading, name: path)
+            return .file(try FileSource.open(pathOrStdin: path), reading: reading, name: path == "-" ? "stdin" : path)
         } catch {
             throw .input(path, error)
         }

@@ -89,11 +89,7 @@ public enum ArchivePacker {
     ///   the input cannot be opened or read.
     public static func pack(path: String, into sink: any ByteSink, options: PackOptions = PackOptions()) throws -> PackedArchive {
         let source: FileSource
-        if path == "-" {
-            source = FileSource(fileDescriptor: 0, closeOnDeinit: false)
-        } else {
-            do { source = try FileSource(path: path) } catch { throw ArchiveError.input(path, error) }
-        }
+        do { source = try FileSource.open(pathOrStdin: path, enlargingPipe: false) } catch { throw ArchiveError.input(path, error) }
         do {
             return try pack(source, into: sink, options: options)
         } catch let e as ByteIOError {

@@ -1,21 +1,41 @@
 import ByteIO
-import Codec
 import Gzip
-import OCI
-import Tar
 
-/// Why ``ArchivePacker`` could not write its output. Failures of the input (a truncated,
-/// corrupt or unreadable archive) are ``ArchiveError``s, as for every other reading.
-public enum PackError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// Compressing or writing the packed archive failed; `reason` is the underlying error's
-    /// description (for example a `write` that failed with "No space left on device").
-    case output(reason: String)
+/// Why ``ArchivePacker`` could not write its output, with the lower layer's error as it was
+/// thrown. Failures of the input (a truncated, corrupt or unreadable archive) are
+/// ``ArchiveError``s, as for every other reading.
+public enum PackError: Error, CustomStringConvertible {
+    /// Writing the packed archive failed: ``ByteIO/ByteIOError/isOutOfSpace`` tells a full disk
+    /// from the rest.
+    case write(ByteIOError)
+    /// zlib failed while compressing (``Gzip/GzipError``).
+    case compression(GzipError)
+    /// The sink failed with an error of its own type.
+    case sink(any Error)
 
-    /// One line, subject first.
-    public var description: String {
-        switch self {
-        case .output(let reason):
-            return "cannot write the packed archive: \(reason)"
+    /// The error of a failed write or compression, wrapped.
+    /// - Parameter error: What the deflater or the sink threw.
+    package init(_ error: any Error) {
+        switch error {
+        case let e as PackError: self = e
+        case let e as ByteIOError: self = .write(e)
+        case let e as GzipError: self = .compression(e)
+        default: self = .sink(error)
         }
+    }
+
+    /// The error underneath.
+    public var underlying: any Error {
+        switch self {
+        case .write(let e): e
+        case .compression(let e): e
+        case .sink(let e): e
+        }
+    }
+
+    /// One line, subject first: "cannot write the packed archive: write /out.gz failed: No
+    /// space left on device (errno 28)".
+    public var description: String {
+        "cannot write the packed archive: \(underlying)"
     }
 }

@@ -60,9 +60,9 @@ final class PackingSource: ByteSource {
 
     /// Ends the last member and waits for the compression to finish.
     ///
-    /// - Throws: ``PackError/output(reason:)``.
+    /// - Throws: ``PackError``.
     func finish() throws {
-        do { try deflater.finish() } catch { throw PackError.output(reason: "\(error)") }
+        do { try deflater.finish() } catch { throw PackError(error) }
     }
 
     /// Compresses `bytes`, starting a gzip member wherever the splitter says a large member's
@@ -87,7 +87,7 @@ final class PackingSource: ByteSource {
                 offset += span.count
             }
         } catch {
-            throw PackError.output(reason: "\(error)")
+            throw PackError(error)
         }
     }
 }

@@ -26,8 +26,8 @@ public enum ShipError: Error, Equatable, Sendable, CustomStringConvertible {
     case transfer(host: String, detail: String)
     /// The local archive changed between its verification and the transfer.
     case archiveChanged(path: String, offset: Int64)
-    /// The local archive cannot be read.
-    case localIO(path: String, detail: String)
+    /// A local file cannot be read or created: the archive, or ship's own ssh control directory.
+    case localIO(path: String, underlying: ByteIOError)
     /// The ssh command itself cannot be run (not installed, or a wrong `--ssh`).
     case sshNotRunnable(command: String, detail: String)
 
@@ -64,8 +64,8 @@ public enum ShipError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(host): transfer interrupted: \(detail); run the same command again: it resumes with the chunks already there"
         case .archiveChanged(let path, let offset):
             "\(path): the file changed at byte \(offset) after it was verified; ship it again once it is complete"
-        case .localIO(let path, let detail):
-            "\(path): \(detail)"
+        case .localIO(let path, let underlying):
+            "\(path): \(underlying.withoutPath)"
         case .sshNotRunnable(let command, let detail):
             "cannot run the ssh command `\(command)`: \(detail); install the OpenSSH client, or fix --ssh / IMGTOOL_SSH"
         }

@@ -76,12 +76,8 @@ public struct Shipper: Sendable {
     ) throws(ShipError) -> ShipResult {
         let started = Date()
         let control = "/tmp/imgtool-\(ProcessInfo.processInfo.processIdentifier)-\(Self.randomID())"
-        do {
-            try FileManager.default.createDirectory(
-                atPath: control, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw .localIO(path: control, detail: "cannot create the ssh control directory: \(error.localizedDescription)")
-        }
+        // The ssh control directory: the connection's socket lives there.
+        do { try Directory.create(control, mode: 0o700) } catch { throw .localIO(path: control, underlying: error) }
         let session = SSHSession(destination: destination, client: options.client, controlDirectory: control)
         defer {
             session.close()
@@ -194,7 +190,7 @@ public struct Shipper: Sendable {
         progress: @escaping @Sendable (ShipProgress) -> Void
     ) throws(ShipError) -> [Chunk] {
         let file: FileSource
-        do { file = try FileSource(path: path) } catch { throw .localIO(path: path, detail: "\(error)") }
+        do { file = try FileSource(path: path) } catch { throw .localIO(path: path, underlying: error) }
         defer { file.close() }
         let total = chunks.reduce(Int64(0)) { $0 + Int64($1.length) }
         let sent = Shared<Int64>(0)
