@@ -6,7 +6,12 @@ WARNINGS_AS_ERRORS ?= true
 BENCH_DIR ?= $(HOME)/.cache/imgtool-bench
 BENCH_SIZE ?= 1024
 
-SWIFT_FLAGS := -c $(CONFIGURATION)
+# A module may import only the modules Package.swift lists as its dependencies. The compiler
+# alone lets an undeclared import through when that module happens to be built already; this
+# check makes it an error (e.g. "Target Tar imports another target (OCI) in the package without
+# declaring it a dependency").
+IMPORT_CHECK := --explicit-target-dependency-import-check error
+SWIFT_FLAGS := -c $(CONFIGURATION) $(IMPORT_CHECK)
 ifeq ($(WARNINGS_AS_ERRORS),true)
 SWIFT_FLAGS += -Xswiftc -warnings-as-errors
 endif
@@ -14,7 +19,7 @@ endif
 # used are loaded, so imgtool starts faster and uses about 6 MiB less memory than with the
 # shared libFoundation and ICU (see the README's Performance section). STATIC= turns it off.
 STATIC ?= $(if $(filter Linux,$(shell uname -s)),--static-swift-stdlib,)
-RELEASE_FLAGS := -c release $(STATIC) $(filter -Xswiftc -warnings-as-errors,$(SWIFT_FLAGS))
+RELEASE_FLAGS := -c release $(STATIC) $(IMPORT_CHECK) $(filter -Xswiftc -warnings-as-errors,$(SWIFT_FLAGS))
 
 SAMPLE := Tests/Fixtures/skopeo-docker-archive.tar.gz
 
