@@ -1,7 +1,6 @@
 import ByteIO
 import Codec
 import Foundation
-import Gzip
 import OCI
 import Tar
 
@@ -12,7 +11,7 @@ import Tar
 struct ImageResolver {
     let scan: ArchiveScanner.Result
     let verify: Bool
-    private var problems: [ArchiveError] = []
+    var problems: [ArchiveError] = []
 
     init(scan: ArchiveScanner.Result, verify: Bool) {
         self.scan = scan
@@ -68,7 +67,7 @@ struct ImageResolver {
     // MARK: - Members
 
     /// The regular member `name` refers to, following link members.
-    private func regular(_ name: String, referencedBy: String) throws -> ArchiveMember {
+    func regular(_ name: String, referencedBy: String) throws -> ArchiveMember {
         guard let clean = PathCleaner.clean(name), let found = find(clean) else {
             throw ArchiveError.missingMember(member: name, referencedBy: referencedBy)
         }
@@ -76,7 +75,7 @@ struct ImageResolver {
     }
 
     /// The regular member at `name`, following link members; nil when absent.
-    private func find(_ name: String) -> ArchiveMember? {
+    func find(_ name: String) -> ArchiveMember? {
         var current = name
         for _ in 0..<16 {
             guard let m = scan.members[current] else { return nil }
@@ -115,7 +114,7 @@ struct ImageResolver {
         if !problems.contains(problem) { problems.append(problem) }
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, _ member: ArchiveMember, role: String, limit: Int64) throws -> T {
+    func decode<T: Decodable>(_ type: T.Type, _ member: ArchiveMember, role: String, limit: Int64) throws -> T {
         guard member.size <= limit else {
             throw ArchiveError.tooLarge(member: member.name, size: member.size, limit: limit)
         }
@@ -140,117 +139,9 @@ struct ImageResolver {
         }
     }
 
-    // MARK: - OCI index
-
-    private mutating func walk(_ index: OCIIndex, tags: [String], depth: Int, images: inout [ArchiveImage], skipped: inout [SkippedManifest]) throws {
-        guard depth < 8 else {
-            throw ArchiveError.malformedJSON(member: "index.json", reason: "image indexes nested more than 8 deep")
-        }
-        for d in index.manifests ?? [] {
-            let names = depth == 0 ? Self.names(d) : []
-            let childTags = tags + names.filter { !tags.contains($0) }
-            if d.isAttestation {
-                skipped.append(SkippedManifest(descriptor: d, platform: d.platform, reason: .attestation))
-                continue
-            }
-            guard let blob = find(d.digest.layoutPath) else {
-                skipped.append(SkippedManifest(descriptor: d, platform: d.platform, reason: .blobsAbsent))
-                continue
-            }
-            if blob.size != d.size {
-                problems.append(.sizeMismatch(member: blob.name, expected: d.size, found: blob.size))
-            }
-            let role = "the manifest or index that \(depth == 0 ? "index.json" : "an image index") lists"
-            if d.mediaType.isIndex {
-                let child = try decode(OCIIndex.self, blob, role: "an image index", limit: ReadOptions.maximumManifestSize)
-                try walk(child, tags: childTags, depth: depth + 1, images: &images, skipped: &skipped)
-                continue
-            }
-            guard d.mediaType.isManifest || !d.mediaType.rawValue.contains("index") else {
-                skipped.append(SkippedManifest(descriptor: d, platform: d.platform, reason: .notAnImage))
-                continue
-            }
-            // Unknown media types: an index if it has "manifests", else a manifest.
-            if !d.mediaType.isManifest, let child = try? decode(OCIIndex.self, blob, role: role, limit: ReadOptions.maximumManifestSize),
-                child.manifests != nil
-            {
-                try walk(child, tags: childTags, depth: depth + 1, images: &images, skipped: &skipped)
-                continue
-            }
-            let manifest = try decode(OCIManifest.self, blob, role: "an image manifest", limit: ReadOptions.maximumManifestSize)
-            if manifest.artifactType?.isAttestation == true || (!manifest.layers.isEmpty && manifest.layers.allSatisfy { $0.mediaType.isAttestation }) {
-                skipped.append(SkippedManifest(descriptor: d, platform: d.platform, reason: .attestation))
-                continue
-            }
-            if manifest.config.mediaType == .ociEmpty || manifest.layers.contains(where: { !$0.mediaType.isLayer && !$0.mediaType.rawValue.isEmpty && $0.mediaType.rawValue.hasPrefix("application/vnd.oci.image") == false && !$0.mediaType.rawValue.contains("docker") }) {
-                skipped.append(SkippedManifest(descriptor: d, platform: d.platform, reason: .notAnImage))
-                continue
-            }
-            guard let config = find(manifest.config.digest.layoutPath),
-                manifest.layers.allSatisfy({ find($0.digest.layoutPath) != nil })
-            else {
-                skipped.append(SkippedManifest(descriptor: d, platform: d.platform, reason: .blobsAbsent))
-                continue
-            }
-            if config.size != manifest.config.size {
-                problems.append(.sizeMismatch(member: config.name, expected: manifest.config.size, found: config.size))
-            }
-            let layers = manifest.layers.map { (find($0.digest.layoutPath)!, Optional($0)) }
-            if let existing = images.firstIndex(where: { $0.manifestDigest == d.digest }) {
-                images[existing].tags += childTags.filter { !images[existing].tags.contains($0) }
-                continue
-            }
-            var image = try makeImage(
-                config: config, layers: layers, manifestDigest: d.digest, tags: childTags,
-                referencedBy: "manifest \(d.digest.layoutPath)")
-            if image.platform.architecture.isEmpty, let p = d.platform { image.platform = p }
-            images.append(image)
-        }
-    }
-
-    /// The names an `index.json` entry gives its image, in familiar form.
-    static func names(_ d: Descriptor) -> [String] {
-        var out: [String] = []
-        if let full = d.annotations?[Descriptor.containerdNameAnnotation] { out.append(familiar(full)) }
-        if out.isEmpty, let ref = d.annotations?[Descriptor.refNameAnnotation] { out.append(ref) }
-        return out
-    }
-
-    /// `app:1.0` for `docker.io/library/app:1.0`.
-    static func familiar(_ reference: String) -> String {
-        if reference.hasPrefix("docker.io/library/") { return String(reference.dropFirst("docker.io/library/".count)) }
-        if reference.hasPrefix("docker.io/") { return String(reference.dropFirst("docker.io/".count)) }
-        return reference
-    }
-
-    // MARK: - manifest.json
-
-    private mutating func addManifestItem(_ item: DockerManifestItem, number: Int, images: inout [ArchiveImage]) throws {
-        let ref = "manifest.json entry \(number)"
-        let config = try regular(item.config, referencedBy: ref)
-        let tags = (item.repoTags ?? []).map(Self.familiar)
-        if let digest = config.digest, let existing = images.firstIndex(where: { $0.configDigest == digest }) {
-            // The same image, already found through index.json: the manifest.json tags come first.
-            images[existing].tags = tags + images[existing].tags.filter { !tags.contains($0) }
-            return
-        }
-        let layers = try item.layers.map { (try regular($0, referencedBy: ref), Descriptor?.none) }
-        var image = try makeImage(config: config, layers: layers, manifestDigest: nil, tags: tags, referencedBy: ref)
-        // Docker >= 25 lists every layer's descriptor in LayerSources.
-        if let sources = item.layerSources {
-            for i in image.layers.indices {
-                if let d = sources[image.layers[i].diffID.description] {
-                    image.layers[i].digest = d.digest
-                    image.layers[i].mediaType = d.mediaType
-                }
-            }
-        }
-        images.append(image)
-    }
-
     // MARK: - Images
 
-    private mutating func makeImage(
+    mutating func makeImage(
         config member: ArchiveMember, layers: [(ArchiveMember, Descriptor?)], manifestDigest: Digest?, tags: [String],
         referencedBy: String
     ) throws -> ArchiveImage {
@@ -321,55 +212,12 @@ struct ImageResolver {
         return Digest(try hashing.finish().digest)
     }
 
-    // MARK: - Before Docker 1.10
+    // MARK: - Names
 
-    private mutating func resolveV1() throws -> [ArchiveImage] {
-        var tips: [(id: String, tags: [String])] = []
-        if let member = scan.members["repositories"] {
-            let repos = try decode([String: [String: String]].self, member, role: "a repositories map", limit: ReadOptions.maximumManifestSize)
-            for repo in repos.keys.sorted() {
-                for tag in (repos[repo] ?? [:]).keys.sorted() {
-                    guard let id = repos[repo]?[tag] else { continue }
-                    let name = Self.familiar("\(repo):\(tag)")
-                    if let k = tips.firstIndex(where: { $0.id == id }) { tips[k].tags.append(name) } else { tips.append((id, [name])) }
-                }
-            }
-        }
-        if tips.isEmpty {
-            // No repositories: every layer that is no other layer's parent is an image.
-            var parents = Set<String>()
-            var ids: [String] = []
-            for name in scan.order where name.hasSuffix("/json") && name.split(separator: "/").count == 2 {
-                let id = String(name.dropLast(5))
-                ids.append(id)
-                if let m = find(name), let json = try? decode(ImageConfig.self, m, role: "a layer json", limit: ReadOptions.maximumConfigSize), let p = json.parent {
-                    parents.insert(p)
-                }
-            }
-            tips = ids.filter { !parents.contains($0) }.map { ($0, []) }
-        }
-        var images: [ArchiveImage] = []
-        for tip in tips {
-            var chain: [(ArchiveMember, ImageConfig)] = []
-            var id: String? = tip.id
-            var seen = Set<String>()
-            while let current = id {
-                guard seen.insert(current).inserted, seen.count < 4096 else {
-                    throw ArchiveError.badMemberLink(member: "\(current)/json", target: "its parent chain loops")
-                }
-                let jsonMember = try regular("\(current)/json", referencedBy: chain.isEmpty ? "repositories" : "\(chain.last!.0.name)")
-                let json = try decode(ImageConfig.self, jsonMember, role: "a layer json", limit: ReadOptions.maximumConfigSize)
-                chain.append((jsonMember, json))
-                id = json.parent
-            }
-            chain.reverse()
-            guard let top = chain.last else { continue }
-            let layers = try chain.map { (m, _) -> (ArchiveMember, Descriptor?) in
-                let dir = String(m.name.dropLast(5))
-                return (try regular(dir + "/layer.tar", referencedBy: m.name), nil)
-            }
-            images.append(try makeImage(config: top.0, layers: layers, manifestDigest: nil, tags: tip.tags, referencedBy: "\(tip.id)/json"))
-        }
-        return images
+    /// `app:1.0` for `docker.io/library/app:1.0`.
+    static func familiar(_ reference: String) -> String {
+        if reference.hasPrefix("docker.io/library/") { return String(reference.dropFirst("docker.io/library/".count)) }
+        if reference.hasPrefix("docker.io/") { return String(reference.dropFirst("docker.io/".count)) }
+        return reference
     }
 }

@@ -15,18 +15,18 @@ public final class TarReader {
     /// the archive itself.
     public let context: String?
     private var source: any ByteSource
-    private let buffer: UnsafeMutableRawBufferPointer
-    private var start = 0
+    let buffer: UnsafeMutableRawBufferPointer
+    private(set) var start = 0
     private var end = 0
     private var sourceEnded = false
     /// Stream offset of `buffer[start]`.
-    private var position: Int64 = 0
+    private(set) var position: Int64 = 0
     private var bodyRemaining: Int64 = 0
     private var paddingRemaining: Int64 = 0
     /// The current entry's name and link target, which ``TarEntryView`` points into (and error
     /// messages read).
-    private let nameStorage = ByteStorage()
-    private let linkStorage = ByteStorage()
+    let nameStorage = ByteStorage()
+    let linkStorage = ByteStorage()
     /// The current entry's PAX records, kept for ``next()`` to give its extended attributes.
     private var currentPAX: [String: [UInt8]] = [:]
     /// Whether the end-of-archive zero blocks have been read.
@@ -48,9 +48,6 @@ public final class TarReader {
     /// Whether the buffer is the caller's memory holding the whole stream (``init(memory:context:requiresEndMarker:offset:)``):
     /// it is never refilled, moved or freed.
     private let borrowsMemory: Bool
-
-    /// Limits on the sizes of extension headers, which are read into memory.
-    static let maxExtensionHeader: Int64 = 1 << 20
 
     /// Reads of entry data at least this large go straight from the source into the caller's
     /// memory when nothing is buffered, instead of through the reader's buffer (one copy fewer).
@@ -134,7 +131,7 @@ public final class TarReader {
 
     // MARK: - Buffer
 
-    private var available: Int { end - start }
+    var available: Int { end - start }
 
     /// Reads from the source until at least `count` bytes are buffered or the source ends.
     /// - Returns: Whether `count` bytes are buffered.
@@ -142,7 +139,7 @@ public final class TarReader {
     ///   - count: The bytes needed.
     ///   - readAhead: The most to ask the source for beyond `count` (the reader's own by default).
     @discardableResult
-    private func fill(_ count: Int, readAhead: Int? = nil) throws -> Bool {
+    func fill(_ count: Int, readAhead: Int? = nil) throws -> Bool {
         if available >= count || borrowsMemory { return available >= count }
         if start > 0 {
             if available > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress!.advanced(by: start), byteCount: available) }
@@ -157,7 +154,7 @@ public final class TarReader {
         return available >= count
     }
 
-    private func consume(_ n: Int) {
+    func consume(_ n: Int) {
         start += n
         position += Int64(n)
         if start == end && !borrowsMemory { start = 0; end = 0 }
@@ -165,7 +162,7 @@ public final class TarReader {
 
     /// Passes over `count` bytes: those buffered, then by skipping in the source.
     /// - Returns: How many bytes were passed over (fewer only at the end of the stream).
-    private func discard(_ count: Int64) throws -> Int64 {
+    func discard(_ count: Int64) throws -> Int64 {
         if count <= 0 { return 0 }
         let fromBuffer = Int(min(Int64(available), count))
         consume(fromBuffer)
@@ -298,138 +295,6 @@ public final class TarReader {
             currentPAX = pax
             return entry
         }
-    }
-
-    private func trimNUL(_ bytes: [UInt8]) -> [UInt8] {
-        if let nul = bytes.firstIndex(of: 0) { return Array(bytes[..<nul]) }
-        return bytes
-    }
-
-    private func readExtension(size: Int64, headerOffset: Int64, what: String) throws -> [UInt8] {
-        guard size <= Self.maxExtensionHeader else {
-            throw TarError.badHeaderField(member: context, offset: headerOffset, field: "size", found: "\(size) bytes for a \(what), more than \(Self.maxExtensionHeader)")
-        }
-        consume(TarHeader.blockSize)
-        let total = Int(size + TarHeader.padding(size))
-        var data = [UInt8]()
-        data.reserveCapacity(Int(size))
-        var need = Int(size)
-        while need > 0 {
-            guard try fill(1) else {
-                throw TarError.truncated(member: context, offset: position, expected: "\(need) more bytes of the \(what) at \(headerOffset)")
-            }
-            let n = min(need, available)
-            data.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start..<(start + n)]))
-            consume(n)
-            need -= n
-        }
-        let pad = Int64(total) - size
-        if try discard(pad) < pad {
-            throw TarError.truncated(member: context, offset: position, expected: "the padding of the \(what) at \(headerOffset)")
-        }
-        return data
-    }
-
-    private func skipSparseExtensions(headerOffset: Int64) throws {
-        while true {
-            guard try fill(TarHeader.blockSize) else {
-                throw TarError.truncated(member: context, offset: position, expected: "a GNU sparse extension block of the entry at \(headerOffset)")
-            }
-            let more = buffer[start + 504] != 0
-            consume(TarHeader.blockSize)
-            if !more { return }
-        }
-    }
-
-    private func decode(
-        _ block: UnsafeRawBufferPointer, typeflag: UInt8, sizeField: Int64, pax: [String: [UInt8]],
-        longName: [UInt8]?, longLink: [UInt8]?, headerOffset: Int64
-    ) throws -> TarEntryView {
-        func field(_ name: String, _ range: Range<Int>) throws -> Int64 {
-            guard let v = TarHeader.number(block, range) else {
-                throw TarError.badHeaderField(member: context, offset: headerOffset, field: name, found: TarHeader.printable(block, range))
-            }
-            return v
-        }
-        let hasPAX = !pax.isEmpty
-        func paxNumber(_ key: String) throws -> Int64? {
-            guard hasPAX, let raw = pax[key] else { return nil }
-            let text = String(decoding: raw, as: UTF8.self)
-            // mtime-like values may carry a fraction: keep the whole seconds.
-            let whole = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? text
-            guard let v = Int64(whole.isEmpty ? "0" : whole) else {
-                throw TarError.badPAXRecord(member: context, offset: headerOffset, reason: "\(key)=\(text) is not a number")
-            }
-            return v
-        }
-        // The name and link target go to the reader's storage: no allocation per entry.
-        let name: UnsafeBufferPointer<UInt8>
-        if let p = (hasPAX ? pax["GNU.sparse.name"] ?? pax["path"] : nil) ?? longName {
-            name = p.withUnsafeBytes { nameStorage.set($0) }
-        } else {
-            let nameField = UnsafeRawBufferPointer(rebasing: block[TarHeader.Field.name])
-            let prefixField = UnsafeRawBufferPointer(rebasing: block[TarHeader.Field.prefix])
-            let prefixLength = TarHeader.hasPOSIXMagic(block) ? ByteScan.firstIndex(of: 0, in: prefixField) : 0
-            name = nameStorage.set(
-                prefix: UnsafeRawBufferPointer(rebasing: prefixField[0..<prefixLength]),
-                UnsafeRawBufferPointer(rebasing: nameField[0..<ByteScan.firstIndex(of: 0, in: nameField)]))
-        }
-        let link: UnsafeBufferPointer<UInt8>
-        if let p = (hasPAX ? pax["linkpath"] : nil) ?? longLink {
-            link = p.withUnsafeBytes { linkStorage.set($0) }
-        } else if typeflag != UInt8(ascii: "1") && typeflag != UInt8(ascii: "2") {
-            // Only links have a target (the field is all zeros in any other header).
-            link = linkStorage.set(UnsafeRawBufferPointer(start: nil, count: 0))
-        } else {
-            let field = UnsafeRawBufferPointer(rebasing: block[TarHeader.Field.linkName])
-            link = linkStorage.set(UnsafeRawBufferPointer(rebasing: field[0..<ByteScan.firstIndex(of: 0, in: field)]))
-        }
-        let mode = try field("mode", TarHeader.Field.mode)
-        let uid = try paxNumber("uid") ?? field("uid", TarHeader.Field.uid)
-        let gid = try paxNumber("gid") ?? field("gid", TarHeader.Field.gid)
-        let mtime = try paxNumber("mtime") ?? field("mtime", TarHeader.Field.mtime)
-        var dataSize = try paxNumber("size") ?? sizeField
-        guard dataSize >= 0 else {
-            throw TarError.badHeaderField(member: context, offset: headerOffset, field: "size", found: "\(dataSize)")
-        }
-        var kind: TarEntry.Kind
-        switch typeflag {
-        case UInt8(ascii: "0"), UInt8(ascii: "7"): kind = .regular
-        case 0: kind = name.last == UInt8(ascii: "/") ? .directory : .regular
-        case UInt8(ascii: "1"): kind = .hardlink
-        case UInt8(ascii: "2"): kind = .symlink
-        case UInt8(ascii: "3"): kind = .characterDevice
-        case UInt8(ascii: "4"): kind = .blockDevice
-        case UInt8(ascii: "5"), UInt8(ascii: "D"): kind = .directory
-        case UInt8(ascii: "6"): kind = .fifo
-        case UInt8(ascii: "S"): kind = .sparse
-        default: kind = .other(typeflag)
-        }
-        var size = dataSize
-        switch kind {
-        case .hardlink, .symlink, .characterDevice, .blockDevice, .fifo:
-            dataSize = 0
-            size = 0
-        case .directory:
-            // GNU dump directories carry a listing as data; plain directories carry none.
-            if typeflag != UInt8(ascii: "D") { dataSize = 0 }
-            size = 0
-        case .sparse:
-            size = try field("realsize", TarHeader.Field.gnuRealSize)
-        default:
-            break
-        }
-        if hasPAX && (pax["GNU.sparse.major"] != nil || pax["GNU.sparse.size"] != nil || pax["GNU.sparse.realsize"] != nil) {
-            kind = .sparse
-            size = try paxNumber("GNU.sparse.realsize") ?? paxNumber("GNU.sparse.size") ?? size
-        }
-        let isDevice = kind == .characterDevice || kind == .blockDevice
-        return TarEntryView(
-            name: name, linkName: link, kind: kind, mode: UInt32(truncatingIfNeeded: mode & 0o7777), uid: uid, gid: gid,
-            size: size, dataSize: dataSize, mtime: mtime, hasXattrs: hasPAX && pax.keys.contains { $0.hasPrefix("SCHILY.xattr.") },
-            headerOffset: headerOffset,
-            deviceMajor: isDevice ? (TarHeader.number(block, TarHeader.Field.devMajor) ?? 0) : 0,
-            deviceMinor: isDevice ? (TarHeader.number(block, TarHeader.Field.devMinor) ?? 0) : 0)
     }
 
     // MARK: - Entry data
