@@ -1,8 +1,6 @@
 // Source: the System V ABI's ELF header (e_ident, e_type at 16, e_machine at 18);
 // machine numbers from torvalds/linux include/uapi/linux/elf-em.h.
 import ByteIO
-import Codec
-import Gzip
 import OCI
 import Tar
 

@@ -1,5 +1,4 @@
 import ByteIO
-import Codec
 import Gzip
 import OCI
 import Tar

@@ -1,8 +1,5 @@
 import ByteIO
-import Codec
 import Gzip
-import OCI
-import Tar
 
 /// What ``ArchivePacker`` read and wrote: the archive as ``ImageArchive/read(_:options:)``
 /// reads it, and the gzip members of the output.

@@ -1,8 +1,5 @@
-import ByteIO
 import Codec
 import Gzip
-import OCI
-import Tar
 
 /// One gzip member of a packed archive, and what of the outer tar it holds.
 public struct PackedMember: Sendable, Equatable {

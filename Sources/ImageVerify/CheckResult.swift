@@ -1,6 +1,4 @@
-import ByteIO
 import ImageArchive
-import Tar
 import OCI
 
 /// The outcome of one `verify` check, as data the CLI prints or encodes.

@@ -1,4 +1,3 @@
-import ByteIO
 import OCI
 import Synchronization
 

@@ -1,5 +1,4 @@
 import ByteIO
-import Codec
 import ImageArchive
 import ImageVerify
 import OCI

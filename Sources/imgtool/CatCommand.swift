@@ -1,7 +1,6 @@
 import ByteIO
 import Tar
 import Gzip
-import Codec
 import ImageArchive
 import ImageVerify
 import OCI

@@ -1,5 +1,3 @@
-import ByteIO
-import Codec
 import ImageArchive
 import ImageVerify
 import OCI

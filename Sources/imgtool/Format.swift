@@ -1,10 +1,8 @@
 import ByteIO
-import Codec
 import Foundation
 import ImageArchive
 import ImageVerify
 import OCI
-import Ship
 /// Number formatting for people, without Foundation's `String(format:)` (which races under
 /// parallel tests on Linux, swift-corelibs-foundation#5152).
 enum Format {

@@ -4,7 +4,6 @@ import Glibc
 import Darwin
 #endif
 import ByteIO
-import Codec
 import Dispatch
 import ImageArchive
 import ImageVerify

@@ -1,5 +1,4 @@
 import ByteIO
-import Codec
 import Foundation
 import ImageArchive
 import ImageVerify

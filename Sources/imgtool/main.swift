@@ -1,12 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
-import ByteIO
-import Codec
 import Darwin
 import ImageArchive
 import ImageVerify
-import OCI
 import Ship
 #endif
 
