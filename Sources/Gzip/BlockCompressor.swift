@@ -16,7 +16,7 @@ final class BlockCompressor {
     /// The compression level, `0...9`.
     let level: Int32
 
-    private let stream: UnsafeMutablePointer<z_stream>
+    private let stream: ZStream
     /// Compressed output collects here before it is copied into the result array.
     private var scratch: UnsafeMutableRawBufferPointer
 
@@ -32,23 +32,11 @@ final class BlockCompressor {
     init(level: Int32) throws(GzipError) {
         guard (0...9).contains(level) else { throw .invalidLevel(level) }
         self.level = level
-        stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        let rc = CZlib_deflateInit2(stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY)
-        do {
-            try GzipError.check(rc, "deflateInit2", stream: stream, compressedOffset: 0)
-        } catch {
-            stream.deinitialize(count: 1)
-            stream.deallocate()
-            throw error
-        }
+        stream = try ZStream.deflating(level: level, windowBits: -15)
         scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 64)
     }
 
     deinit {
-        deflateEnd(stream)
-        stream.deinitialize(count: 1)
-        stream.deallocate()
         scratch.deallocate()
     }
 
@@ -67,40 +55,33 @@ final class BlockCompressor {
     /// - Returns: The raw deflate bytes.
     /// - Throws: ``GzipError/zlib(operation:code:message:)`` when zlib fails.
     func compress(_ block: [UInt8], dictionary: [UInt8], isFinal: Bool) throws(GzipError) -> [UInt8] {
-        try GzipError.check(deflateReset(stream), "deflateReset", stream: stream, compressedOffset: 0)
+        try stream.reset(compressedOffset: 0)
         if !dictionary.isEmpty {
             let n = min(dictionary.count, Self.windowSize)
-            let rc = dictionary.withUnsafeBufferPointer { d in
-                deflateSetDictionary(stream, d.baseAddress! + (d.count - n), uInt(n))
+            try dictionary.withUnsafeBufferPointer { (d: UnsafeBufferPointer<UInt8>) throws(GzipError) in
+                try stream.setDictionary(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: d[(d.count - n)...])))
             }
-            try GzipError.check(rc, "deflateSetDictionary", stream: stream, compressedOffset: 0)
         }
-        let bound = Int(deflateBound(stream, uLong(block.count))) + 64
+        let bound = stream.bound(forInput: block.count) + 64
         if scratch.count < bound { grow(to: bound) }
         let flush = isFinal ? Z_FINISH : Z_SYNC_FLUSH
         var produced = 0
-        try block.withUnsafeBufferPointer { (input: UnsafeBufferPointer<UInt8>) throws(GzipError) in
-            defer {
-                stream.pointee.next_in = nil
-                stream.pointee.avail_in = 0
-                stream.pointee.next_out = nil
-                stream.pointee.avail_out = 0
-            }
-            stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
-            stream.pointee.avail_in = uInt(input.count)
+        try block.withUnsafeBufferPointer { (typed: UnsafeBufferPointer<UInt8>) throws(GzipError) in
+            let input = UnsafeRawBufferPointer(typed)
+            var taken = 0
             while true {
                 if scratch.count - produced < 64 { grow(to: scratch.count * 2) }
                 let room = scratch.count - produced
-                stream.pointee.next_out = (scratch.baseAddress! + produced).assumingMemoryBound(to: Bytef.self)
-                stream.pointee.avail_out = uInt(room)
-                let pendingIn = stream.pointee.avail_in
-                let rc = try GzipError.check(deflate(stream, flush), "deflate", stream: stream, compressedOffset: 0)
-                let made = room - Int(stream.pointee.avail_out)
-                produced += made
-                if isFinal ? rc == Z_STREAM_END : (stream.pointee.avail_in == 0 && stream.pointee.avail_out > 0) {
+                let step = stream.process(
+                    UnsafeRawBufferPointer(rebasing: input[taken...]),
+                    into: UnsafeMutableRawBufferPointer(rebasing: scratch[produced...]), flush: flush)
+                taken += step.taken
+                produced += step.made
+                let rc = try stream.status(of: step, compressedOffset: 0)
+                if isFinal ? rc == Z_STREAM_END : (taken == input.count && step.made < room) {
                     return
                 }
-                if rc == Z_BUF_ERROR && made == 0 && stream.pointee.avail_in == pendingIn {
+                if rc == Z_BUF_ERROR && step.made == 0 && step.taken == 0 {
                     throw .zlib(operation: "deflate", code: rc, message: "no progress compressing a block")
                 }
             }

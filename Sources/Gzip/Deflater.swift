@@ -18,9 +18,7 @@ public final class Deflater: ByteSink {
     public let level: Int32
 
     private var sink: any ByteSink
-    private let stream: UnsafeMutablePointer<z_stream>
-    /// zlib keeps a pointer to the header until it has written it, so it lives as long as the stream.
-    private let header: UnsafeMutablePointer<gz_header>
+    private let stream: ZStream
     private let output: UnsafeMutableRawBufferPointer
     /// Compressed bytes waiting in `output[0..<outputFill]`.
     private var outputFill = 0
@@ -42,44 +40,20 @@ public final class Deflater: ByteSink {
         guard (0...9).contains(level) else { throw GzipError.invalidLevel(level) }
         self.sink = sink
         self.level = level
-        stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        header = UnsafeMutablePointer<gz_header>.allocate(capacity: 1)
-        header.initialize(to: gz_header())
-        header.pointee.text = 0
-        header.pointee.time = 0
-        header.pointee.os = 255
-        header.pointee.hcrc = 0
-
-        let rc = CZlib_deflateInit2(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY)
-        do {
-            try GzipError.check(rc, "deflateInit2", stream: stream, compressedOffset: 0)
-        } catch {
-            Self.release(stream: stream, header: header)
-            throw error
-        }
-        do {
-            try GzipError.check(deflateSetHeader(stream, header), "deflateSetHeader", stream: stream, compressedOffset: 0)
-        } catch {
-            deflateEnd(stream)
-            Self.release(stream: stream, header: header)
-            throw error
-        }
+        var header = gz_header()
+        header.text = 0
+        header.time = 0
+        header.os = 255
+        header.hcrc = 0
+        let stream = try ZStream.deflating(level: level, windowBits: 15 + 16)
+        try stream.setHeader(header)
+        self.stream = stream
         let size = min(max(outputBufferSize, 64), Int(Int32.max))
         output = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
     }
 
     deinit {
-        deflateEnd(stream)
-        Self.release(stream: stream, header: header)
         output.deallocate()
-    }
-
-    private static func release(stream: UnsafeMutablePointer<z_stream>, header: UnsafeMutablePointer<gz_header>) {
-        stream.deinitialize(count: 1)
-        stream.deallocate()
-        header.deinitialize(count: 1)
-        header.deallocate()
     }
 
     /// Compresses `bytes`, writing each full output buffer to the wrapped sink.
@@ -144,25 +118,16 @@ public final class Deflater: ByteSink {
     ///   input bytes taken.
     private func deflateCall(_ source: UnsafeRawPointer?, count: Int, flush: Int32) throws -> (Int32, Int) {
         let room = output.count - outputFill
-        defer {
-            stream.pointee.next_in = nil
-            stream.pointee.avail_in = 0
-            stream.pointee.next_out = nil
-            stream.pointee.avail_out = 0
+        let step = stream.process(
+            UnsafeRawBufferPointer(start: source, count: count),
+            into: UnsafeMutableRawBufferPointer(rebasing: output[outputFill...]), flush: flush)
+        outputFill += step.made
+        bytesConsumed += Int64(step.taken)
+        let status = try stream.status(of: step, compressedOffset: compressedBytesWritten)
+        if status == Z_BUF_ERROR && room > 0 && step.taken == 0 && count > 0 {
+            throw GzipError.zlib(operation: "deflate", code: status, message: "no progress with input and room for output")
         }
-        stream.pointee.next_in = UnsafeMutablePointer(mutating: source?.assumingMemoryBound(to: Bytef.self))
-        stream.pointee.avail_in = uInt(count)
-        stream.pointee.next_out = (output.baseAddress! + outputFill).assumingMemoryBound(to: Bytef.self)
-        stream.pointee.avail_out = uInt(room)
-        let rc = deflate(stream, flush)
-        let taken = count - Int(stream.pointee.avail_in)
-        outputFill += room - Int(stream.pointee.avail_out)
-        bytesConsumed += Int64(taken)
-        let status = try GzipError.check(rc, "deflate", stream: stream, compressedOffset: compressedBytesWritten)
-        if status == Z_BUF_ERROR && room > 0 && taken == 0 && count > 0 {
-            throw GzipError.zlib(operation: "deflate", code: rc, message: "no progress with input and room for output")
-        }
-        return (status, taken)
+        return (status, step.taken)
     }
 
     /// Writes the collected compressed bytes to the wrapped sink.

@@ -8,6 +8,9 @@ import Codec
 /// padding after the last member as GNU gzip does, and reports anything else after a member as
 /// ``GzipError/trailingGarbage(compressedOffset:)``. zlib decompresses straight into the
 /// caller's buffer; the only copy is the compressed input into one buffer allocated up front.
+///
+/// These rules are the module's only ones for where members start and what may follow them:
+/// ``GzipMemberScanner`` reads through an inflater and takes each member from it as it ends.
 public final class Inflater: Decompressor {
     /// Compressed bytes consumed from the start of the stream: the bytes zlib has taken in, plus
     /// any zero padding passed over after the last member; input read ahead into the buffer and
@@ -23,8 +26,12 @@ public final class Inflater: Decompressor {
     /// The most bytes the stream may decompress to, or `nil` for no limit.
     public let maximumOutput: Int64?
 
+    /// The last member decompressed to its end, trailer checked: where it lies in the compressed
+    /// and the decompressed stream, and its CRC-32. `nil` before the first.
+    private(set) var lastMember: GzipMember?
+
     private var source: any ByteSource
-    private let stream: UnsafeMutablePointer<z_stream>
+    private let stream: ZStream
     private let input: UnsafeMutableRawBufferPointer
     /// Unconsumed input is `input[inputStart..<inputEnd]`.
     private var inputStart = 0
@@ -40,6 +47,8 @@ public final class Inflater: Decompressor {
         case finished
     }
     private var state = State.atMemberStart
+    /// Where the member being decompressed starts, in the compressed and the decompressed stream.
+    private var memberStart: (compressed: Int64, uncompressed: Int64) = (0, 0)
     /// An error met after some output of a read: that read returned the output, later reads throw it.
     private var pendingError: (any Error)?
 
@@ -60,26 +69,12 @@ public final class Inflater: Decompressor {
     public init(_ source: any ByteSource, inputBufferSize: Int = 256 * 1024, maximumOutput: Int64? = nil) throws {
         self.source = source
         self.maximumOutput = maximumOutput
-        // zlib keeps pointers to its z_stream, so it lives at one address for the stream's life.
-        stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        let rc = CZlib_inflateInit2(stream, 15 + 16)
-        if rc != Z_OK {
-            let message = stream.pointee.msg.map { String(cString: $0) }
-            stream.deinitialize(count: 1)
-            stream.deallocate()
-            throw GzipError.zlib(
-                operation: "inflateInit2", code: rc,
-                message: message ?? String(cString: zError(rc)))
-        }
+        stream = try ZStream.inflating(windowBits: 15 + 16)
         let size = min(max(inputBufferSize, 64), Int(Int32.max))
         input = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
     }
 
     deinit {
-        inflateEnd(stream)
-        stream.deinitialize(count: 1)
-        stream.deallocate()
         input.deallocate()
     }
 
@@ -104,7 +99,7 @@ public final class Inflater: Decompressor {
         guard let outBase = buffer.baseAddress, buffer.count > 0 else { return 0 }
         var produced = 0
         do {
-            return try decompress(into: outBase, count: buffer.count, produced: &produced)
+            return try decompress(into: outBase, count: buffer.count, produced: &produced, toMemberEnd: false)
         } catch {
             // Hand out what this call decompressed before the failure; later calls throw.
             pendingError = error
@@ -113,9 +108,38 @@ public final class Inflater: Decompressor {
         }
     }
 
-    /// The body of ``read(into:)``: inflates into `outBase[produced..<count]`, keeping
-    /// `produced` current even when it throws.
-    private func decompress(into outBase: UnsafeMutableRawPointer, count: Int, produced: inout Int) throws -> Int {
+    /// Decompresses into `buffer` as ``read(into:)`` does, but ends the read at the end of each
+    /// member, for ``GzipMemberScanner``.
+    ///
+    /// A read that meets an error throws it at once: the bytes that read decompressed are not
+    /// handed out (they are counted in ``bytesProduced``), and every later read throws it too.
+    ///
+    /// - Parameter buffer: Where the decompressed bytes go; not empty.
+    /// - Returns: The number of bytes produced, and the member when this read took it to its end
+    ///   (as ``lastMember``); `(0, nil)` only at the clean end of the stream.
+    /// - Throws: What ``read(into:)`` throws.
+    func readMember(into buffer: UnsafeMutableRawBufferPointer) throws -> (count: Int, completed: GzipMember?) {
+        if let pendingError { throw pendingError }
+        guard let outBase = buffer.baseAddress, buffer.count > 0 else {
+            preconditionFailure("readMember(into:) needs room for output")
+        }
+        let completed = membersCompleted
+        var produced = 0
+        do {
+            let count = try decompress(into: outBase, count: buffer.count, produced: &produced, toMemberEnd: true)
+            return (count, membersCompleted > completed ? lastMember : nil)
+        } catch {
+            pendingError = error
+            throw error
+        }
+    }
+
+    /// The body of ``read(into:)`` and ``readMember(into:)``: inflates into
+    /// `outBase[produced..<count]`, keeping `produced` current even when it throws; with
+    /// `toMemberEnd`, returns at the end of a member even when it produced nothing.
+    private func decompress(
+        into outBase: UnsafeMutableRawPointer, count: Int, produced: inout Int, toMemberEnd: Bool
+    ) throws -> Int {
         while true {
             switch state {
             case .finished:
@@ -125,6 +149,7 @@ public final class Inflater: Decompressor {
                     state = .finished
                     return produced
                 }
+                memberStart = (compressedBytesConsumed, bytesProduced)
                 state = .inMember
             case .inMember:
                 break
@@ -139,27 +164,13 @@ public final class Inflater: Decompressor {
                 // One byte past the limit tells "exactly the limit" from "more".
                 room = Int(min(Int64(room), max(0, limit - bytesProduced) + 1))
             }
-            let availableIn = inputEnd - inputStart
-            let rc: Int32
-            do {
-                defer {
-                    stream.pointee.next_in = nil
-                    stream.pointee.avail_in = 0
-                    stream.pointee.next_out = nil
-                    stream.pointee.avail_out = 0
-                }
-                stream.pointee.next_in = (input.baseAddress! + inputStart).assumingMemoryBound(to: Bytef.self)
-                stream.pointee.avail_in = uInt(availableIn)
-                stream.pointee.next_out = (outBase + produced).assumingMemoryBound(to: Bytef.self)
-                stream.pointee.avail_out = uInt(room)
-                rc = inflate(stream, Z_NO_FLUSH)
-                let taken = availableIn - Int(stream.pointee.avail_in)
-                let made = room - Int(stream.pointee.avail_out)
-                inputStart += taken
-                compressedBytesConsumed += Int64(taken)
-                produced += made
-                bytesProduced += Int64(made)
-            }
+            let step = stream.process(
+                UnsafeRawBufferPointer(rebasing: input[inputStart..<inputEnd]),
+                into: UnsafeMutableRawBufferPointer(start: outBase + produced, count: room), flush: Z_NO_FLUSH)
+            inputStart += step.taken
+            compressedBytesConsumed += Int64(step.taken)
+            produced += step.made
+            bytesProduced += Int64(step.made)
             if let limit = maximumOutput, bytesProduced > limit {
                 // Withhold the byte past the limit.
                 produced -= Int(bytesProduced - limit)
@@ -167,16 +178,22 @@ public final class Inflater: Decompressor {
                 throw GzipError.limitExceeded(limit: limit)
             }
 
-            switch try GzipError.check(rc, "inflate", stream: stream, compressedOffset: compressedBytesConsumed) {
+            let status = try stream.status(of: step, compressedOffset: compressedBytesConsumed)
+            switch status {
             case Z_STREAM_END:
                 membersCompleted += 1
+                // In gzip mode zlib keeps the running CRC-32 of the output, which the trailer matched.
+                lastMember = GzipMember(
+                    compressedOffset: memberStart.compressed, compressedSize: compressedBytesConsumed - memberStart.compressed,
+                    uncompressedOffset: memberStart.uncompressed, uncompressedSize: bytesProduced - memberStart.uncompressed,
+                    crc32: stream.checksum)
                 state = .atMemberStart
-                if produced > 0 { return produced }
+                if produced > 0 || toMemberEnd { return produced }
             case Z_BUF_ERROR:
                 // No progress: zlib needs input (the output buffer always has room).
                 if inputStart != inputEnd {
                     throw GzipError.zlib(
-                        operation: "inflate", code: rc,
+                        operation: "inflate", code: status,
                         message: "no progress with \(inputEnd - inputStart) bytes of input and room for output")
                 }
                 if sourceEnded {
@@ -239,7 +256,7 @@ public final class Inflater: Decompressor {
 
         if available >= 3 && matchesMagic {
             if !first {
-                try GzipError.check(inflateReset(stream), "inflateReset", stream: stream, compressedOffset: compressedBytesConsumed)
+                try stream.reset(compressedOffset: compressedBytesConsumed)
             }
             return true
         }
