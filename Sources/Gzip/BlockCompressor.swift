@@ -1,6 +1,5 @@
 import ByteIO
 import CZlib
-import Codec
 
 /// Compresses the blocks of a gzip member one at a time as raw deflate, pigz's way: each block
 /// is compressed on its own, primed with the 32 KiB that precede it in the member as a preset

@@ -1,6 +1,5 @@
 import ByteIO
 import CZlib
-import Codec
 import Dispatch
 import Synchronization
 

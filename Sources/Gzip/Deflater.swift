@@ -1,6 +1,5 @@
 import ByteIO
 import CZlib
-import Codec
 
 /// A ``ByteSink`` that gzip-compresses what is written to it into another sink.
 ///

@@ -1,7 +1,5 @@
 // Source: RFC 1952 (GZIP file format), section 2.2: "A gzip file consists of a series of
 // members (compressed data sets)."
-import ByteIO
-import Codec
 
 /// One member of a gzip stream: where its compressed bytes lie, and what they decompress to.
 ///

@@ -1,6 +1,5 @@
 import ByteIO
 import CZlib
-import Codec
 
 /// A ``ByteSink`` that gzip-compresses on every core, as pigz does, into a series of gzip
 /// members whose boundaries the caller chooses.
