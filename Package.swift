@@ -74,9 +74,10 @@ let package = Package(
         .testTarget(name: "GzipTests", dependencies: ["Gzip", "Codec", "ByteIO", "TestSupport"], swiftSettings: upcoming),
         .testTarget(name: "TarTests", dependencies: ["Tar", "ByteIO", "TestSupport"], swiftSettings: upcoming),
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: upcoming),
+        // CZlib: the golden pack digest names the zlib it was recorded with (`zlibVersion()`).
         .testTarget(
             name: "ImageArchiveTests",
-            dependencies: ["ImageArchive", "Tar", "Gzip", "Codec", "OCI", "ByteIO", "TestSupport"],
+            dependencies: ["ImageArchive", "Tar", "Gzip", "Codec", "OCI", "ByteIO", "CZlib", "TestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(
