@@ -70,9 +70,33 @@ let package = Package(
             exclude: readme,
             swiftSettings: upcoming
         ),
+        // Tests: one target per module, through its public and `package` API (a few files
+        // `@testable import` an internal, and say which); CLITests runs the built `imgtool`.
+        // TestSupport holds the helpers they share (a regular target: it must not import Testing).
+        .target(name: "TestSupport", dependencies: ["ByteIO", "OCI"], path: "Tests/TestSupport", swiftSettings: upcoming),
+        .testTarget(name: "ByteIOTests", dependencies: ["ByteIO", "TestSupport"], swiftSettings: upcoming),
+        .testTarget(name: "CodecTests", dependencies: ["Codec", "TestSupport"], swiftSettings: upcoming),
+        .testTarget(name: "GzipTests", dependencies: ["Gzip", "Codec", "ByteIO", "TestSupport"], swiftSettings: upcoming),
+        .testTarget(name: "TarTests", dependencies: ["Tar", "ByteIO", "TestSupport"], swiftSettings: upcoming),
+        .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: upcoming),
+        // CZlib: the golden pack digest names the zlib it was recorded with (`zlibVersion()`).
         .testTarget(
-            name: "ImageTarTests",
-            dependencies: ["ImageVerify", "ImageArchive", "Ship", "Tar", "Gzip", "Codec", "OCI", "ByteIO", "imgtool"],
+            name: "ImageArchiveTests",
+            dependencies: ["ImageArchive", "Tar", "Gzip", "Codec", "OCI", "ByteIO", "CZlib", "TestSupport"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "ImageVerifyTests",
+            dependencies: ["ImageVerify", "ImageArchive", "Tar", "Codec", "OCI", "ByteIO", "TestSupport"],
+            swiftSettings: upcoming
+        ),
+        // Gzip: chunks must start where imgtool's gzip members start.
+        .testTarget(name: "ShipTests", dependencies: ["Ship", "Gzip", "OCI", "ByteIO", "TestSupport"], swiftSettings: upcoming),
+        // imgtool: built with the tests. ImageArchive, Gzip: what the binary prints, checked
+        // against the library's own reading of the same files.
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["imgtool", "ImageArchive", "Gzip", "OCI", "ByteIO", "TestSupport"],
             swiftSettings: upcoming
         ),
     ],

@@ -1,0 +1,249 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// A real OpenSSH server on loopback for the `ship` tests, started and stopped by each test.
+///
+/// It gets a fresh host key and client key, listens on two free ports of 127.0.0.1 (the second
+/// one gives the remote a PATH without any SHA-256 tool), and puts a stand-in `docker` that
+/// records what it received first on the remote PATH. Clients use `ssh -F <dir>/ssh_config`
+/// with strict host-key checking against the generated key.
+final class SSHTestServer {
+    let dir: TS.TempDir
+    let port: Int
+    let noSHAPort: Int
+    private var sshdPID: pid_t = 0
+
+    /// sshd's pid, from its PidFile.
+    private var pid: pid_t? {
+        (try? String(contentsOfFile: dir.path("sshd.pid"), encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    /// `ssh -F <config>`: the `--ssh` / `IMGTOOL_SSH` value for imgtool.
+    var sshCommand: String { "ssh -F \(dir.path("ssh_config"))" }
+    /// Where the stand-in docker writes what it saw.
+    var dockerLog: String { dir.path("docker.log") }
+    /// While this file exists, the stand-in docker fails as without a daemon.
+    var dockerFailMarker: String { dir.path("fail-load") }
+    /// A scratch directory for destinations.
+    var remoteRoot: String { dir.path("remote") }
+
+    static var user: String { ProcessInfo.processInfo.environment["USER"] ?? NSUserName() }
+
+    init() throws {
+        dir = try TS.TempDir()
+        let d = dir
+        for key in ["host_key", "client_key", "other_key"] {
+            let r = try TS.tool("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "imgtool-test", "-f", d.path(key)])
+            guard r.status == 0 else { throw Failure("ssh-keygen: \(r.stderr)") }
+        }
+        let ports = try TS.python(
+            "import socket\nss=[socket.socket() for _ in range(2)]\n[s.bind(('127.0.0.1',0)) for s in ss]\nprint(' '.join(str(s.getsockname()[1]) for s in ss))"
+        ).split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard ports.count == 2 else { throw Failure("no free ports") }
+        port = ports[0]
+        noSHAPort = ports[1]
+        try FileManager.default.createDirectory(atPath: d.path("remote"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: d.path("client_key.pub"), toPath: d.path("authorized_keys"))
+
+        // The remote's PATH: the stand-in docker first.
+        let bin = d.path("bin")
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try Self.script(
+            at: bin + "/docker",
+            """
+            #!/bin/sh
+            # Stand-in for docker: records its arguments and the SHA-256 of what it was given.
+            echo "args: $*" >> \(d.path("docker.log"))
+            if [ -f \(d.path("fail-load")) ]; then echo "Cannot connect to the Docker daemon" >&2; exit 1; fi
+            if [ "$1" = load ]; then
+                if [ "$2" = -i ]; then sha256sum < "$3"; else sha256sum; fi | cut -c1-64 | sed 's/^/stdin: /' >> \(d.path("docker.log"))
+                echo "Loaded image: app:1.0"
+            fi
+            """)
+        // A PATH with the shell and coreutils but no SHA-256 tool.
+        let nosha = d.path("nosha")
+        try FileManager.default.createDirectory(atPath: nosha, withIntermediateDirectories: true)
+        for tool in [
+            "sh", "bash", "cat", "head", "cut", "wc", "tr", "mkdir", "rm", "mv", "df", "awk", "find", "ls", "date",
+            "sleep", "rmdir", "tail", "sed", "tee", "gzip", "printf", "env", "id",
+        ] {
+            for prefix in ["/usr/bin/", "/bin/"] where FileManager.default.fileExists(atPath: prefix + tool) {
+                try? FileManager.default.createSymbolicLink(atPath: nosha + "/" + tool, withDestinationPath: prefix + tool)
+                break
+            }
+        }
+        let config = """
+            ListenAddress 127.0.0.1:\(port)
+            ListenAddress 127.0.0.1:\(noSHAPort)
+            HostKey \(d.path("host_key"))
+            AuthorizedKeysFile \(d.path("authorized_keys"))
+            PidFile \(d.path("sshd.pid"))
+            StrictModes no
+            UsePAM no
+            PasswordAuthentication no
+            KbdInteractiveAuthentication no
+            PermitRootLogin prohibit-password
+            MaxSessions 64
+            MaxStartups 64
+            Subsystem sftp /usr/lib/openssh/sftp-server
+            SetEnv PATH=\(bin):/usr/local/bin:/usr/bin:/bin
+            Match LocalPort \(noSHAPort)
+                SetEnv PATH=\(nosha)
+            """
+        try config.write(toFile: d.path("sshd_config"), atomically: true, encoding: .utf8)
+        let hostKey = try String(contentsOfFile: d.path("host_key.pub"), encoding: .utf8)
+        let otherKey = try String(contentsOfFile: d.path("other_key.pub"), encoding: .utf8)
+        try "imgtool-test \(hostKey)".write(toFile: d.path("known_hosts"), atomically: true, encoding: .utf8)
+        try "imgtool-test \(otherKey)".write(toFile: d.path("wrong_known_hosts"), atomically: true, encoding: .utf8)
+        let client = """
+            Host ship
+                Port \(port)
+            Host nosha
+                Port \(noSHAPort)
+            Host wrongkey
+                Port \(port)
+                User imgtool-no-such-user
+            Host wronghost
+                Port \(port)
+                UserKnownHostsFile \(d.path("wrong_known_hosts"))
+            Host *
+                HostName 127.0.0.1
+                User \(Self.user)
+                IdentityFile \(d.path("client_key"))
+                IdentitiesOnly yes
+                UserKnownHostsFile \(d.path("known_hosts"))
+                StrictHostKeyChecking yes
+                HostKeyAlias imgtool-test
+                BatchMode yes
+                LogLevel ERROR
+            """
+        try client.write(toFile: d.path("ssh_config"), atomically: true, encoding: .utf8)
+
+        if getuid() == 0 { try? FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true) }
+        let sshd = ["/usr/sbin/sshd", "/usr/local/sbin/sshd"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let sshd else { throw Failure("sshd is not installed (apt-get install openssh-server)") }
+        // sshd daemonizes itself (no -D): started through Foundation's Process and kept in the
+        // foreground, it closes the descriptor Process watches and Process then blocks in
+        // waitpid, so no other child of the test is ever reaped.
+        let started = try TS.run(sshd, ["-f", d.path("sshd_config"), "-E", d.path("sshd.log")])
+        guard started.status == 0 else { throw Failure("sshd did not start: \(started.stderr)") }
+        // Ready once both ports accept connections.
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if let pid = pid, Self.accepts(port) && Self.accepts(noSHAPort) {
+                self.sshdPID = pid
+                return
+            }
+            usleep(50_000)
+        }
+        let log = (try? String(contentsOfFile: d.path("sshd.log"), encoding: .utf8)) ?? ""
+        if let pid { kill(pid, SIGKILL) }
+        d.cleanup()
+        throw Failure("sshd did not start: \(log)")
+    }
+
+    /// Stops sshd and removes every file of the test.
+    func stop() {
+        // SIGKILL: a child started from a test thread inherits libdispatch's blocked signal mask,
+        // so SIGTERM would stay pending forever.
+        if sshdPID > 0 { kill(sshdPID, SIGKILL) }
+        dir.cleanup()
+    }
+
+    /// A remote directory for one test.
+    func remote(_ name: String) -> String { remoteRoot + "/" + name }
+
+    /// Runs `imgtool` with this server's ssh config.
+    func imgtool(_ arguments: [String], ssh: String? = nil) throws -> TS.ProcessResult {
+        var env = ProcessInfo.processInfo.environment
+        env["IMGTOOL_SSH"] = ssh ?? sshCommand
+        return try TS.run(TS.imgtool, arguments, currentDirectory: TS.repoRoot.path, environment: env)
+    }
+
+    /// Starts `imgtool` without waiting for it (to kill it mid-transfer).
+    func startImgtool(_ arguments: [String], stderrPath: String? = nil) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: TS.imgtool)
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["IMGTOOL_SSH"] = sshCommand
+        p.environment = env
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        if let stderrPath {
+            _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+            p.standardError = FileHandle(forWritingAtPath: stderrPath)
+        } else {
+            p.standardError = FileHandle.nullDevice
+        }
+        try p.run()
+        return p
+    }
+
+    private static func accepts(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    private static func script(at path: String, _ text: String) throws {
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        init(_ d: String) { description = d }
+    }
+}
+
+/// The loopback proxy of `Tests/Fixtures/tools/tcp-proxy.py`: counts, slows down or cuts what a
+/// client sends to the ssh server.
+final class TCPProxy {
+    let port: Int
+    private let process: Process
+    private let countFile: String
+
+    init(to target: Int, rate: Int = 0, cutAfter: Int = 0, countFile: String) throws {
+        self.countFile = countFile
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        var args = ["python3", TS.fixturesDir.appendingPathComponent("tools/tcp-proxy.py").path, String(target), "--count-file", countFile]
+        if rate > 0 { args += ["--rate", String(rate)] }
+        if cutAfter > 0 { args += ["--cut-after", String(cutAfter)] }
+        process.arguments = args
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(0x0A) {
+            let d = out.fileHandleForReading.availableData
+            if d.isEmpty { break }
+            line.append(d)
+        }
+        guard let p = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            process.terminate()
+            throw SSHTestServer.Failure("the proxy did not start")
+        }
+        port = p
+    }
+
+    /// Bytes the client sent through the proxy so far.
+    var bytesUp: Int { Int((try? String(contentsOfFile: countFile, encoding: .utf8)) ?? "") ?? -1 }
+
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import TestSupport
+import Testing
+
+extension ShipOverSSHTests {
+    /// `--load` runs `docker load` on the arrived file, `--then` runs a command after it, and a failed
+    /// load is reported with the archive left in place.
+    @Suite struct Load {
+        @Test func loadRunsDockerLoadOnTheArrivedFileAndThenReportsItsStatus() throws {
+            let server = try SSHTestServer()
+            defer { server.stop() }
+            let gz = TS.fixture("skopeo-docker-archive.tar.gz")
+            let remote = server.remote("load")
+            let r = try server.imgtool([
+                "ship", "--json", "--no-verify", "--load", "--then", "echo started > then.txt; exit 3", gz, "ship:\(remote)",
+            ])
+            #expect(r.status == 9, "--then failed: \(r.stderr)")
+            let d = try ShipOverSSHTests.summary(r).destinations[0]
+            #expect(d.loaded == ["app:1.0"])
+            #expect(d.then?.status == 3)
+            #expect(try String(contentsOfFile: remote + "/then.txt", encoding: .utf8) == "started\n")
+            let log = try String(contentsOfFile: server.dockerLog, encoding: .utf8)
+            let tarHex = try TS.python(
+                "import gzip,hashlib,sys;print(hashlib.sha256(gzip.open(sys.argv[1]).read()).hexdigest())", [gz]
+            ).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(log.contains("args: load\n"), "gzip is decompressed on the fly into docker load: \(log)")
+            #expect(log.contains("stdin: \(tarHex)"), "docker load got the decompressed archive: \(log)")
+
+            // A plain tar goes as `docker load -i`; text output names the image.
+            let tar = TS.fixture("prisma-ok-debian-amd64.tar")
+            let t = try server.imgtool(["ship", "--load", "--then", "true", tar, "ship:\(remote)"])
+            #expect(t.status == 0, "\(t.stderr)")
+            #expect(t.stdout.contains("loaded: app:1.0"))
+            #expect(t.stdout.contains("then: `true` exited with status 0"))
+            let log2 = try String(contentsOfFile: server.dockerLog, encoding: .utf8)
+            #expect(log2.contains("args: load -i prisma-ok-debian-amd64.tar"))
+            #expect(log2.contains("stdin: \(try ShipOverSSHTests.sha256(tar))"))
+
+            // docker load fails (no daemon): the archive is there and said so, --then does not run.
+            try "".write(toFile: server.dockerFailMarker, atomically: true, encoding: .utf8)
+            let other = server.remote("load-fails")
+            let f = try server.imgtool(["ship", "--load", "--then", "touch then-ran", tar, "ship:\(other)"])
+            #expect(f.status == 9, "\(f.stderr)")
+            #expect(f.stdout.contains("shipped \(other)/prisma-ok-debian-amd64.tar"))
+            #expect(f.stdout.contains("load: `docker load` exited with status 1"))
+            #expect(f.stderr.contains("Cannot connect to the Docker daemon"))
+            #expect(f.stderr.contains("Error: ship:\(other): `docker load` exited with status 1"))
+            #expect(!ShipOverSSHTests.exists(other + "/then-ran"))
+            #expect(try TS.bytes(other + "/prisma-ok-debian-amd64.tar") == TS.bytes(tar))
+        }
+    }
+}

@@ -1,0 +1,33 @@
+// @testable: `SSHClient.arguments(for:controlPath:remoteCommand:)`, the argv `ship` runs, is internal.
+@testable import Ship
+import Testing
+
+/// The ssh command line `ship` runs, and the one its errors suggest trying by hand.
+@Suite struct SSHClientTests {
+    @Test func errorsSuggestAnSSHCommandThatWorks() throws {
+        let custom = SSHClient(command: SSHClient.split("ssh -F '/tmp/my config'"), batchMode: true)
+        #expect(custom.plainCommand(for: try Destination(parsing: "deploy@vps:2222:/opt")) == "ssh -F '/tmp/my config' -p 2222 deploy@vps")
+        #expect(SSHClient(batchMode: true).plainCommand(for: try Destination(parsing: "[::1]:/opt")) == "ssh ::1")
+        let e = ShipError.hostKey(host: "root@127.0.0.1:38543", detail: "Host key verification failed.", ssh: "ssh -p 38543 root@127.0.0.1")
+        #expect(e.description.contains("connect once with `ssh -p 38543 root@127.0.0.1`"))
+        #expect(ShipError.unreachable(host: "vps", detail: "x", ssh: "ssh vps").description.contains("`ssh vps true`"))
+    }
+
+    @Test func sshArgumentsEndOptionsBeforeTheHost() throws {
+        let d = try Destination(parsing: "deploy@vps:2222:/srv")
+        let argv = SSHClient(command: ["ssh", "-F", "cfg"], batchMode: true)
+            .arguments(for: d, controlPath: "/tmp/c/%C", remoteCommand: "sh -c 'x'")
+        #expect(Array(argv.prefix(3)) == ["ssh", "-F", "cfg"])
+        #expect(argv.contains("BatchMode=yes"))
+        #expect(argv.contains("ControlMaster=auto"))
+        let dash = try #require(argv.firstIndex(of: "--"))
+        #expect(Array(argv[dash...]) == ["--", "vps", "sh -c 'x'"])
+        #expect(!SSHClient(command: ["ssh"], batchMode: false).arguments(for: d, controlPath: "p", remoteCommand: nil)
+            .contains("BatchMode=yes"))
+    }
+
+    @Test func splitsSSHCommands() {
+        #expect(SSHClient.split("ssh -F \"my config\" -i 'k ey' a\\ b") == ["ssh", "-F", "my config", "-i", "k ey", "a b"])
+        #expect(SSHClient.split("  ") == [])
+    }
+}
