@@ -107,18 +107,18 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
         .io(path: path == "-" ? "stdin" : path, underlying: e)
     }
 
-    /// Any error of a read of `input`, as an `ArchiveError`: a lower layer's error wrapped whole
-    /// (``tar(_:)``, ``io(path:underlying:)``), an `ArchiveError` as it is.
+    /// An error of a read of `input`, located: a lower layer's error wrapped whole (``tar(_:)``,
+    /// ``io(path:underlying:)``, ``gzip(member:_:)``); an `ArchiveError`, or an error of a type
+    /// this module does not know (a caller's own source failing), as it is.
     /// - Parameters:
     ///   - error: What a stage of the read threw.
     ///   - input: What messages call the input (a path, `stdin`).
-    package init(_ error: any Error, input: String) {
+    package static func wrapping(_ error: any Error, input: String) -> any Error {
         switch error {
-        case let e as ArchiveError: self = e
-        case let e as TarError: self = .tar(e)
-        case let e as ByteIOError: self = .input(input, e)
-        case let e as GzipError: self = .gzip(member: nil, e)
-        default: self = .io(path: input, underlying: ByteIOError(operation: "read (\(error))", errno: 5))
+        case let e as TarError: ArchiveError.tar(e)
+        case let e as ByteIOError: ArchiveError.input(input, e)
+        case let e as GzipError: ArchiveError.gzip(member: nil, e)
+        default: error
         }
     }
 

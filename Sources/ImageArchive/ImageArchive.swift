@@ -39,8 +39,9 @@ public struct ImageArchive: Sendable {
     /// - Returns: The archive; integrity problems are in ``problems``, not thrown.
     /// - Throws: ``ArchiveError`` when the archive cannot be read or is not an image archive; the
     ///   errors of the layers below (``Tar/TarError``, ``Gzip/GzipError``, ``ByteIO/ByteIOError``)
-    ///   arrive wrapped in it, located.
-    public static func read(_ input: ArchiveInput, options: ReadOptions = ReadOptions()) throws(ArchiveError) -> ImageArchive {
+    ///   arrive wrapped in it, located. An error of another type that a ``ArchiveInput/stream(_:name:)``
+    ///   source throws (pack's output failing under its reading) comes through unchanged.
+    public static func read(_ input: ArchiveInput, options: ReadOptions = ReadOptions()) throws -> ImageArchive {
         do {
             let scan = try ArchiveScanner(options: options).scan(input)
             var resolver = ImageResolver(scan: scan, verify: scan.verified)
@@ -51,7 +52,7 @@ public struct ImageArchive: Sendable {
             archive.tarBytes = scan.tarBytes
             return archive
         } catch {
-            throw ArchiveError(error, input: input.name)
+            throw ArchiveError.wrapping(error, input: input.name)
         }
     }
 
@@ -64,7 +65,7 @@ public struct ImageArchive: Sendable {
     /// - Throws: What ``read(_:options:)`` throws.
     public static func read(
         path: String, reading: ArchiveInput.Reading = .whole, options: ReadOptions = ReadOptions()
-    ) throws(ArchiveError) -> ImageArchive {
+    ) throws -> ImageArchive {
         try read(ArchiveInput.open(path, reading: reading), options: options)
     }
 

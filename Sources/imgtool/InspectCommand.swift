@@ -44,7 +44,7 @@ enum InspectCommand {
         let archive: ImageArchive
         let images: [ArchiveImage]
         do {
-            let read = { () throws(ArchiveError) -> ImageArchive in try ImageArchive.read(path: path, reading: reading, options: options) }
+            let read = { try ImageArchive.read(path: path, reading: reading, options: options) }
             archive = mapped ? try Terminal.reportingTruncationOnBusError(path: path, read) : try read()
             Terminal.clearProgress(enabled: showProgress)
             images = try archive.select(platform: platform, reference: parsed.value("image"))

@@ -29,9 +29,8 @@ private func judge(_ bytes: [UInt8], pristine: Signature) -> Outcome {
         let s = Signature(archive)
         return s == pristine ? .same : .wrong("read without problems as \(s)")
     } catch {
-        // `ImageArchive.read` throws `ArchiveError` and nothing else (typed throws): a read that
-        // could throw anything else no longer compiles here.
-        let e: ArchiveError = error
+        // Damage is an `ArchiveError`, whatever layer found it: nothing else may come out.
+        guard let e = error as? ArchiveError else { return .wrong("threw \(type(of: error)): \(error)") }
         _ = e.description  // every message renders
         return .threw(e.kind)
     }

@@ -23,8 +23,17 @@ import Testing
         return out
     }
 
+    /// What `verify` captures (ImageVerify's `CapturePolicy.verify`, which this module cannot see).
+    static let capture = CapturePolicy(
+        exact: ["etc/os-release", "usr/lib/os-release"],
+        suffixes: [
+            "node_modules/@prisma/client/package.json", "node_modules/prisma/package.json",
+            "node_modules/.prisma/client/schema.prisma", "node_modules/.prisma/client/package.json",
+        ],
+        maximumSize: 256 * 1024)
+
     private func scanner(_ name: String) -> LayerScanner {
-        LayerScanner(member: name, capture: .standard, readFileHeads: true)
+        LayerScanner(member: name, capture: Self.capture, readFileHeads: true)
     }
 
     /// Every entry of a table, decoded.

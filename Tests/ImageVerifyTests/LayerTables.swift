@@ -1,4 +1,5 @@
 import Foundation
+import ImageVerify
 // @testable: a table built by hand, as `LayerScanner` builds it, needs `LayerTable.append` and
 // `capture` (ImageArchive) and `TarEntryView`'s initializer (Tar), all internal.
 @testable import ImageArchive
@@ -84,6 +85,6 @@ enum VH {
     }
 
     static func readFixture(_ name: String) throws -> ImageArchive {
-        try ImageArchive.read(path: fixturesDirectory().appendingPathComponent(name).path, options: ReadOptions())
+        try ImageArchive.read(path: fixturesDirectory().appendingPathComponent(name).path, options: .verify)
     }
 }

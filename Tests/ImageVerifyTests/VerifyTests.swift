@@ -92,7 +92,7 @@ import Testing
     @Test func archMismatchFailsVerify() throws {
         let archive = try VH.readFixture("arch-mismatch.tar.gz")
         let image = try #require(archive.images.first)
-        let result = verifyImage(image, archive: archive, options: VerifyOptions())
+        let result = ImageVerifier.verify(image: image, archive: archive, options: VerifyOptions())
         let entry = try #require(result.checks.first { $0.id == "entrypoint-arch" })
         #expect(entry.status == .failed)
         #expect(entry.found == "ARM aarch64 ELF")
@@ -100,9 +100,9 @@ import Testing
         #expect(result.checks.first { $0.id == "prisma" }?.status == .passed)
         #expect(result.checks.first { $0.id == "integrity" }?.status == .passed)
         #expect(!result.passed)
-        let strict = verify(image: image, archive: archive, options: VerifyOptions(strictELF: true))
+        let strict = ImageVerifier.verify(image: image, archive: archive, options: VerifyOptions(strictELF: true)).checks
         #expect(strict.first { $0.id == "strict-elf" }?.status == .failed)
-        let required = verify(image: image, archive: archive, options: VerifyOptions(requiredPaths: ["/usr/local/bin"]))
+        let required = ImageVerifier.verify(image: image, archive: archive, options: VerifyOptions(requiredPaths: ["/usr/local/bin"])).checks
         #expect(required.first { $0.id == "elf-arch" }?.status == .failed)
     }
 
@@ -112,7 +112,7 @@ import Testing
         let options = VerifyOptions(
             platform: Platform(parsing: "linux/arm64"),
             requiredPaths: ["node_modules/.prisma/client", "/etc/os-release", "/nope", "server.js"], strictELF: true)
-        let checks = verify(image: image, archive: archive, options: options)
+        let checks = ImageVerifier.verify(image: image, archive: archive, options: options).checks
         #expect(checks.first { $0.id == "platform" }?.status == .failed)
         let require = checks.filter { $0.id == "require" }
         #expect(require.map(\.status) == [.passed, .passed, .failed, .passed])
@@ -120,26 +120,26 @@ import Testing
         #expect(checks.first { $0.id == "strict-elf" }?.status == .passed)
         #expect(checks.first { $0.id == "elf-arch" }?.status == .passed)
         #expect(checks.first { $0.id == "prisma" }?.status == .passed)
-        let amd = verify(image: image, archive: archive, options: VerifyOptions(platform: Platform(parsing: "amd64")))
+        let amd = ImageVerifier.verify(image: image, archive: archive, options: VerifyOptions(platform: Platform(parsing: "amd64"))).checks
         #expect(amd.allSatisfy { $0.status == .passed })
     }
 
     @Test func requireAfterWhiteoutFails() throws {
         let archive = try VH.readFixture("prisma-whiteout.tar")
         let image = try #require(archive.images.first)
-        let checks = verify(image: image, archive: archive, options: VerifyOptions(requiredPaths: ["node_modules/.prisma/client"]))
+        let checks = ImageVerifier.verify(image: image, archive: archive, options: VerifyOptions(requiredPaths: ["node_modules/.prisma/client"])).checks
         #expect(checks.first { $0.id == "require" }?.status == .failed)
     }
 
     @Test func prismaModes() throws {
         let archive = try VH.readFixture("whiteouts.tar")
         let image = try #require(archive.images.first)
-        #expect(verify(image: image, archive: archive, options: VerifyOptions()).contains { $0.id == "prisma" } == false)
-        let forced = verify(image: image, archive: archive, options: VerifyOptions(prisma: .force))
+        #expect(ImageVerifier.verify(image: image, archive: archive, options: VerifyOptions()).checks.contains { $0.id == "prisma" } == false)
+        let forced = ImageVerifier.verify(image: image, archive: archive, options: VerifyOptions(prisma: .force)).checks
         #expect(forced.first { $0.id == "prisma" }?.status == .failed)
         let ok = try VH.readFixture("prisma-missing.tar")
         let okImage = try #require(ok.images.first)
-        #expect(verify(image: okImage, archive: ok, options: VerifyOptions(prisma: .off)).contains { $0.id == "prisma" } == false)
+        #expect(ImageVerifier.verify(image: okImage, archive: ok, options: VerifyOptions(prisma: .off)).checks.contains { $0.id == "prisma" } == false)
     }
 
     @Test func integrityProblemsFail() throws {
