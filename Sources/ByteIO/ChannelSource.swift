@@ -1,4 +1,3 @@
-
 /// The consumer's end of a ``BufferChannel``, as a ``ByteSource``: it serves each received
 /// buffer's bytes, gives the buffer back, and ends (or throws) where the producer did.
 ///

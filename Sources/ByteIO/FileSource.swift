@@ -122,7 +122,8 @@ public final class FileSource: ByteSource {
             throw ByteIOError(operation: "read", errno: POSIX.badDescriptor, path: path)
         }
         while true {
-            let n = isSeekableRegularFile
+            let n =
+                isSeekableRegularFile
                 ? POSIX.readFD(fileDescriptor, base, buffer.count, at: position)
                 : POSIX.readFD(fileDescriptor, base, buffer.count)
             if n >= 0 {

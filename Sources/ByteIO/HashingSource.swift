@@ -1,4 +1,3 @@
-
 /// A ``ByteSource`` that tees every byte it passes on into a SHA-256 hasher and counts them.
 ///
 /// Skipping reads through the bytes, so that the hash covers them too.

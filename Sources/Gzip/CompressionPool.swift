@@ -134,7 +134,10 @@ final class CompressionPool: Sendable {
     /// worker to end. Calling it again does nothing.
     func shutdown() {
         let first = state.withLock { s in
-            defer { s.closed = true; s.jobs.removeAll() }
+            defer {
+                s.closed = true
+                s.jobs.removeAll()
+            }
             return !s.closed
         }
         guard first else { return }

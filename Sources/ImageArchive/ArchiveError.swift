@@ -139,7 +139,8 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): \(underlying.withoutPath)"
         case .unsupportedCompression(let format):
             let tool = format.decompressCommand.map { "`\($0)`" } ?? "the right tool"
-            return Self.unsupportedCompressionMessage(format, advice: "decompress it first and pipe it in, e.g. with \(tool) (or `gzip`-recompress it)")
+            return Self.unsupportedCompressionMessage(
+                format, advice: "decompress it first and pipe it in, e.g. with \(tool) (or `gzip`-recompress it)")
         case .notAnArchive(let found):
             return "not an image archive: expected a tar archive (optionally gzip-compressed), found \(found)"
         case .notAnImage(let reason):
@@ -149,7 +150,8 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
         case .gzip(let member, let error):
             return member.map { "\($0): \(error)" } ?? "\(error)"
         case .unsupportedLayerCompression(let member, let format):
-            return "\(member): layer is \(format.rawValue)-compressed, which imgtool does not read: export it with gzip layers (e.g. `docker buildx build --output type=docker,compression=gzip`)"
+            return
+                "\(member): layer is \(format.rawValue)-compressed, which imgtool does not read: export it with gzip layers (e.g. `docker buildx build --output type=docker,compression=gzip`)"
         case .malformedJSON(let member, let reason):
             return "\(member): \(reason)"
         case .tooLarge(let member, let size, let limit):

@@ -32,7 +32,8 @@ public enum ArchivePacker {
     /// - Throws: ``ArchiveError`` when the archive cannot be read or is not an image archive
     ///   (the output is then incomplete); ``PackError`` when the output cannot be written;
     ///   ``GzipError/invalidLevel(_:)`` for a level outside `0...9`; what `input` throws.
-    public static func pack(_ input: any ByteSource, into sink: any ByteSink, options: PackOptions = PackOptions()) throws -> PackedArchive {
+    public static func pack(_ input: any ByteSource, into sink: any ByteSink, options: PackOptions = PackOptions()) throws -> PackedArchive
+    {
         let counted = CountingSource(input, progress: options.progress)
         var head = [UInt8](repeating: 0, count: CompressionFormat.sniffLength)
         let got = try head.withUnsafeMutableBytes { try counted.readFully(into: $0) }

@@ -312,4 +312,3 @@ final class OuterGzipSource: ByteSource {
         do { return try inflater.skip(count) } catch let e as GzipError { throw ArchiveError.gzip(member: nil, e) }
     }
 }
-

@@ -86,7 +86,9 @@ public struct ImageArchive: Sendable {
             if let platform { what.append("platform \(platform)") }
             if let reference { what.append("image '\(reference)'") }
             var available = images.map { "\($0.displayName) (\($0.platform))" }
-            available += skipped.filter { $0.reason == .blobsAbsent }.map { "\($0.platform?.description ?? $0.descriptor.digest.short) (listed, blobs not in the archive)" }
+            available += skipped.filter { $0.reason == .blobsAbsent }.map {
+                "\($0.platform?.description ?? $0.descriptor.digest.short) (listed, blobs not in the archive)"
+            }
             throw ArchiveError.noMatchingImage(selection: what.joined(separator: " and "), available: available)
         }
         return chosen

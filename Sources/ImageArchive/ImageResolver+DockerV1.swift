@@ -6,7 +6,8 @@ extension ImageResolver {
     mutating func resolveV1() throws -> [ArchiveImage] {
         var tips: [(id: String, tags: [String])] = []
         if let member = scan.members["repositories"] {
-            let repos = try decode([String: [String: String]].self, member, role: "a repositories map", limit: ReadOptions.maximumManifestSize)
+            let repos = try decode(
+                [String: [String: String]].self, member, role: "a repositories map", limit: ReadOptions.maximumManifestSize)
             for repo in repos.keys.sorted() {
                 for tag in (repos[repo] ?? [:]).keys.sorted() {
                     guard let id = repos[repo]?[tag] else { continue }
@@ -22,7 +23,10 @@ extension ImageResolver {
             for name in scan.order where name.hasSuffix("/json") && name.split(separator: "/").count == 2 {
                 let id = String(name.dropLast(5))
                 ids.append(id)
-                if let m = find(name), let json = try? decode(ImageConfig.self, m, role: "a layer json", limit: ReadOptions.maximumConfigSize), let p = json.parent {
+                if let m = find(name),
+                    let json = try? decode(ImageConfig.self, m, role: "a layer json", limit: ReadOptions.maximumConfigSize),
+                    let p = json.parent
+                {
                     parents.insert(p)
                 }
             }

@@ -3,7 +3,8 @@
 import OCI
 
 extension ImageResolver {
-    mutating func walk(_ index: OCIIndex, tags: [String], depth: Int, images: inout [ArchiveImage], skipped: inout [SkippedManifest]) throws {
+    mutating func walk(_ index: OCIIndex, tags: [String], depth: Int, images: inout [ArchiveImage], skipped: inout [SkippedManifest]) throws
+    {
         guard depth < 8 else {
             throw ArchiveError.malformedJSON(member: "index.json", reason: "image indexes nested more than 8 deep")
         }
@@ -39,11 +40,19 @@ extension ImageResolver {
                 continue
             }
             let manifest = try decode(OCIManifest.self, blob, role: "an image manifest", limit: ReadOptions.maximumManifestSize)
-            if manifest.artifactType?.isAttestation == true || (!manifest.layers.isEmpty && manifest.layers.allSatisfy { $0.mediaType.isAttestation }) {
+            if manifest.artifactType?.isAttestation == true
+                || (!manifest.layers.isEmpty && manifest.layers.allSatisfy { $0.mediaType.isAttestation })
+            {
                 skipped.append(SkippedManifest(descriptor: d, platform: d.platform, reason: .attestation))
                 continue
             }
-            if manifest.config.mediaType == .ociEmpty || manifest.layers.contains(where: { !$0.mediaType.isLayer && !$0.mediaType.rawValue.isEmpty && $0.mediaType.rawValue.hasPrefix("application/vnd.oci.image") == false && !$0.mediaType.rawValue.contains("docker") }) {
+            if manifest.config.mediaType == .ociEmpty
+                || manifest.layers.contains(where: {
+                    !$0.mediaType.isLayer && !$0.mediaType.rawValue.isEmpty
+                        && $0.mediaType.rawValue.hasPrefix("application/vnd.oci.image") == false
+                        && !$0.mediaType.rawValue.contains("docker")
+                })
+            {
                 skipped.append(SkippedManifest(descriptor: d, platform: d.platform, reason: .notAnImage))
                 continue
             }

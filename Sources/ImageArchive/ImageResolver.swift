@@ -31,7 +31,8 @@ struct ImageResolver {
         }
         if hasManifestJSON {
             let member = try regular("manifest.json", referencedBy: "the archive")
-            let items = try decode([DockerManifestItem].self, member, role: "a JSON array of images", limit: ReadOptions.maximumManifestSize)
+            let items = try decode(
+                [DockerManifestItem].self, member, role: "a JSON array of images", limit: ReadOptions.maximumManifestSize)
             for (k, item) in items.enumerated() {
                 try addManifestItem(item, number: k + 1, images: &images)
             }
@@ -47,7 +48,8 @@ struct ImageResolver {
             layout = .dockerV1
             images = try resolveV1()
         } else {
-            throw ArchiveError.notAnImage(reason: "a tar archive of \(scan.order.count) members with no manifest.json, index.json or repositories")
+            throw ArchiveError.notAnImage(
+                reason: "a tar archive of \(scan.order.count) members with no manifest.json, index.json or repositories")
         }
         if images.isEmpty {
             if let absent = skipped.first(where: { $0.reason == .blobsAbsent }) {
@@ -119,11 +121,12 @@ struct ImageResolver {
             throw ArchiveError.tooLarge(member: member.name, size: member.size, limit: limit)
         }
         guard case .json(let bytes) = member.content else {
-            let found: String = switch member.content {
-            case .layer: "a tar archive"
-            case .unreadable(let f): "\(f.rawValue)-compressed data"
-            default: member.size == 0 ? "an empty file" : "data that is not JSON"
-            }
+            let found: String =
+                switch member.content {
+                case .layer: "a tar archive"
+                case .unreadable(let f): "\(f.rawValue)-compressed data"
+                default: member.size == 0 ? "an empty file" : "data that is not JSON"
+                }
             throw ArchiveError.malformedJSON(member: member.name, reason: "expected \(role), found \(found)")
         }
         let trimmed = bytes.drop(while: { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 })

@@ -53,7 +53,8 @@ struct LayerScanner: Sendable {
                 continue
             }
             guard PathCleaner.clean(Array(entry.name), into: &scratch.clean) else {
-                throw ArchiveError.tar(.unsafePath(member: member, offset: entry.headerOffset, path: String(decoding: entry.name, as: UTF8.self)))
+                throw ArchiveError.tar(
+                    .unsafePath(member: member, offset: entry.headerOffset, path: String(decoding: entry.name, as: UTF8.self)))
             }
             let clean = scratch.clean
             try clean.withUnsafeBufferPointer { try add(entry, path: $0, reader: reader, scratch: scratch, to: &table) }
@@ -177,7 +178,8 @@ struct LayerScanner: Sendable {
             memory: UnsafeRawBufferPointer(rebasing: memory[start...]), context: member, requiresEndMarker: false, offset: Int64(start))
         var table = LayerTable()
         do {
-            try scan(reader, into: &table, scratch: Scratch(), before: end.map { Int64($0) }, releasingPagesOf: releasingPages ? memory : nil)
+            try scan(
+                reader, into: &table, scratch: Scratch(), before: end.map { Int64($0) }, releasingPagesOf: releasingPages ? memory : nil)
         } catch {
             return nil
         }
@@ -226,7 +228,8 @@ struct LayerScanner: Sendable {
             extra = UnsafeRawBufferPointer(entry.linkName)
         case .hardlink:
             guard PathCleaner.clean(Array(entry.linkName), into: &scratch.cleanTarget) else {
-                throw ArchiveError.tar(.unsafePath(member: member, offset: entry.headerOffset, path: String(decoding: entry.linkName, as: UTF8.self)))
+                throw ArchiveError.tar(
+                    .unsafePath(member: member, offset: entry.headerOffset, path: String(decoding: entry.linkName, as: UTF8.self)))
             }
             extra = scratch.cleanTarget.withUnsafeBytes { UnsafeRawBufferPointer(scratch.target.set($0)) }
         case .regular where entry.dataSize > 0:

@@ -40,8 +40,10 @@ public struct LayerTable: Sendable {
 
         /// The ELF header the record carries, if any.
         var elf: ELFHeader? {
-            flags & Flag.elf == 0 ? nil
-                : ELFHeader(machine: elfMachine, type: elfType, is64Bit: flags & Flag.elf64 != 0, isBigEndian: flags & Flag.elfBigEndian != 0)
+            flags & Flag.elf == 0
+                ? nil
+                : ELFHeader(
+                    machine: elfMachine, type: elfType, is64Bit: flags & Flag.elf64 != 0, isBigEndian: flags & Flag.elfBigEndian != 0)
         }
     }
 
@@ -254,7 +256,10 @@ public struct LayerTable: Sendable {
     public var census: (files: Int, directories: Int, symlinks: Int, hardlinks: Int, whiteouts: Int, other: Int) {
         var c = (files: 0, directories: 0, symlinks: 0, hardlinks: 0, whiteouts: 0, other: 0)
         for r in records {
-            if r.flags & (Flag.whiteout | Flag.opaque) != 0 { c.whiteouts += 1; continue }
+            if r.flags & (Flag.whiteout | Flag.opaque) != 0 {
+                c.whiteouts += 1
+                continue
+            }
             switch r.kindCode {
             case 0, 7: c.files += 1
             case 5: c.directories += 1

@@ -1,4 +1,3 @@
-
 /// What the archive reader keeps and reports, beyond what every read does (``ArchiveInput`` says
 /// how the bytes are read).
 public struct ReadOptions: Sendable {

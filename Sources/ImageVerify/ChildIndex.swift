@@ -1,7 +1,7 @@
 import ByteIO
 import ImageArchive
-import Tar
 import OCI
+import Tar
 
 /// The directory entries of a ``MergedFilesystem``: one open-addressing hash table from
 /// (parent node, name) to the child node, for every directory at once.

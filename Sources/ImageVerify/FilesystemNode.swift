@@ -1,7 +1,7 @@
 import ByteIO
 import ImageArchive
-import Tar
 import OCI
+import Tar
 
 /// One file, directory or link of a ``MergedFilesystem``, as the image's container sees it.
 ///

@@ -1,7 +1,7 @@
 import ByteIO
 import ImageArchive
-import Tar
 import OCI
+import Tar
 
 /// The individual checks of `verify`.
 public enum ImageChecks {
@@ -34,7 +34,8 @@ public enum ImageChecks {
         let found = available.map(\.description).joined(separator: ", ")
         return CheckResult(
             id: "platform", status: .failed, expected: wanted.description, found: found,
-            message: "the archive has no image for \(wanted) (it has \(found)): this image fails with `exec format error` on \(wanted.architecture) hosts",
+            message:
+                "the archive has no image for \(wanted) (it has \(found)): this image fails with `exec format error` on \(wanted.architecture) hosts",
             fix: "build for the target: docker buildx build --platform \(wanted) ...")
     }
 
@@ -88,13 +89,17 @@ public enum ImageChecks {
         let want = "\(platform.architecture) ELF files"
         if foreign.isEmpty {
             return CheckResult(
-                id: "elf-arch", status: .passed, expected: want, found: "\(total) ELF file\(total == 1 ? "" : "s"), all \(platform.architecture)",
+                id: "elf-arch", status: .passed, expected: want,
+                found: "\(total) ELF file\(total == 1 ? "" : "s"), all \(platform.architecture)",
                 message: "every ELF file under \(absolute) is built for \(platform.architecture)", subject: absolute)
         }
         return CheckResult(
-            id: "elf-arch", status: .failed, expected: want, found: foreign.prefix(20).joined(separator: ", ") + (foreign.count > 20 ? ", …" : ""),
-            message: "\(foreign.count) of \(total) ELF files under \(absolute) are built for another architecture than the image's \(platform): they fail with \"exec format error\"",
-            fix: "install or build these files for \(platform) (e.g. run `npm ci` in a stage built with `--platform=\(platform)`)", subject: absolute)
+            id: "elf-arch", status: .failed, expected: want,
+            found: foreign.prefix(20).joined(separator: ", ") + (foreign.count > 20 ? ", …" : ""),
+            message:
+                "\(foreign.count) of \(total) ELF files under \(absolute) are built for another architecture than the image's \(platform): they fail with \"exec format error\"",
+            fix: "install or build these files for \(platform) (e.g. run `npm ci` in a stage built with `--platform=\(platform)`)",
+            subject: absolute)
     }
 
     /// Any ELF file anywhere built for another architecture fails (`--strict-elf`).
@@ -110,7 +115,8 @@ public enum ImageChecks {
         }
         if foreign.isEmpty {
             return CheckResult(
-                id: "strict-elf", status: .passed, expected: "only \(platform.architecture) ELF files", found: "\(total) ELF files, all \(platform.architecture)",
+                id: "strict-elf", status: .passed, expected: "only \(platform.architecture) ELF files",
+                found: "\(total) ELF files, all \(platform.architecture)",
                 message: "every ELF file in the image is built for \(platform.architecture)")
         }
         return CheckResult(
@@ -128,7 +134,9 @@ public enum ImageChecks {
         let c = config.config
         let argv = (c?.entrypoint ?? []) + (c?.cmd ?? [])
         guard let program = argv.first, !program.isEmpty else {
-            return CheckResult(id: "entrypoint-arch", status: .skipped, expected: platform.architecture, found: "no Entrypoint or Cmd", message: "the image has no Entrypoint or Cmd")
+            return CheckResult(
+                id: "entrypoint-arch", status: .skipped, expected: platform.architecture, found: "no Entrypoint or Cmd",
+                message: "the image has no Entrypoint or Cmd")
         }
         let path = c?.environment("PATH") ?? defaultPath
         let workingDir = PrismaCheck.normaliseDir(c?.workingDir)
@@ -152,8 +160,10 @@ public enum ImageChecks {
                 }
                 return CheckResult(
                     id: "entrypoint-arch", status: .failed, expected: "\(platform.architecture) ELF", found: "\(elf.machineName) ELF",
-                    message: "\(trail) is an ELF for \(elf.machineName), but the image config says \(platform): the container fails with \"exec format error\"",
-                    fix: "rebuild the image for \(platform) (or fix the config's architecture if the binaries are right)", subject: node.path)
+                    message:
+                        "\(trail) is an ELF for \(elf.machineName), but the image config says \(platform): the container fails with \"exec format error\"",
+                    fix: "rebuild the image for \(platform) (or fix the config's architecture if the binaries are right)",
+                    subject: node.path)
             }
             guard let shebang = node.shebang else {
                 return CheckResult(

@@ -2,8 +2,8 @@
 // other entry in tar order, on raw path bytes (no string per entry).
 import ByteIO
 import ImageArchive
-import Tar
 import OCI
+import Tar
 
 /// The directory the previous entry's parent path led to, and the directory each of its
 /// components led to. Tar writers list a directory's entries together, so most entries resolve
@@ -80,7 +80,8 @@ extension MergedFilesystem {
             cachedFor = i
             // For the census: a plain file that replaces nothing changes nothing that counts. In
             // a directory with nothing in it, there is nothing to replace, and no lookup is needed.
-            let censusSkips = censusOnly && (kindCode == Node.regularCode || kindCode == Node.sparseCode)
+            let censusSkips =
+                censusOnly && (kindCode == Node.regularCode || kindCode == Node.sparseCode)
                 && record.flags & LayerTable.Flag.elf == 0
             if censusSkips && nodes[Int(parent)].firstChild < 0 { return }
             let baseHash = ChildIndex.hash(parent: parent, name: base)
@@ -128,7 +129,9 @@ extension MergedFilesystem {
                     content = contents[t]
                     linkedTo = String(decoding: target, as: UTF8.self)
                 } else {
-                    note(layer, String(decoding: path, as: UTF8.self), "hardlink to \(String(decoding: target, as: UTF8.self)), which does not exist")
+                    note(
+                        layer, String(decoding: path, as: UTF8.self),
+                        "hardlink to \(String(decoding: target, as: UTF8.self)), which does not exist")
                 }
             } else if kindCode == Node.regularCode, !capturedKeys.isEmpty,
                 let key = capturedKeys.first(where: { ByteScan.equal($0.bytes, path) })?.key
@@ -160,7 +163,8 @@ extension MergedFilesystem {
     static func split(_ path: UnsafeBufferPointer<UInt8>) -> (dir: UnsafeBufferPointer<UInt8>, base: UnsafeBufferPointer<UInt8>) {
         var end = path.count
         while end > 0 && path[end - 1] == UInt8(ascii: "/") { end -= 1 }
-        let start = ByteScan.lastIndex(of: UInt8(ascii: "/"), in: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(path)[0..<end])) + 1
+        let start =
+            ByteScan.lastIndex(of: UInt8(ascii: "/"), in: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(path)[0..<end])) + 1
         return (UnsafeBufferPointer(rebasing: path[0..<start]), UnsafeBufferPointer(rebasing: path[start..<end]))
     }
 
@@ -311,7 +315,8 @@ extension MergedFilesystem {
                         let parentPath = String(decoding: dir, as: UTF8.self).split(separator: "/").joined(separator: "/")
                         note(
                             layer, String(decoding: path, as: UTF8.self),
-                            "parent /\(parentPath) is a symlink to \(String(decoding: target, as: UTF8.self)), which does not resolve; replaced by a directory")
+                            "parent /\(parentPath) is a symlink to \(String(decoding: target, as: UTF8.self)), which does not resolve; replaced by a directory"
+                        )
                     } else {
                         if target.first == UInt8(ascii: "/") { stack = [0] }
                         pending.push(target)

@@ -54,8 +54,10 @@ public struct MergedFilesystem: Sendable {
         var hasExtra: Bool { flags & Flag.hasExtra != 0 }
 
         var elf: ELFHeader? {
-            flags & Flag.elf == 0 ? nil
-                : ELFHeader(machine: elfMachine, type: elfType, is64Bit: flags & Flag.elf64 != 0, isBigEndian: flags & Flag.elfBigEndian != 0)
+            flags & Flag.elf == 0
+                ? nil
+                : ELFHeader(
+                    machine: elfMachine, type: elfType, is64Bit: flags & Flag.elf64 != 0, isBigEndian: flags & Flag.elfBigEndian != 0)
         }
 
         static let directoryCode = LayerTable.code(.directory)

@@ -3,8 +3,8 @@
 // strict ELF, Prisma, a non-root user and a health check.
 import ByteIO
 import ImageArchive
-import Tar
 import OCI
+import Tar
 
 /// A verification policy, read from a JSON file (`imgtool verify --policy FILE`).
 public struct Policy: Codable, Sendable, Equatable {
@@ -198,7 +198,8 @@ struct PolicyKey: CodingKey {
 
     /// The Levenshtein distance of two keys, ignoring case.
     static func distance(_ a: String, _ b: String) -> Int {
-        let x = Array(a.lowercased().utf8), y = Array(b.lowercased().utf8)
+        let x = Array(a.lowercased().utf8)
+        let y = Array(b.lowercased().utf8)
         var previous = Array(0...y.count)
         for (i, xc) in x.enumerated() {
             var current = [i + 1] + [Int](repeating: 0, count: y.count)

@@ -1,8 +1,8 @@
 import ByteIO
 import Foundation
 import ImageArchive
-import Tar
 import OCI
+import Tar
 
 // Source: prisma/prisma @6.19.x: packages/client/src/runtime/core/engines/common/resolveEnginePath.ts
 // (search order, PRISMA_QUERY_ENGINE_LIBRARY/BINARY), packages/internals/src/client/getClientEngineType.ts
@@ -112,7 +112,9 @@ public struct PrismaCheck: Sendable, Codable, Equatable {
         let schemas = schemaFiles(fs)
         var schema: (path: String, generator: PrismaSchema.Generator)? = nil
         for path in schemas {
-            guard let bytes = fs.content(path), let g = PrismaSchema(parsing: String(decoding: bytes, as: UTF8.self)).client else { continue }
+            guard let bytes = fs.content(path), let g = PrismaSchema(parsing: String(decoding: bytes, as: UTF8.self)).client else {
+                continue
+            }
             schema = (path, g)
             break
         }
@@ -159,7 +161,8 @@ public struct PrismaCheck: Sendable, Codable, Equatable {
             directories: searched, message: "")
         let versionText = "@prisma/client \(version ?? "(unknown version)")"
         if engineType == "none" || engineType == "client" {
-            result.message = engineType == "none"
+            result.message =
+                engineType == "none"
                 ? "\(versionText) uses the query compiler: no query engine is needed"
                 : "\(versionText) with engineType \"client\" (\(engineSource)) uses the query compiler: no query engine is needed"
             return result
@@ -179,7 +182,8 @@ public struct PrismaCheck: Sendable, Codable, Equatable {
             guard let node = fs.lookup(path).node, node.isRegularFile else {
                 result.outcome = .missingEngine
                 result.status = .failed
-                result.message = "\(envName)=\(override) is set in the image's Env, but \(path) does not exist: Prisma Client could not locate the Query Engine for runtime \"\(target.target)\""
+                result.message =
+                    "\(envName)=\(override) is set in the image's Env, but \(path) does not exist: Prisma Client could not locate the Query Engine for runtime \"\(target.target)\""
                 result.fix = "point \(envName) at the engine file, or copy the engine to \(path)"
                 return result
             }
@@ -190,7 +194,8 @@ public struct PrismaCheck: Sendable, Codable, Equatable {
             } else {
                 result.outcome = .wrongELFArch
                 result.status = .failed
-                result.message = "\(path) (from \(envName)) is \(file.elf.map { "an ELF for \($0)" } ?? "not an ELF file"), but the image is \(platform): loading it fails (\"invalid ELF header\" / \"exec format error\")"
+                result.message =
+                    "\(path) (from \(envName)) is \(file.elf.map { "an ELF for \($0)" } ?? "not an ELF file"), but the image is \(platform): loading it fails (\"invalid ELF header\" / \"exec format error\")"
                 result.fix = "replace \(path) with the \(target.target) engine built for \(arch)"
             }
             return result
@@ -205,7 +210,8 @@ public struct PrismaCheck: Sendable, Codable, Equatable {
             if file.architecture == arch {
                 result.requiredFile = fileName
                 result.match = file
-                result.message = "Query Engine \(kindWord) for runtime \"\(target.target)\" found: \(path) (\(file.elf ?? "ELF")); \(target.reason)"
+                result.message =
+                    "Query Engine \(kindWord) for runtime \"\(target.target)\" found: \(path) (\(file.elf ?? "ELF")); \(target.reason)"
                 return result
             }
             if wrongArch == nil { wrongArch = file }
@@ -217,17 +223,23 @@ public struct PrismaCheck: Sendable, Codable, Equatable {
         let copyFix = "COPY --from=builder \(join(workingDir, "node_modules/.prisma")) ./node_modules/.prisma"
         if let wrongArch {
             result.outcome = .wrongELFArch
-            result.message = "\(wrongArch.path) is \(wrongArch.elf.map { "an ELF for \($0)" } ?? "not an ELF file"), but the image is \(platform) (\(wantedELF) needed): Node fails to load it (\"invalid ELF header\")."
-            result.fix = "run `prisma generate` (and `npm ci`) for \(platform), e.g. build the stage with `--platform=\(platform)` instead of copying node_modules from another architecture"
+            result.message =
+                "\(wrongArch.path) is \(wrongArch.elf.map { "an ELF for \($0)" } ?? "not an ELF file"), but the image is \(platform) (\(wantedELF) needed): Node fails to load it (\"invalid ELF header\")."
+            result.fix =
+                "run `prisma generate` (and `npm ci`) for \(platform), e.g. build the stage with `--platform=\(platform)` instead of copying node_modules from another architecture"
         } else if !present.isEmpty {
             result.outcome = .wrongTarget
             let had = present.map { "\"\($0)\"" }.joined(separator: ", ")
-            result.message = "\(head) This happened because Prisma Client was generated for \(had), but the actual deployment required \"\(target.target)\". The following locations have been searched:\n\(searchedList)"
-            result.fix = "add \"\(target.target)\" to binaryTargets in the generator block of schema.prisma (binaryTargets = [\"native\", \"\(target.target)\"]) and run `prisma generate`"
+            result.message =
+                "\(head) This happened because Prisma Client was generated for \(had), but the actual deployment required \"\(target.target)\". The following locations have been searched:\n\(searchedList)"
+            result.fix =
+                "add \"\(target.target)\" to binaryTargets in the generator block of schema.prisma (binaryTargets = [\"native\", \"\(target.target)\"]) and run `prisma generate`"
         } else {
             result.outcome = .missingEngine
-            result.message = "\(head) This is likely caused by tooling that has not copied \"\(fileName)\" to the deployment folder. Ensure that you ran `prisma generate` and that \"\(fileName)\" has been copied to \"\(join(workingDir, "node_modules/.prisma/client"))\". The following locations have been searched:\n\(searchedList)"
-            result.fix = "copy the generated client into the runner stage: `\(copyFix)` (Next.js standalone: add it to outputFileTracingIncludes)"
+            result.message =
+                "\(head) This is likely caused by tooling that has not copied \"\(fileName)\" to the deployment folder. Ensure that you ran `prisma generate` and that \"\(fileName)\" has been copied to \"\(join(workingDir, "node_modules/.prisma/client"))\". The following locations have been searched:\n\(searchedList)"
+            result.fix =
+                "copy the generated client into the runner stage: `\(copyFix)` (Next.js standalone: add it to outputFileTracingIncludes)"
         }
         return result
     }
@@ -238,13 +250,16 @@ public struct PrismaCheck: Sendable, Codable, Equatable {
         if let expected, let requiredFile {
             expectedText = "\(requiredFile) for \(expected.target)"
         } else {
-            expectedText = engineType == "none" || engineType == "client" ? "no query engine (engineType \(engineType))" : "no Prisma Client"
+            expectedText =
+                engineType == "none" || engineType == "client" ? "no query engine (engineType \(engineType))" : "no Prisma Client"
         }
         let engines = engineFiles
-        let foundText = engines.isEmpty
+        let foundText =
+            engines.isEmpty
             ? (outcome == .noPrismaClient ? "no @prisma/client" : "no query engine files")
             : engines.map { "\($0.path) (\($0.elf ?? "not ELF"))" }.joined(separator: ", ")
-        return CheckResult(id: "prisma", status: status, expected: expectedText, found: foundText, message: message, fix: fix, subject: clientPackagePath)
+        return CheckResult(
+            id: "prisma", status: status, expected: expectedText, found: foundText, message: message, fix: fix, subject: clientPackagePath)
     }
 
     // MARK: - Helpers
@@ -327,7 +342,10 @@ public struct PrismaCheck: Sendable, Codable, Equatable {
         var parts: [Substring] = []
         for c in full.split(separator: "/") {
             if c == "." { continue }
-            if c == ".." { _ = parts.popLast(); continue }
+            if c == ".." {
+                _ = parts.popLast()
+                continue
+            }
             parts.append(c)
         }
         return "/" + parts.joined(separator: "/")

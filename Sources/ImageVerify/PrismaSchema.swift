@@ -2,8 +2,8 @@
 // (https://www.prisma.io/docs/orm/reference/prisma-schema-reference#generator).
 import ByteIO
 import ImageArchive
-import Tar
 import OCI
+import Tar
 
 /// The generator blocks of a `schema.prisma`, read leniently (only what `verify` needs).
 public struct PrismaSchema: Sendable, Equatable {
@@ -67,7 +67,8 @@ public struct PrismaSchema: Sendable, Equatable {
             } else {
                 let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
                 if words.count >= 2, words[0] == "generator", line.hasSuffix("{") {
-                    current = Generator(name: String(words[1]).replacingBrace, provider: nil, output: nil, engineType: nil, binaryTargets: [])
+                    current = Generator(
+                        name: String(words[1]).replacingBrace, provider: nil, output: nil, engineType: nil, binaryTargets: [])
                 }
             }
         }

@@ -3,8 +3,8 @@
 // getBinaryTargetForCurrentPlatformInternal).
 import ByteIO
 import ImageArchive
-import Tar
 import OCI
+import Tar
 
 /// The Prisma binary target an image needs, computed offline from its merged filesystem and
 /// platform exactly as Prisma's `getPlatform` computes it at runtime, with the facts that led to it.
@@ -80,7 +80,8 @@ public struct PrismaTarget: Sendable, Equatable, Codable {
             if let other = filesystem.content("/usr/lib/os-release") {
                 let otherID = field("ID", in: String(decoding: other, as: UTF8.self)) ?? ""
                 warnings.append(
-                    "/etc/os-release is missing: Prisma reads only that file, so it falls back to debian (/usr/lib/os-release says ID=\(otherID))")
+                    "/etc/os-release is missing: Prisma reads only that file, so it falls back to debian (/usr/lib/os-release says ID=\(otherID))"
+                )
             }
         }
         let (targetDistro, familyDistro) = distro(id: id, idLike: idLike)
@@ -111,7 +112,8 @@ public struct PrismaTarget: Sendable, Equatable, Codable {
 
         if !["x64", "arm64"].contains(arch) {
             warnings.append(
-                "Prisma only officially supports Linux on amd64 (x86_64) and arm64 (aarch64) system architectures (detected \"\(arch)\" instead).")
+                "Prisma only officially supports Linux on amd64 (x86_64) and arm64 (aarch64) system architectures (detected \"\(arch)\" instead)."
+            )
         }
         if libssl == nil {
             warnings.append(
@@ -133,7 +135,8 @@ public struct PrismaTarget: Sendable, Equatable, Codable {
         return PrismaTarget(
             target: target, targetDistro: targetDistro, familyDistro: familyDistro, osReleasePath: osReleasePath,
             osReleaseID: id.isEmpty ? nil : id, osReleaseIDLike: idLike.isEmpty ? nil : idLike, openSSL: ssl, libsslFile: libsslFile,
-            arch: arch, unameMachine: uname, searchedLibSSLDirs: specific + ldconfig + generic.filter { !specific.contains($0) }, warnings: warnings)
+            arch: arch, unameMachine: uname, searchedLibSSLDirs: specific + ldconfig + generic.filter { !specific.contains($0) },
+            warnings: warnings)
     }
 
     /// Node's `process.arch` and `uname -m` for an image platform.

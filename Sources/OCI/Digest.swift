@@ -17,13 +17,16 @@ public struct Digest: Hashable, Sendable, Codable, CustomStringConvertible, Comp
         guard let colon = string.firstIndex(of: ":") else { throw ValidationError.malformed(string) }
         let algorithm = String(string[..<colon])
         let hex = String(string[string.index(after: colon)...])
-        let expectedLength: Int? = switch algorithm {
-        case "sha256": 64
-        case "sha512": 128
-        default: nil
-        }
+        let expectedLength: Int? =
+            switch algorithm {
+            case "sha256": 64
+            case "sha512": 128
+            default: nil
+            }
         guard !algorithm.isEmpty, !hex.isEmpty,
-            algorithm.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2b || $0 == 0x2e || $0 == 0x5f || $0 == 0x2d }),
+            algorithm.utf8.allSatisfy({
+                ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2b || $0 == 0x2e || $0 == 0x5f || $0 == 0x2d
+            }),
             expectedLength == nil || hex.utf8.count == expectedLength,
             hex.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
         else { throw ValidationError.malformed(string) }

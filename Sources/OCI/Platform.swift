@@ -54,8 +54,12 @@ public struct Platform: Codable, Hashable, Sendable, CustomStringConvertible {
         case "aarch64", "arm64":
             architecture = "arm64"
             if variant == "8" { variant = "v8" }
-        case "armhf": architecture = "arm"; variant = variant ?? "v7"
-        case "armel": architecture = "arm"; variant = variant ?? "v6"
+        case "armhf":
+            architecture = "arm"
+            variant = variant ?? "v7"
+        case "armel":
+            architecture = "arm"
+            variant = variant ?? "v6"
         case "i386", "i686", "386": architecture = "386"
         case let other: architecture = other
         }

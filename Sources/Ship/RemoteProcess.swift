@@ -2,7 +2,6 @@ import ByteIO
 import Foundation
 import OCI
 
-
 /// One `ssh` process: its stdin fed by the caller, its stdout handed over line by line as it
 /// arrives, its stderr collected.
 ///

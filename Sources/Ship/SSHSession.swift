@@ -2,7 +2,6 @@ import ByteIO
 import Foundation
 import OCI
 
-
 /// The shared ssh connection to one destination: authenticated once, then reused by every remote
 /// command of the ship (OpenSSH connection multiplexing, `ControlMaster`).
 final class SSHSession {
@@ -39,7 +38,8 @@ final class SSHSession {
         if let e = writeError as? ShipError { throw e }
         if status == 255 || output.last != "end" {
             if let e = classify(stderr, status: status, connected: !output.isEmpty) { throw e }
-            let detail = stderr.split(whereSeparator: \.isNewline).last.map { $0.trimmingCharacters(in: .whitespaces) }
+            let detail =
+                stderr.split(whereSeparator: \.isNewline).last.map { $0.trimmingCharacters(in: .whitespaces) }
                 ?? writeError.map { "\($0)" } ?? "the remote command ended early (exit status \(status))"
             throw .transfer(host: destination.label, detail: detail)
         }

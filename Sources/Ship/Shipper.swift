@@ -2,7 +2,6 @@ import ByteIO
 import Foundation
 import OCI
 
-
 /// How a ship behaves, beyond where it goes.
 public struct ShipOptions: Sendable {
     /// The ssh client.
@@ -126,7 +125,9 @@ public struct Shipper: Sendable {
             if let free, free < toSend + plan.size {
                 throw .diskFull(
                     host: destination.label, path: destination.directory,
-                    detail: "needs \(Self.megabytes(toSend + plan.size)) for the chunks and the assembled archive, \(Self.megabytes(free)) free")
+                    detail:
+                        "needs \(Self.megabytes(toSend + plan.size)) for the chunks and the assembled archive, \(Self.megabytes(free)) free"
+                )
             }
             // 2. Send what is missing; chunks that fail their check on arrival go again.
             var pending = missing
@@ -139,7 +140,9 @@ public struct Shipper: Sendable {
                 if attempts >= 3 {
                     throw .transfer(
                         host: destination.label,
-                        detail: "chunk \(failed[0].digest.short) at offset \(failed[0].offset) failed its SHA-256 check \(attempts) times on arrival")
+                        detail:
+                            "chunk \(failed[0].digest.short) at offset \(failed[0].offset) failed its SHA-256 check \(attempts) times on arrival"
+                    )
                 }
                 pending = failed
             }
@@ -161,7 +164,8 @@ public struct Shipper: Sendable {
         guard published else {
             throw .transfer(
                 host: destination.label,
-                detail: "the archive could not be assembled after \(options.rounds) rounds (chunks kept disappearing or failing their check)")
+                detail:
+                    "the archive could not be assembled after \(options.rounds) rounds (chunks kept disappearing or failing their check)")
         }
         if options.load {
             let loaded = Shared<[String]>([])
@@ -217,8 +221,14 @@ public struct Shipper: Sendable {
                     try sink.write(bytes)
                     left -= n
                     position += Int64(n)
-                    let done = sent.withLock { s in s += Int64(n); return s }
-                    progress(ShipProgress(bytesSent: base.bytesSent + done, bytesSkipped: base.bytesSkipped, bytesToSend: total, chunksSkipped: base.chunksSkipped))
+                    let done = sent.withLock { s in
+                        s += Int64(n)
+                        return s
+                    }
+                    progress(
+                        ShipProgress(
+                            bytesSent: base.bytesSent + done, bytesSkipped: base.bytesSkipped, bytesToSend: total,
+                            chunksSkipped: base.chunksSkipped))
                 }
                 if Digest(hasher.finalize()) != chunk.digest { throw ShipError.archiveChanged(path: path, offset: chunk.offset) }
             }

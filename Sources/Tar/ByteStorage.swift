@@ -19,7 +19,9 @@ package final class ByteStorage {
     /// may point into this storage (growing it frees the old memory first).
     /// - Returns: The bytes held.
     @discardableResult
-    package func set(prefix: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0), _ bytes: UnsafeRawBufferPointer) -> UnsafeBufferPointer<UInt8> {
+    package func set(prefix: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0), _ bytes: UnsafeRawBufferPointer)
+        -> UnsafeBufferPointer<UInt8>
+    {
         let total = prefix.isEmpty ? bytes.count : prefix.count + 1 + bytes.count
         if total > capacity {
             base.deallocate()

@@ -12,7 +12,9 @@ extension TarReader {
 
     func readExtension(size: Int64, headerOffset: Int64, what: String) throws -> [UInt8] {
         guard size <= Self.maxExtensionHeader else {
-            throw TarError.badHeaderField(member: context, offset: headerOffset, field: "size", found: "\(size) bytes for a \(what), more than \(Self.maxExtensionHeader)")
+            throw TarError.badHeaderField(
+                member: context, offset: headerOffset, field: "size",
+                found: "\(size) bytes for a \(what), more than \(Self.maxExtensionHeader)")
         }
         consume(TarHeader.blockSize)
         let total = Int(size + TarHeader.padding(size))
@@ -21,7 +23,8 @@ extension TarReader {
         var need = Int(size)
         while need > 0 {
             guard try fill(1) else {
-                throw TarError.truncated(member: context, offset: position, expected: "\(need) more bytes of the \(what) at \(headerOffset)")
+                throw TarError.truncated(
+                    member: context, offset: position, expected: "\(need) more bytes of the \(what) at \(headerOffset)")
             }
             let n = min(need, available)
             data.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start..<(start + n)]))
@@ -38,7 +41,8 @@ extension TarReader {
     func skipSparseExtensions(headerOffset: Int64) throws {
         while true {
             guard try fill(TarHeader.blockSize) else {
-                throw TarError.truncated(member: context, offset: position, expected: "a GNU sparse extension block of the entry at \(headerOffset)")
+                throw TarError.truncated(
+                    member: context, offset: position, expected: "a GNU sparse extension block of the entry at \(headerOffset)")
             }
             let more = buffer[start + 504] != 0
             consume(TarHeader.blockSize)

@@ -157,7 +157,10 @@ public final class TarReader {
     func consume(_ n: Int) {
         start += n
         position += Int64(n)
-        if start == end && !borrowsMemory { start = 0; end = 0 }
+        if start == end && !borrowsMemory {
+            start = 0
+            end = 0
+        }
     }
 
     /// Passes over `count` bytes: those buffered, then by skipping in the source.
@@ -232,8 +235,11 @@ public final class TarReader {
                     reachedEnd = true
                     return nil
                 }
-                let what = available == 0
-                    ? (firstHeaderOffset == nil ? "another header or the end-of-archive marker (two zero blocks)" : "the header that the extension header at \(firstHeaderOffset!) belongs to")
+                let what =
+                    available == 0
+                    ? (firstHeaderOffset == nil
+                        ? "another header or the end-of-archive marker (two zero blocks)"
+                        : "the header that the extension header at \(firstHeaderOffset!) belongs to")
                     : "a 512-byte header, found \(available) bytes"
                 throw TarError.truncated(member: context, offset: headerOffset, expected: what)
             }
@@ -243,7 +249,8 @@ public final class TarReader {
                 if try fill(TarHeader.blockSize) {
                     let second = UnsafeRawBufferPointer(rebasing: buffer[start..<(start + TarHeader.blockSize)])
                     guard TarHeader.isZeroBlock(second) else {
-                        throw TarError.badHeaderField(member: context, offset: position, field: "end-of-archive", found: "a zero block followed by a non-zero block")
+                        throw TarError.badHeaderField(
+                            member: context, offset: position, field: "end-of-archive", found: "a zero block followed by a non-zero block")
                     }
                     consume(TarHeader.blockSize)
                 }
@@ -251,7 +258,8 @@ public final class TarReader {
                 return nil
             }
             guard let claimed = TarHeader.number(block, TarHeader.Field.checksum) else {
-                throw TarError.badHeaderField(member: context, offset: headerOffset, field: "chksum", found: TarHeader.printable(block, TarHeader.Field.checksum))
+                throw TarError.badHeaderField(
+                    member: context, offset: headerOffset, field: "chksum", found: TarHeader.printable(block, TarHeader.Field.checksum))
             }
             // The unsigned sum first: the signed one (historic writers) only when it differs.
             if claimed != TarHeader.unsignedChecksum(block) {
@@ -263,7 +271,8 @@ public final class TarReader {
             if firstHeaderOffset == nil { firstHeaderOffset = headerOffset }
             let typeflag = block[TarHeader.Field.typeflag]
             guard let sizeField = TarHeader.number(block, TarHeader.Field.size), sizeField >= 0 else {
-                throw TarError.badHeaderField(member: context, offset: headerOffset, field: "size", found: TarHeader.printable(block, TarHeader.Field.size))
+                throw TarError.badHeaderField(
+                    member: context, offset: headerOffset, field: "size", found: TarHeader.printable(block, TarHeader.Field.size))
             }
             switch typeflag {
             case UInt8(ascii: "x"), UInt8(ascii: "X"), UInt8(ascii: "g"):
@@ -282,7 +291,9 @@ public final class TarReader {
             default:
                 break
             }
-            var entry = try decode(block, typeflag: typeflag, sizeField: sizeField, pax: pax, longName: longName, longLink: longLink, headerOffset: firstHeaderOffset ?? headerOffset)
+            var entry = try decode(
+                block, typeflag: typeflag, sizeField: sizeField, pax: pax, longName: longName, longLink: longLink,
+                headerOffset: firstHeaderOffset ?? headerOffset)
             consume(TarHeader.blockSize)
             if typeflag == UInt8(ascii: "S") && block[TarHeader.Field.gnuIsExtended] != 0 {
                 try skipSparseExtensions(headerOffset: headerOffset)
@@ -310,7 +321,10 @@ public final class TarReader {
             if want >= Self.directReadThreshold && !sourceEnded {
                 // Large reads go straight from the source into the caller's memory.
                 let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: destination[0..<want]))
-                if n == 0 { sourceEnded = true; throw bodyTruncated() }
+                if n == 0 {
+                    sourceEnded = true
+                    throw bodyTruncated()
+                }
                 position += Int64(n)
                 bodyRemaining -= Int64(n)
                 return n

@@ -32,7 +32,10 @@ enum ArgumentScanner {
                 parsed.positionals.append(arg)
                 continue
             }
-            if arg == "--" { onlyPositionals = true; continue }
+            if arg == "--" {
+                onlyPositionals = true
+                continue
+            }
             if arg.hasPrefix("--") {
                 var name = arg
                 var inline: String?

@@ -11,10 +11,13 @@ enum CLI {
 
     static let root = CommandSpec(
         name: "", abstract: "Inspect, verify and ship container image archives.",
-        discussion: "Reads `docker save` and OCI archives (.tar or .tar.gz, a file or - for stdin) in one streaming pass, checking every digest on the way.",
+        discussion:
+            "Reads `docker save` and OCI archives (.tar or .tar.gz, a file or - for stdin) in one streaming pass, checking every digest on the way.",
         options: [CommandSpec.Option(names: ["--version"], valueName: nil, help: "Show the version.")])
 
-    static var commands: [CommandSpec] { [InspectCommand.spec, VerifyCommand.spec, PackCommand.spec, ShipCommand.spec, LsCommand.spec, CatCommand.spec] }
+    static var commands: [CommandSpec] {
+        [InspectCommand.spec, VerifyCommand.spec, PackCommand.spec, ShipCommand.spec, LsCommand.spec, CatCommand.spec]
+    }
 
     static func run(_ arguments: [String], io: Output) -> Int32 {
         guard let first = arguments.first else {
@@ -86,7 +89,9 @@ enum CLI {
     static func platform(_ parsed: ParsedArguments, spec: CommandSpec) throws(UsageError) -> Platform? {
         guard let text = parsed.value("platform") else { return nil }
         guard let p = Platform(parsing: text) else {
-            throw UsageError(.invalidValue(value: text, label: "--platform <platform>", help: "os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8"), spec: spec)
+            throw UsageError(
+                .invalidValue(value: text, label: "--platform <platform>", help: "os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8"),
+                spec: spec)
         }
         return p
     }
@@ -119,7 +124,8 @@ extension CLI {
         let name = archive == "-" ? "stdin" : archive
         var text = "\(e)"
         if case .unsupportedCompression(let format) = e, let tool = format.decompressCommand {
-            text = ArchiveError.unsupportedCompressionMessage(format, advice: decompressAdvice(tool, invocation: invocation, archive: archive))
+            text = ArchiveError.unsupportedCompressionMessage(
+                format, advice: decompressAdvice(tool, invocation: invocation, archive: archive))
         }
         return e.isAboutTheWholeInput ? "\(name): \(text)" : text
     }
@@ -138,7 +144,8 @@ extension CLI {
             break
         }
         copy += copy.hasSuffix(".tar") ? ".gz" : ".tar.gz"
-        return "pack it to gzip first, e.g. `\(input) | imgtool pack -o \(ShellQuote.word(copy)) - && \(invocation.commandLine(archive: copy))`"
+        return
+            "pack it to gzip first, e.g. `\(input) | imgtool pack -o \(ShellQuote.word(copy)) - && \(invocation.commandLine(archive: copy))`"
     }
 
     /// A command line as messages repeat it: the subcommand, its arguments, and which of them

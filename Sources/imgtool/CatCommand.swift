@@ -1,17 +1,18 @@
 import ByteIO
-import Tar
 import Gzip
 import ImageArchive
 import ImageVerify
 import OCI
 import Ship
+import Tar
 
 /// `imgtool cat`: one file of the merged filesystem, to stdout.
 enum CatCommand {
     static let spec = CommandSpec(
         name: "cat",
         abstract: "Write one file of an image's merged filesystem to stdout.",
-        discussion: "The file is captured during the single pass over the archive (up to 64 MiB), and symlinks are followed inside the image root.",
+        discussion:
+            "The file is captured during the single pass over the archive (up to 64 MiB), and symlinks are followed inside the image root.",
         arguments: [
             .init(name: "archive", help: "The archive: a .tar or .tar.gz file, or - for stdin."),
             .init(name: "path", help: "The file, e.g. /etc/os-release or app/package.json (relative to the image's WorkingDir)."),
@@ -27,14 +28,21 @@ enum CatCommand {
         case .run(let p): parsed = p
         }
         let platform: Platform?
-        do { platform = try CLI.platform(parsed, spec: spec) } catch { io.err(error.text); return ExitCode.usage.rawValue }
+        do { platform = try CLI.platform(parsed, spec: spec) } catch {
+            io.err(error.text)
+            return ExitCode.usage.rawValue
+        }
         let wanted = parsed.positionals[1]
         // The file may be reached through symlinks that are only known after the pass: capture
         // every file with the same base name, then resolve in the merged filesystem.
         let base = wanted.split(separator: "/").last.map(String.init) ?? wanted
         let capture = CapturePolicy(exact: [], suffixes: [base], maximumSize: maximumSize)
-        let archive: ImageArchive, image: ArchiveImage
-        switch ImageSelection.readSingle(parsed.positionals[0], options: ReadOptions(capture: capture, readFileHeads: false), platform: platform, reference: parsed.value("image"), io: io) {
+        let archive: ImageArchive
+        let image: ArchiveImage
+        switch ImageSelection.readSingle(
+            parsed.positionals[0], options: ReadOptions(capture: capture, readFileHeads: false), platform: platform,
+            reference: parsed.value("image"), io: io)
+        {
         case .failure(let f): return f.code
         case .success(let pair): (archive, image) = pair
         }
@@ -51,7 +59,10 @@ enum CatCommand {
             return ExitCode.checkFailed.rawValue
         }
         guard let bytes = fs.content(node.path) else {
-            let why = node.size > maximumSize ? "it is \(node.size) bytes, more than the \(maximumSize) imgtool cat holds" : "it was not captured in the single pass (its name differs from '\(base)'); run imgtool cat on \(node.path)"
+            let why =
+                node.size > maximumSize
+                ? "it is \(node.size) bytes, more than the \(maximumSize) imgtool cat holds"
+                : "it was not captured in the single pass (its name differs from '\(base)'); run imgtool cat on \(node.path)"
             io.err("Error: \(node.path): cannot show it: \(why)\n")
             return ExitCode.checkFailed.rawValue
         }

@@ -3,6 +3,7 @@ import Foundation
 import ImageArchive
 import ImageVerify
 import OCI
+
 /// Number formatting for people, without Foundation's `String(format:)` (which races under
 /// parallel tests on Linux, swift-corelibs-foundation#5152).
 enum Format {
@@ -51,14 +52,22 @@ enum Format {
         if nanoseconds % 1_000_000_000 != 0 && nanoseconds < 1_000_000_000 { return "\(nanoseconds / 1_000_000)ms" }
         var s = nanoseconds / 1_000_000_000
         var out = ""
-        if s >= 3600 { out += "\(s / 3600)h"; s %= 3600 }
-        if s >= 60 { out += "\(s / 60)m"; s %= 60 }
+        if s >= 3600 {
+            out += "\(s / 3600)h"
+            s %= 3600
+        }
+        if s >= 60 {
+            out += "\(s / 60)m"
+            s %= 60
+        }
         if s > 0 || out.isEmpty { out += "\(s)s" }
         return out
     }
 
     /// A JSON-ish rendering of a string array: `["node", "server.js"]`.
     static func list(_ items: [String]) -> String {
-        "[" + items.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }.joined(separator: ", ") + "]"
+        "["
+            + items.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            .joined(separator: ", ") + "]"
     }
 }

@@ -11,11 +11,14 @@ enum InspectCommand {
     static let spec = CommandSpec(
         name: "inspect",
         abstract: "Show what an image archive holds: images, platforms, layers, config.",
-        discussion: "On an uncompressed archive file, reads the tar headers only and skips file contents by seeking: it is fast, but digests are not verified (imgtool verify checks them). A gzip archive or stdin is read once, whole, checking every blob digest and layer diff_id on the way; integrity problems are listed on stderr and give exit code 3.",
+        discussion:
+            "On an uncompressed archive file, reads the tar headers only and skips file contents by seeking: it is fast, but digests are not verified (imgtool verify checks them). A gzip archive or stdin is read once, whole, checking every blob digest and layer diff_id on the way; integrity problems are listed on stderr and give exit code 3.",
         arguments: [.init(name: "archive", help: "The archive: a .tar or .tar.gz file, or - for stdin.")],
         options: [
             .init(names: ["--json"], valueName: nil, help: "Print a JSON document (see the README for its fields)."),
-            .init(names: ["--platform"], valueName: "platform", help: "Show only images of this platform: os/arch[/variant], e.g. linux/amd64."),
+            .init(
+                names: ["--platform"], valueName: "platform",
+                help: "Show only images of this platform: os/arch[/variant], e.g. linux/amd64."),
             .init(names: ["--image"], valueName: "image", help: "Show only the image with this tag or digest (prefix)."),
         ])
 
@@ -85,19 +88,22 @@ enum InspectCommand {
         r.row("archive", input)
         let layerCount = Set(a.images.flatMap { $0.layers.map(\.member) }).count
         if a.verified {
-            r.row("digests", a.problems.isEmpty
-                ? "all verified (\(layerCount) layer\(layerCount == 1 ? "" : "s"), every blob and config)"
-                : "\(a.problems.count) mismatch\(a.problems.count == 1 ? "" : "es") (listed on stderr)")
+            r.row(
+                "digests",
+                a.problems.isEmpty
+                    ? "all verified (\(layerCount) layer\(layerCount == 1 ? "" : "s"), every blob and config)"
+                    : "\(a.problems.count) mismatch\(a.problems.count == 1 ? "" : "es") (listed on stderr)")
         } else {
             r.row("digests", Self.notVerifiedNote)
         }
         for s in a.skipped {
             let what = s.platform.map { "\($0) " } ?? ""
-            let why = switch s.reason {
-            case .attestation: "attestation manifest (not an image)"
-            case .blobsAbsent: "listed, but its blobs are not in the archive"
-            case .notAnImage: "not an image manifest"
-            }
+            let why =
+                switch s.reason {
+                case .attestation: "attestation manifest (not an image)"
+                case .blobsAbsent: "listed, but its blobs are not in the archive"
+                case .notAnImage: "not an image manifest"
+                }
             r.row("skipped", "\(what)\(s.descriptor.digest.short): \(why)")
         }
         for (n, image) in images.enumerated() {
@@ -118,7 +124,9 @@ enum InspectCommand {
             let ports = (c?.exposedPorts ?? [:]).keys.sorted()
             if !ports.isEmpty { r.row("ports", ports.joined(separator: ", ")) }
             if let h = c?.healthcheck, let test = h.test, !test.isEmpty {
-                var words = test.first == "CMD-SHELL" ? "CMD-SHELL " + test.dropFirst().joined(separator: " ")
+                var words =
+                    test.first == "CMD-SHELL"
+                    ? "CMD-SHELL " + test.dropFirst().joined(separator: " ")
                     : test.first == "CMD" ? "CMD " + Format.list(Array(test.dropFirst())) : test.joined(separator: " ")
                 var timing: [String] = []
                 if let i = h.interval { timing.append("every \(Format.duration(nanoseconds: i))") }

@@ -105,7 +105,8 @@ struct InspectReport: Encodable {
                     entrypoint: c?.entrypoint, cmd: c?.cmd, workingDir: c?.workingDir, user: c?.user, env: c?.env ?? [],
                     exposedPorts: (c?.exposedPorts ?? [:]).keys.sorted(),
                     healthcheck: c?.healthcheck.map {
-                        Healthcheck(test: $0.test ?? [], intervalSeconds: seconds($0.interval), timeoutSeconds: seconds($0.timeout),
+                        Healthcheck(
+                            test: $0.test ?? [], intervalSeconds: seconds($0.interval), timeoutSeconds: seconds($0.timeout),
                             startPeriodSeconds: seconds($0.startPeriod), retries: $0.retries)
                     },
                     labels: c?.labels ?? [:], stopSignal: c?.stopSignal, volumes: (c?.volumes ?? [:]).keys.sorted()),
@@ -118,7 +119,8 @@ struct InspectReport: Encodable {
                 size: image.layers.reduce(0) { $0 + $1.size }, entries: image.layers.reduce(0) { $0 + $1.entryCount })
         }
         skipped = a.skipped.map {
-            Skipped(digest: $0.descriptor.digest.description, mediaType: $0.descriptor.mediaType.rawValue,
+            Skipped(
+                digest: $0.descriptor.digest.description, mediaType: $0.descriptor.mediaType.rawValue,
                 platform: $0.platform?.description, reason: $0.reason.rawValue)
         }
         problems = a.problems.map(\.description)

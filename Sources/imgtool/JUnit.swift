@@ -12,7 +12,8 @@ enum JUnit {
         for r in reports {
             let f = r.checks.filter { $0.status == .failed }.count
             let s = r.checks.filter { $0.status == .skipped }.count
-            xml += "  <testsuite name=\"\(escape(path + ": " + r.title))\" tests=\"\(r.checks.count)\" failures=\"\(f)\" skipped=\"\(s)\">\n"
+            xml +=
+                "  <testsuite name=\"\(escape(path + ": " + r.title))\" tests=\"\(r.checks.count)\" failures=\"\(f)\" skipped=\"\(s)\">\n"
             for c in r.checks {
                 xml += "    <testcase classname=\"imgtool.verify\" name=\"\(escape(c.id + (c.subject.map { " " + $0 } ?? "")))\">"
                 let detail = "expected: \(c.expected)\nfound: \(c.found)" + (c.fix.map { "\nfix: \($0)" } ?? "")

@@ -1,22 +1,25 @@
 import ByteIO
-import Tar
-import Gzip
 import Codec
 import Foundation
+import Gzip
 import ImageArchive
 import ImageVerify
 import OCI
 import Ship
+import Tar
 
 /// `imgtool ls`: the merged filesystem of an image, as `ls -l` shows it.
 enum LsCommand {
     static let spec = CommandSpec(
         name: "ls",
         abstract: "List the merged filesystem of an image, as ls -l would.",
-        discussion: "Layers are merged as a container runtime does (whiteouts and opaque directories applied). Each row shows the type and mode, owner, size, the layer that last wrote the entry, and the path (with its link target).",
+        discussion:
+            "Layers are merged as a container runtime does (whiteouts and opaque directories applied). Each row shows the type and mode, owner, size, the layer that last wrote the entry, and the path (with its link target).",
         arguments: [
             .init(name: "archive", help: "The archive: a .tar or .tar.gz file, or - for stdin."),
-            .init(name: "path", help: "The directory or file to list (default: /); a symlink is listed itself unless the path ends in /.", optional: true),
+            .init(
+                name: "path", help: "The directory or file to list (default: /); a symlink is listed itself unless the path ends in /.",
+                optional: true),
         ],
         options: [
             .init(names: ["-R", "--recursive"], valueName: nil, help: "List subdirectories recursively."),
@@ -30,9 +33,15 @@ enum LsCommand {
         case .run(let p): parsed = p
         }
         let platform: Platform?
-        do { platform = try CLI.platform(parsed, spec: spec) } catch { io.err(error.text); return ExitCode.usage.rawValue }
-        let archive: ImageArchive, image: ArchiveImage
-        switch ImageSelection.readSingle(parsed.positionals[0], options: ReadOptions(capture: .none), platform: platform, reference: parsed.value("image"), io: io) {
+        do { platform = try CLI.platform(parsed, spec: spec) } catch {
+            io.err(error.text)
+            return ExitCode.usage.rawValue
+        }
+        let archive: ImageArchive
+        let image: ArchiveImage
+        switch ImageSelection.readSingle(
+            parsed.positionals[0], options: ReadOptions(capture: .none), platform: platform, reference: parsed.value("image"), io: io)
+        {
         case .failure(let f): return f.code
         case .success(let pair): (archive, image) = pair
         }

@@ -1,11 +1,11 @@
 import ByteIO
-import Tar
-import Gzip
 import Codec
+import Gzip
 import ImageArchive
 import ImageVerify
 import OCI
 import Ship
+import Tar
 
 /// `imgtool pack`: verify an archive and write it as layer-aligned gzip, compressed on every
 /// core, in the same single pass.
@@ -13,12 +13,17 @@ enum PackCommand {
     static let spec = CommandSpec(
         name: "pack",
         abstract: "Verify an image archive and write it as gzip whose members follow its layers, compressed on every core.",
-        discussion: "Reads a docker save archive once, runs the checks of `imgtool verify` (same options) on the way, and writes the tar as standard gzip that gunzip, pigz and docker load read. Each tar member of 16 KiB or more (every layer) is a gzip member of its own, compressed from a fresh start, so the same layer gives the same bytes in every archive; smaller members are grouped. The output is the same for the same input. It is written under a temporary name and renamed when complete; nothing is written when a check fails (unless --force) or the archive is corrupt, truncated or unreadable.",
+        discussion:
+            "Reads a docker save archive once, runs the checks of `imgtool verify` (same options) on the way, and writes the tar as standard gzip that gunzip, pigz and docker load read. Each tar member of 16 KiB or more (every layer) is a gzip member of its own, compressed from a fresh start, so the same layer gives the same bytes in every archive; smaller members are grouped. The output is the same for the same input. It is written under a temporary name and renamed when complete; nothing is written when a check fails (unless --force) or the archive is corrupt, truncated or unreadable.",
         arguments: [.init(name: "archive", help: "The archive: a .tar or .tar.gz file, or - for stdin.")],
         options: [
-            .init(names: ["-o", "--output"], valueName: "file", help: "The .tar.gz to write; replaced only when the pack succeeds.", isRequired: true),
+            .init(
+                names: ["-o", "--output"], valueName: "file", help: "The .tar.gz to write; replaced only when the pack succeeds.",
+                isRequired: true),
             .init(names: ["--level"], valueName: "level", help: "The compression level, 0 (store) to 9 (smallest); 6 by default, as gzip."),
-            .init(names: ["--threads"], valueName: "n", help: "How many threads compress (default: one per processor); the output does not depend on it."),
+            .init(
+                names: ["--threads"], valueName: "n",
+                help: "How many threads compress (default: one per processor); the output does not depend on it."),
             .init(names: ["--force"], valueName: nil, help: "Write the archive even when checks fail (never a corrupt one)."),
         ] + VerifyCommand.checkOptions)
 
@@ -37,7 +42,10 @@ enum PackCommand {
                 throw UsageError(.custom("Missing expected argument '--output <file>'"), spec: spec)
             }
             guard o != "-" else {
-                throw UsageError(.invalidValue(value: o, label: "--output <file>", help: "a file: pack renames it into place when complete (pipe `docker save` into pack, not out of it)"), spec: spec)
+                throw UsageError(
+                    .invalidValue(
+                        value: o, label: "--output <file>",
+                        help: "a file: pack renames it into place when complete (pipe `docker save` into pack, not out of it)"), spec: spec)
             }
             output = o
             if let text = parsed.value("level") {
@@ -99,7 +107,9 @@ enum PackCommand {
                 ExitCode.corrupt.rawValue
             )
         } else if failed > 0 && !parsed.flag("force") {
-            refusal = ("\(output) not written: \(failed) of \(total) checks failed; --force writes it anyway", ExitCode.checkFailed.rawValue)
+            refusal = (
+                "\(output) not written: \(failed) of \(total) checks failed; --force writes it anyway", ExitCode.checkFailed.rawValue
+            )
         }
         if refusal == nil {
             do { try sink.commit() } catch {
@@ -125,7 +135,8 @@ enum PackCommand {
     static func summary(output: String, packed: PackedArchive, failedChecks: Int) -> String {
         let own = packed.members.filter { $0.tarMember != nil }.count
         let percent = packed.tarBytes > 0 ? Format.decimal(Double(packed.compressedBytes) * 100 / Double(packed.tarBytes), places: 1) : "0"
-        var line = "pack: wrote \(output): \(Format.bytes(packed.tarBytes)) tar -> \(Format.bytes(packed.compressedBytes)) gzip (\(percent)%)"
+        var line =
+            "pack: wrote \(output): \(Format.bytes(packed.tarBytes)) tar -> \(Format.bytes(packed.compressedBytes)) gzip (\(percent)%)"
         line += ", \(Format.plural(packed.members.count, "gzip member", "gzip members")) (\(own) on their own)"
         line += ", level \(packed.level), \(Format.plural(packed.threads, "thread", "threads"))"
         if failedChecks > 0 { line += ", despite \(Format.plural(failedChecks, "failed check", "failed checks")) (--force)" }

@@ -25,11 +25,23 @@ enum ShipCommand {
         ],
         options: VerifyCommand.checkOptions.filter { !["--json", "--junit"].contains($0.names[0]) } + [
             .init(names: ["--no-verify"], valueName: nil, help: "Ship without running the checks first."),
-            .init(names: ["--load"], valueName: nil, help: "Run `docker load` on the remote after arrival (decompressing on the fly) and report the image."),
-            .init(names: ["--then"], valueName: "command", help: "Run this command on the remote, in the destination directory, after arrival (and --load), e.g. 'docker compose up -d app'."),
-            .init(names: ["--keep"], valueName: "n", help: "Remember the last n archives shipped to a destination, so that the next ship takes the chunks it shares with them from those files instead of sending them (default: 1; 0 leaves nothing in DIR/.imgtool)."),
+            .init(
+                names: ["--load"], valueName: nil,
+                help: "Run `docker load` on the remote after arrival (decompressing on the fly) and report the image."),
+            .init(
+                names: ["--then"], valueName: "command",
+                help:
+                    "Run this command on the remote, in the destination directory, after arrival (and --load), e.g. 'docker compose up -d app'."
+            ),
+            .init(
+                names: ["--keep"], valueName: "n",
+                help:
+                    "Remember the last n archives shipped to a destination, so that the next ship takes the chunks it shares with them from those files instead of sending them (default: 1; 0 leaves nothing in DIR/.imgtool)."
+            ),
             .init(names: ["--chunk-size"], valueName: "size", help: "The mean chunk size, e.g. 4M (default: 4M)."),
-            .init(names: ["--ssh"], valueName: "command", help: "The ssh command, e.g. 'ssh -F ./ssh_config' (default: $IMGTOOL_SSH, else ssh)."),
+            .init(
+                names: ["--ssh"], valueName: "command",
+                help: "The ssh command, e.g. 'ssh -F ./ssh_config' (default: $IMGTOOL_SSH, else ssh)."),
             .init(names: ["--json"], valueName: nil, help: "Print a JSON summary."),
         ])
 
@@ -40,7 +52,10 @@ enum ShipCommand {
         case .run(let p): parsed = p
         }
         let request: ShipRequest
-        do { request = try ShipRequest(parsed, spec: spec) } catch { io.err(error.text); return ExitCode.usage.rawValue }
+        do { request = try ShipRequest(parsed, spec: spec) } catch {
+            io.err(error.text)
+            return ExitCode.usage.rawValue
+        }
         let path = request.path
         let destinations = request.destinations
 
@@ -61,7 +76,10 @@ enum ShipCommand {
             if !passed {
                 if let code = VerifyCommand.emit(path: path, reports: reports, request: request.checks, io: io) { return code }
                 let failed = reports.reduce(0) { $0 + $1.checks.filter { $0.status == .failed }.count }
-                io.err("Error: \(path): not shipped: " + (failed > 0 ? "\(Format.plural(failed, "check", "checks")) failed" : "digest mismatches") + "; fix the image, or pass --no-verify to ship it anyway\n")
+                io.err(
+                    "Error: \(path): not shipped: "
+                        + (failed > 0 ? "\(Format.plural(failed, "check", "checks")) failed" : "digest mismatches")
+                        + "; fix the image, or pass --no-verify to ship it anyway\n")
                 return archive.problems.isEmpty ? ExitCode.checkFailed.rawValue : ExitCode.corrupt.rawValue
             }
             checksPassed = reports.reduce(0) { $0 + $1.checks.count }
@@ -73,7 +91,8 @@ enum ShipCommand {
         // Ctrl-C: say how to go on, then end as the signal would.
         let interrupt = Terminal.onInterrupt {
             display.clear()
-            Terminal.writeError("imgtool: interrupted: the chunks that arrived stay on the remote, checked; run the same command again to resume\n")
+            Terminal.writeError(
+                "imgtool: interrupted: the chunks that arrived stay on the remote, checked; run the same command again to resume\n")
         }
         defer { interrupt.cancel() }
         let outcomes = Outcomes(count: destinations.count)
@@ -83,13 +102,14 @@ enum ShipCommand {
             let d = targets[i]
             let outcome: Result<ShipResult, ShipError>
             do throws(ShipError) {
-                outcome = .success(try shipper.ship(
-                    to: d, progress: { display.update(i, $0) },
-                    remoteOutput: { line in
-                        display.clear()
-                        // Straight to stderr: these lines come from the shipping threads.
-                        Terminal.writeError((many ? "[\(d.label)] " : "") + line + "\n")
-                    }))
+                outcome = .success(
+                    try shipper.ship(
+                        to: d, progress: { display.update(i, $0) },
+                        remoteOutput: { line in
+                            display.clear()
+                            // Straight to stderr: these lines come from the shipping threads.
+                            Terminal.writeError((many ? "[\(d.label)] " : "") + line + "\n")
+                        }))
             } catch {
                 outcome = .failure(error)
             }
@@ -120,7 +140,9 @@ enum ShipCommand {
                 io.err("Error: \(e)\n")
             case .success(let s):
                 if let l = s.load, l.status != 0 {
-                    io.err("Error: \(s.destination): `docker load` exited with status \(l.status); \(s.remotePath) arrived and is checked, --then was not run\n")
+                    io.err(
+                        "Error: \(s.destination): `docker load` exited with status \(l.status); \(s.remotePath) arrived and is checked, --then was not run\n"
+                    )
                 } else if let t = s.then, t.status != 0 {
                     io.err("Error: \(s.destination): `\(t.command)` exited with status \(t.status)\n")
                 }
@@ -136,7 +158,9 @@ enum ShipCommand {
 
     /// Reads the file once: the archive reader (unless `verify` is false) and the chunk planner
     /// see the same bytes.
-    static func plan(_ path: String, verify: Bool, parameters: ChunkPlanner.Parameters, io: Output) -> Result<Planned, ImageSelection.Failure> {
+    static func plan(_ path: String, verify: Bool, parameters: ChunkPlanner.Parameters, io: Output) -> Result<
+        Planned, ImageSelection.Failure
+    > {
         let show = io.errIsTerminal
         let planner = ChunkPlanner(parameters: parameters)
         do {

@@ -51,7 +51,8 @@ struct ShipReport {
             out += "\(s.destination): \(s.remotePath) is already there (\(s.sha256), checked there): nothing sent\n"
         } else {
             let rate = s.seconds > 0 ? Int64(Double(s.bytesSent) / s.seconds) : 0
-            out += "\(s.destination): shipped \(s.remotePath)\(s.replaced ? " (replacing the file that was there)" : ""): \(Format.bytes(s.bytesSent)) sent in "
+            out +=
+                "\(s.destination): shipped \(s.remotePath)\(s.replaced ? " (replacing the file that was there)" : ""): \(Format.bytes(s.bytesSent)) sent in "
                 + Format.plural(s.chunksSent, "chunk", "chunks")
             if s.chunksSkipped > 0 {
                 out += ", \(Format.bytes(s.bytesSkipped)) in \(Format.plural(s.chunksSkipped, "chunk", "chunks")) already there"
@@ -61,7 +62,9 @@ struct ShipReport {
             out += "; \(Format.decimal(s.seconds, places: 1)) s, \(Format.bytes(rate))/s\n"
             out += "  sha256: \(s.sha256) (checked on the remote; \(s.remotePath).sha256 written)\n"
         }
-        if let loaded = s.loaded { out += "  loaded: \(loaded.isEmpty ? "(docker load named no image)" : loaded.joined(separator: ", "))\n" }
+        if let loaded = s.loaded {
+            out += "  loaded: \(loaded.isEmpty ? "(docker load named no image)" : loaded.joined(separator: ", "))\n"
+        }
         if let l = s.load, l.status != 0 {
             out += "  load: `docker load` exited with status \(l.status) (its output is above); the archive is there, --then not run\n"
         }

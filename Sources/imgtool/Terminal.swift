@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import ByteIO
 import Dispatch
 import ImageArchive
@@ -10,6 +5,12 @@ import ImageVerify
 import OCI
 import Ship
 import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The CLI's only platform calls.
 enum Terminal {
@@ -137,7 +138,8 @@ extension Terminal {
     }
 
     private static func reportTruncationOnBusError(path: String) {
-        let text = "Error: \(path): archive truncated while it was being read: the file shrank, or a part of it could not be read (was it being rewritten?)\n"
+        let text =
+            "Error: \(path): archive truncated while it was being read: the file shrank, or a part of it could not be read (was it being rewritten?)\n"
         let bytes = Array(text.utf8.prefix(4095))
         for (i, b) in bytes.enumerated() { busErrorMessage[i] = CChar(bitPattern: b) }
         busErrorMessage[bytes.count] = 0

@@ -39,7 +39,10 @@ struct TextReport {
         var lines: [String] = []
         var current = ""
         for word in value.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
-            if current.isEmpty { current = word; continue }
+            if current.isEmpty {
+                current = word
+                continue
+            }
             if current.count + 1 + word.count > room {
                 lines.append(current)
                 current = word

@@ -10,13 +10,23 @@ import Ship
 enum VerifyCommand {
     /// The options that choose and configure the checks, shared with `pack`.
     static let checkOptions: [CommandSpec.Option] = [
-        .init(names: ["--arch"], valueName: "arch", help: "The architecture the image must have: amd64, arm64, arm, 386, ppc64le, s390x or riscv64."),
-        .init(names: ["--platform"], valueName: "platform", help: "The platform the image must have, os/arch[/variant]; in a multi-platform archive, the one checked."),
-        .init(names: ["--require"], valueName: "path", help: "A path that must exist in the merged filesystem (relative to WorkingDir unless absolute); ELF files under it must match the architecture. Repeatable.", repeatable: true),
+        .init(
+            names: ["--arch"], valueName: "arch",
+            help: "The architecture the image must have: amd64, arm64, arm, 386, ppc64le, s390x or riscv64."),
+        .init(
+            names: ["--platform"], valueName: "platform",
+            help: "The platform the image must have, os/arch[/variant]; in a multi-platform archive, the one checked."),
+        .init(
+            names: ["--require"], valueName: "path",
+            help:
+                "A path that must exist in the merged filesystem (relative to WorkingDir unless absolute); ELF files under it must match the architecture. Repeatable.",
+            repeatable: true),
         .init(names: ["--strict-elf"], valueName: nil, help: "Fail on any ELF file built for another architecture anywhere in the image."),
         .init(names: ["--prisma"], valueName: nil, help: "Run the Prisma engine check even without @prisma/client."),
         .init(names: ["--no-prisma"], valueName: nil, help: "Skip the Prisma engine check."),
-        .init(names: ["--policy"], valueName: "file", help: "A JSON policy: the same checks plus container-structure-test's fileExistenceTests and metadataTest (see the README)."),
+        .init(
+            names: ["--policy"], valueName: "file",
+            help: "A JSON policy: the same checks plus container-structure-test's fileExistenceTests and metadataTest (see the README)."),
         ImageSelection.imageOption,
         .init(names: ["--json"], valueName: nil, help: "Print a JSON report with an entry per check."),
         .init(names: ["--junit"], valueName: "file", help: "Also write the results as JUnit XML to this file."),
@@ -25,7 +35,8 @@ enum VerifyCommand {
     static let spec = CommandSpec(
         name: "verify",
         abstract: "Check an image archive before shipping it: platform, required paths, ELF machines, Prisma engines, digests.",
-        discussion: "Every check runs on the merged filesystem of the image, built in one pass over the archive. The Prisma check runs when the image contains @prisma/client. Exit 0 when every check passes, 1 when one fails; a corrupt, truncated or unreadable archive gives the codes below.",
+        discussion:
+            "Every check runs on the merged filesystem of the image, built in one pass over the archive. The Prisma check runs when the image contains @prisma/client. Exit 0 when every check passes, 1 when one fails; a corrupt, truncated or unreadable archive gives the codes below.",
         arguments: [.init(name: "archive", help: "The archive: a .tar or .tar.gz file, or - for stdin.")],
         options: checkOptions)
 
@@ -36,7 +47,10 @@ enum VerifyCommand {
         case .run(let p): parsed = p
         }
         let request: VerifyRequest
-        do { request = try VerifyRequest(parsed, spec: spec) } catch { io.err(error.text); return ExitCode.usage.rawValue }
+        do { request = try VerifyRequest(parsed, spec: spec) } catch {
+            io.err(error.text)
+            return ExitCode.usage.rawValue
+        }
         let path = parsed.positionals[0]
         let archive: ImageArchive
         switch ImageSelection.read(path, options: .verify, io: io) {

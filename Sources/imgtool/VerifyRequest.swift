@@ -49,7 +49,9 @@ struct VerifyRequest {
         }
         if let arch = parsed.value("arch") ?? (wanted == nil ? policy?.arch : nil) {
             guard let a = VerifyOptions.architecture(parsing: arch) else {
-                throw UsageError(.invalidValue(value: arch, label: "--arch <arch>", help: VerifyOptions.architectures.joined(separator: ", ")), spec: spec)
+                throw UsageError(
+                    .invalidValue(value: arch, label: "--arch <arch>", help: VerifyOptions.architectures.joined(separator: ", ")),
+                    spec: spec)
             }
             if let w = wanted, w.architecture != a {
                 throw UsageError(.custom("--arch \(arch) contradicts --platform \(w)"), spec: spec)

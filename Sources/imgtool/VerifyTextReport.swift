@@ -13,12 +13,13 @@ enum VerifyTextReport {
             out += "\(path == "-" ? "stdin" : path): \(r.title)\n"
             for c in r.checks {
                 total += 1
-                let word: String = switch c.status {
-                case .passed: "PASS"
-                case .failed: "FAIL"
-                case .skipped: "SKIP"
-                case .warning: "WARN"
-                }
+                let word: String =
+                    switch c.status {
+                    case .passed: "PASS"
+                    case .failed: "FAIL"
+                    case .skipped: "SKIP"
+                    case .warning: "WARN"
+                    }
                 if c.status == .failed { failed += 1 }
                 var t = TextReport(labelWidth: 23)
                 let label = word + "  " + c.id

@@ -16,7 +16,9 @@ import Testing
         #expect(r.status == 0)
         #expect(r.stderr.isEmpty)
         #expect(r.stdout.hasPrefix("OVERVIEW: "))
-        for section in ["\nUSAGE: imgtool <subcommand>\n", "\nOPTIONS:\n", "\nSUBCOMMANDS:\n", "\n  inspect ", "\nEXIT CODES:\n", "\n  64  Usage error"] {
+        for section in [
+            "\nUSAGE: imgtool <subcommand>\n", "\nOPTIONS:\n", "\nSUBCOMMANDS:\n", "\n  inspect ", "\nEXIT CODES:\n", "\n  64  Usage error",
+        ] {
             #expect(r.stdout.contains(section), "missing \(section)")
         }
         for code in ["0", "1", "2", "3", "4", "5", "6", "7"] { #expect(r.stdout.contains("\n  \(code)   "), "exit code \(code)") }
@@ -29,7 +31,10 @@ import Testing
         #expect(r.status == 0)
         #expect(r.stderr.isEmpty)
         #expect(r.stdout.hasPrefix("OVERVIEW: Show what an image archive holds"))
-        for section in ["\nUSAGE: imgtool inspect ", "\nARGUMENTS:\n  <archive>", "\nOPTIONS:\n", "  --json", "  --platform <platform>", "  --image <image>", "  -h, --help", "\nEXIT CODES:\n"] {
+        for section in [
+            "\nUSAGE: imgtool inspect ", "\nARGUMENTS:\n  <archive>", "\nOPTIONS:\n", "  --json", "  --platform <platform>",
+            "  --image <image>", "  -h, --help", "\nEXIT CODES:\n",
+        ] {
             #expect(r.stdout.contains(section), "missing \(section)")
         }
         #expect(!r.stdout.contains("SUBCOMMANDS"))
@@ -73,7 +78,10 @@ import Testing
 
     @Test func verifyHelpListsItsOptions() throws {
         let r = try TS.imgtool(["verify", "--help"])
-        for option in ["--arch <arch>", "--platform <platform>", "--require <path>", "--strict-elf", "--prisma", "--no-prisma", "--image <image>", "--json", "--junit <file>"] {
+        for option in [
+            "--arch <arch>", "--platform <platform>", "--require <path>", "--strict-elf", "--prisma", "--no-prisma", "--image <image>",
+            "--json", "--junit <file>",
+        ] {
             #expect(r.stdout.contains("\n  \(option) "), "missing \(option)")
         }
         let ls = try TS.imgtool(["ls", "--help"])

@@ -7,7 +7,10 @@ import Testing
 @Suite struct InputErrorMessageCLITests {
     /// A zstd, xz or bzip2 archive: the suggested pipe names the real path and the command that
     /// was run (with its options), for every command that reads an archive.
-    @Test(arguments: [("skopeo-docker-archive.tar.zst", "zstd -dc"), ("skopeo-docker-archive.tar.xz", "xz -dc"), ("skopeo-docker-archive.tar.bz2", "bzip2 -dc")])
+    @Test(arguments: [
+        ("skopeo-docker-archive.tar.zst", "zstd -dc"), ("skopeo-docker-archive.tar.xz", "xz -dc"),
+        ("skopeo-docker-archive.tar.bz2", "bzip2 -dc"),
+    ])
     func compressedArchiveSuggestsTheCommandRun(_ file: String, _ decompress: String) throws {
         let path = TS.fixture(file)
         let runs: [([String], String)] = [
@@ -30,7 +33,10 @@ import Testing
         let ship = try TS.imgtool(["ship", "--arch", "amd64", path, "nowhere.invalid:/srv"])
         #expect(ship.status == 5, "\(ship.stderr)")
         let copy = TS.fixture("skopeo-docker-archive.tar.gz")
-        #expect(ship.stderr.contains("`\(decompress) \(path) | imgtool pack -o \(copy) - && imgtool ship --arch amd64 \(copy) nowhere.invalid:/srv`"), "\(ship.stderr)")
+        #expect(
+            ship.stderr.contains(
+                "`\(decompress) \(path) | imgtool pack -o \(copy) - && imgtool ship --arch amd64 \(copy) nowhere.invalid:/srv`"),
+            "\(ship.stderr)")
     }
 
     /// A path the shell would split is quoted in the suggestion.
@@ -49,7 +55,9 @@ import Testing
         for command in ["inspect", "verify", "ls"] {
             let r = try TS.imgtool([command, "/nonexistent-imgtool/app.tar"])
             #expect(r.status == 6)
-            #expect(r.stderr == "Error: /nonexistent-imgtool/app.tar: open failed: No such file or directory (errno \(ENOENT))\n", "\(command): \(r.stderr)")
+            #expect(
+                r.stderr == "Error: /nonexistent-imgtool/app.tar: open failed: No such file or directory (errno \(ENOENT))\n",
+                "\(command): \(r.stderr)")
         }
         let pack = try TS.imgtool(["pack", "-o", "/tmp/imgtool-never-written.tar.gz", "/nonexistent-imgtool/app.tar"])
         #expect(pack.stderr.contains("Error: /nonexistent-imgtool/app.tar: open failed: No such file or directory"), "\(pack.stderr)")
@@ -64,7 +72,8 @@ import Testing
         try TS.write(TS.noise(4096, seed: 7), to: noise)
         let gz = dir.path("noise.tar.gz")
         try TS.write([UInt8](try TS.tool("gzip", ["-c", noise]).stdoutData), to: gz)
-        let notTar = "not an image archive: expected a tar archive (optionally gzip-compressed), found gzip-compressed data that is not a tar archive"
+        let notTar =
+            "not an image archive: expected a tar archive (optionally gzip-compressed), found gzip-compressed data that is not a tar archive"
         for command in ["inspect", "verify"] {
             let r = try TS.imgtool([command, gz])
             #expect(r.status == 4)

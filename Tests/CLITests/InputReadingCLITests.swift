@@ -37,7 +37,8 @@ import Testing
         let tmp = try TS.TempDir()
         defer { tmp.cleanup() }
         let config = Array(#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#.utf8)
-        let archive = TS.entry(TS.header(name: "config.json", size: Int64(config.count)), config)
+        let archive =
+            TS.entry(TS.header(name: "config.json", size: Int64(config.count)), config)
             + TS.entry(TS.header(name: "layer.tar", size: 2048), TS.file("a.txt", "a") + TS.endMarker)
             + TS.entry(TS.header(name: "huge.bin", fields: [(124, TS.base256(Int64.max - 1000, width: 12))]), [1, 2, 3])
         try TS.write(archive, to: tmp.path("huge.tar"))

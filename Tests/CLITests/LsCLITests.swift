@@ -99,7 +99,9 @@ import Testing
             let link = try TS.imgtool(["ls", skopeo] + args)
             #expect(link.status == 0, "\(link.stderr)")
             let linkRows = Self.lsRows(link.stdout)
-            #expect(linkRows.count == 1 && linkRows.first?.path == "/app/current" && linkRows.first?.symlinkTarget == "data", "\(args): \(link.stdout)")
+            #expect(
+                linkRows.count == 1 && linkRows.first?.path == "/app/current" && linkRows.first?.symlinkTarget == "data",
+                "\(args): \(link.stdout)")
         }
         let followed = try TS.imgtool(["ls", skopeo, "/app/current/"])
         #expect(followed.status == 0, "\(followed.stderr)")

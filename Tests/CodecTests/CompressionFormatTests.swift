@@ -9,7 +9,8 @@ import Testing
     @Test func detectRealFormats() throws {
         try TS.withTemporaryDirectory { dir in
             try TS.write(TS.compressibleBytes(10_000), to: dir.appendingPathComponent("data"))
-            try TS.shell("""
+            try TS.shell(
+                """
                 /usr/bin/gzip -c data > data.gz && /usr/bin/zstd -q -c data > data.zst && \
                 /usr/bin/xz -c data > data.xz && /usr/bin/bzip2 -c data > data.bz2 && \
                 /usr/bin/pigz -c data > data.pigz.gz && tar -cf data.tar data

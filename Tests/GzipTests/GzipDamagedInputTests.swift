@@ -23,8 +23,9 @@ import Testing
     }
 
     @Test func truncationMessage() {
-        #expect(GzipError.truncated(compressedOffset: 1234).description
-            == "gzip stream truncated at compressed byte 1234: the file is incomplete (an interrupted download or copy?)")
+        #expect(
+            GzipError.truncated(compressedOffset: 1234).description
+                == "gzip stream truncated at compressed byte 1234: the file is incomplete (an interrupted download or copy?)")
     }
 
     @Test func notGzip() throws {

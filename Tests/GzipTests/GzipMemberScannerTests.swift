@@ -18,7 +18,9 @@ import Testing
         let data = ParallelDeflaterTests.mixedBytes(300_000, seed: 31)
         try TS.write(data, to: tmp.path("d"))
         // Two gzip members back to back, as `cat a.gz b.gz` makes, plus zero padding.
-        let a = try TS.run("/bin/sh", ["-c", "head -c 1000 d | gzip -9 -n > x.gz && tail -c +1001 d | pigz -n >> x.gz && head -c 100 /dev/zero >> x.gz"], currentDirectory: tmp.url.path)
+        let a = try TS.run(
+            "/bin/sh", ["-c", "head -c 1000 d | gzip -9 -n > x.gz && tail -c +1001 d | pigz -n >> x.gz && head -c 100 /dev/zero >> x.gz"],
+            currentDirectory: tmp.url.path)
         #expect(a.status == 0, "\(a.stderr)")
         let scanner = try GzipMemberScanner(FileSource(path: tmp.path("x.gz")))
         var out: [UInt8] = []
@@ -39,7 +41,10 @@ import Testing
         do {
             _ = try GzipMemberScanner.members(of: BufferSource(cut))
         } catch let e as GzipError {
-            guard case .truncated = e else { Issue.record("expected truncated, got \(e)"); return }
+            guard case .truncated = e else {
+                Issue.record("expected truncated, got \(e)")
+                return
+            }
         }
         #expect(throws: GzipError.trailingGarbage(compressedOffset: Int64(bytes.count))) {
             try GzipMemberScanner.members(of: BufferSource(bytes + [0x41, 0x42, 0x43, 0x44]))

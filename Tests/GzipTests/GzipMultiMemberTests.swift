@@ -40,12 +40,13 @@ import Testing
         #expect(inflater.compressedBytesConsumed == Int64(stream.count))
     }
 
-    @Test(arguments: [
-        Array("garbage".utf8),
-        [0x00, 0x00, 0x00, 0x01],  // zeros then something else: garbage from the first zero
-        [0x1F, 0x8B, 0x09, 0x00],  // almost a member, wrong method
-        [0x1F, 0x8C],
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            Array("garbage".utf8),
+            [0x00, 0x00, 0x00, 0x01],  // zeros then something else: garbage from the first zero
+            [0x1F, 0x8B, 0x09, 0x00],  // almost a member, wrong method
+            [0x1F, 0x8C],
+        ] as [[UInt8]])
     func trailingGarbageLocated(garbage: [UInt8]) throws {
         let input = TS.compressibleBytes(20_000)
         let valid = try gzip(input)
@@ -54,8 +55,9 @@ import Testing
         #expect(output == input)
         #expect(error == .trailingGarbage(compressedOffset: Int64(valid.count)))
         // Also when the garbage lands in a later input buffer.
-        #expect(try gunzipUntilError(valid + garbage, inputBufferSize: 64).1
-            == .trailingGarbage(compressedOffset: Int64(valid.count)))
+        #expect(
+            try gunzipUntilError(valid + garbage, inputBufferSize: 64).1
+                == .trailingGarbage(compressedOffset: Int64(valid.count)))
     }
 
     @Test func partialSecondMemberMagicIsTruncation() throws {

@@ -98,7 +98,8 @@ import Testing
         try TS.write(bytes, to: tmp.path("out.gz"))
         let r: TS.ProcessResult
         if tool == "python" {
-            r = try TS.tool("python3", ["-c", "import gzip,sys; sys.stdout.buffer.write(gzip.open(sys.argv[1]).read())", tmp.path("out.gz")])
+            r = try TS.tool(
+                "python3", ["-c", "import gzip,sys; sys.stdout.buffer.write(gzip.open(sys.argv[1]).read())", tmp.path("out.gz")])
         } else {
             let parts = tool.split(separator: " ").map(String.init)
             r = try TS.tool(parts[0], Array(parts.dropFirst()) + [tmp.path("out.gz")])
@@ -159,7 +160,9 @@ import Testing
         let ma = a.members[1]
         let mb = b.members[2]
         #expect(ma.uncompressedSize == Int64(layer.count) && mb.uncompressedSize == Int64(layer.count))
-        #expect(Array(a.bytes[Int(ma.compressedOffset)..<Int(ma.compressedRange.upperBound)]) == Array(b.bytes[Int(mb.compressedOffset)..<Int(mb.compressedRange.upperBound)]))
+        #expect(
+            Array(a.bytes[Int(ma.compressedOffset)..<Int(ma.compressedRange.upperBound)])
+                == Array(b.bytes[Int(mb.compressedOffset)..<Int(mb.compressedRange.upperBound)]))
         #expect(ma.crc32 == mb.crc32)
     }
 

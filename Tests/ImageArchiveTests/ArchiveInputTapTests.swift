@@ -22,7 +22,9 @@ import Testing
         }
     }
 
-    static let fixtures = ["skopeo-docker-archive.tar", "skopeo-docker-archive.tar.gz", "skopeo-docker-archive.multimember.tar.gz", "oci-multiarch.tar"]
+    static let fixtures = [
+        "skopeo-docker-archive.tar", "skopeo-docker-archive.tar.gz", "skopeo-docker-archive.multimember.tar.gz", "oci-multiarch.tar",
+    ]
 
     @Test(arguments: fixtures, [ArchiveInput.Reading.whole, .wholeOnOneThread, .headersOnly(mapped: true)])
     func theTapSeesEveryByteInOrderOnOneThread(_ name: String, _ reading: ArchiveInput.Reading) throws {

@@ -1,15 +1,18 @@
 import ByteIO
 import Codec
 import Foundation
-// @testable: the xattrs flag of a layer table record (`LayerTable.Flag.xattrs`) is internal.
-@testable import ImageArchive
 import OCI
 import Tar
 import TestSupport
 import Testing
 
+// @testable: the xattrs flag of a layer table record (`LayerTable.Flag.xattrs`) is internal.
+@testable import ImageArchive
+
 /// Compares what imgtool reads with the facts fixtures.json holds (computed by independent tools).
-func assertMatchesFacts(_ archive: ImageArchive, _ facts: FixtureFacts, compression: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+func assertMatchesFacts(
+    _ archive: ImageArchive, _ facts: FixtureFacts, compression: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
+) {
     let file = facts.file
     #expect(archive.layout.rawValue == facts.layout, "\(file)", sourceLocation: sourceLocation)
     #expect(archive.compression.rawValue == (compression ?? facts.compression), "\(file)", sourceLocation: sourceLocation)
@@ -34,18 +37,18 @@ func assertMatchesFacts(_ archive: ImageArchive, _ facts: FixtureFacts, compress
         let layers = want.layers ?? []
         #expect(image.layers.count == layers.count, "\(file)", sourceLocation: sourceLocation)
         for (k, (layer, w)) in zip(image.layers, layers).enumerated() {
-            let where_ = "\(file) layer \(k + 1)"
-            #expect(layer.diffID.description == w.diffID, "\(where_)", sourceLocation: sourceLocation)
-            #expect(layer.entryCount == w.entries, "\(where_)", sourceLocation: sourceLocation)
-            #expect(layer.size == w.size, "\(where_)", sourceLocation: sourceLocation)
-            if let path = w.path { #expect(layer.member == path, "\(where_)", sourceLocation: sourceLocation) }
+            let context = "\(file) layer \(k + 1)"
+            #expect(layer.diffID.description == w.diffID, "\(context)", sourceLocation: sourceLocation)
+            #expect(layer.entryCount == w.entries, "\(context)", sourceLocation: sourceLocation)
+            #expect(layer.size == w.size, "\(context)", sourceLocation: sourceLocation)
+            if let path = w.path { #expect(layer.member == path, "\(context)", sourceLocation: sourceLocation) }
             if let digest = w.digest {
-                #expect(layer.digest?.description == digest, "\(where_)", sourceLocation: sourceLocation)
-                #expect(layer.member == TS.digest(digest).layoutPath, "\(where_)", sourceLocation: sourceLocation)
+                #expect(layer.digest?.description == digest, "\(context)", sourceLocation: sourceLocation)
+                #expect(layer.member == TS.digest(digest).layoutPath, "\(context)", sourceLocation: sourceLocation)
             }
-            if let mt = w.mediaType { #expect(layer.mediaType?.rawValue == mt, "\(where_)", sourceLocation: sourceLocation) }
-            #expect(layer.compressedSize == w.compressedSize, "\(where_)", sourceLocation: sourceLocation)
-            #expect(layer.compression == (w.compressedSize == nil ? .none : .gzip), "\(where_)", sourceLocation: sourceLocation)
+            if let mt = w.mediaType { #expect(layer.mediaType?.rawValue == mt, "\(context)", sourceLocation: sourceLocation) }
+            #expect(layer.compressedSize == w.compressedSize, "\(context)", sourceLocation: sourceLocation)
+            #expect(layer.compression == (w.compressedSize == nil ? .none : .gzip), "\(context)", sourceLocation: sourceLocation)
         }
     }
 }
@@ -108,7 +111,9 @@ func assertMatchesFacts(_ archive: ImageArchive, _ facts: FixtureFacts, compress
         #expect(multi.skipped.first?.descriptor.digest.description == FixtureFacts.named("oci-multiarch.tar").images?[2].manifestDigest)
         let containerd = try ImageArchive.read(path: TS.fixture("containerd-export.tar"))
         #expect(containerd.skipped.map(\.reason) == [.blobsAbsent])
-        #expect(containerd.skipped.first?.descriptor.digest.description == FixtureFacts.named("containerd-export.tar").images?[1].manifestDigest)
+        #expect(
+            containerd.skipped.first?.descriptor.digest.description == FixtureFacts.named("containerd-export.tar").images?[1].manifestDigest
+        )
         #expect(containerd.skipped.first?.platform?.description == "linux/arm64/v8")
     }
 
@@ -118,7 +123,10 @@ func assertMatchesFacts(_ archive: ImageArchive, _ facts: FixtureFacts, compress
         #expect(arm.map(\.platform.description) == ["linux/arm64/v8"])
         #expect(try multi.select(platform: Platform(parsing: "linux/amd64")).count == 1)
         #expect(try multi.select().count == 2)
-        #expect(throws: ArchiveError.noMatchingImage(selection: "platform linux/s390x", available: ["app:1.0 (linux/amd64)", "app:1.0 (linux/arm64/v8)"])) {
+        #expect(
+            throws: ArchiveError.noMatchingImage(
+                selection: "platform linux/s390x", available: ["app:1.0 (linux/amd64)", "app:1.0 (linux/arm64/v8)"])
+        ) {
             try multi.select(platform: Platform(parsing: "linux/s390x"))
         }
         let two = try ImageArchive.read(path: TS.fixture("skopeo-docker-archive-multi.tar"))
@@ -145,7 +153,10 @@ func assertMatchesFacts(_ archive: ImageArchive, _ facts: FixtureFacts, compress
 
     @Test func badLayerCount() throws {
         let facts = FixtureFacts.named("bad-layer-count.tar")
-        #expect(throws: ArchiveError.layerCountMismatch(image: "badcount:1.0", manifestLayers: facts.manifestLayers!, configDiffIDs: facts.configDiffIDs!)) {
+        #expect(
+            throws: ArchiveError.layerCountMismatch(
+                image: "badcount:1.0", manifestLayers: facts.manifestLayers!, configDiffIDs: facts.configDiffIDs!)
+        ) {
             try ImageArchive.read(path: TS.fixture(facts.file))
         }
     }
@@ -161,13 +172,19 @@ func assertMatchesFacts(_ archive: ImageArchive, _ facts: FixtureFacts, compress
 
     @Test func plainTarIsNotAnImage() throws {
         let error = try #require(throws: ArchiveError.self) { try ImageArchive.read(path: TS.fixture("plain-tar-not-image.tar")) }
-        guard case .notAnImage = error else { Issue.record("got \(error)"); return }
+        guard case .notAnImage = error else {
+            Issue.record("got \(error)")
+            return
+        }
         #expect(error.kind == .malformed)
     }
 
     @Test func truncatedAtBoundary() throws {
         let facts = FixtureFacts.named("truncated-at-boundary.tar")
-        #expect(throws: ArchiveError.tar(.truncated(member: nil, offset: facts.cutAt!, expected: "another header or the end-of-archive marker (two zero blocks)"))) {
+        #expect(
+            throws: ArchiveError.tar(
+                .truncated(member: nil, offset: facts.cutAt!, expected: "another header or the end-of-archive marker (two zero blocks)"))
+        ) {
             try ImageArchive.read(path: TS.fixture(facts.file))
         }
     }
@@ -177,9 +194,15 @@ func assertMatchesFacts(_ archive: ImageArchive, _ facts: FixtureFacts, compress
         let error = try #require(throws: ArchiveError.self) { try ImageArchive.read(path: TS.fixture(file)) }
         #expect(error.kind == .truncated, "\(error)")
         if file.hasSuffix(".gz") {
-            guard case .gzip(nil, _) = error else { Issue.record("expected the archive's gzip error, got \(error)"); return }
+            guard case .gzip(nil, _) = error else {
+                Issue.record("expected the archive's gzip error, got \(error)")
+                return
+            }
         } else {
-            guard case .tar(.truncated(_, let offset, _)) = error else { Issue.record("got \(error)"); return }
+            guard case .tar(.truncated(_, let offset, _)) = error else {
+                Issue.record("got \(error)")
+                return
+            }
             // The cut is inside the first layer's data: the error is located at or before the cut.
             #expect(offset <= FixtureFacts.named(file).cutAt!)
         }
@@ -235,13 +258,16 @@ func assertMatchesFacts(_ archive: ImageArchive, _ facts: FixtureFacts, compress
         #expect(b.first { $0.path == "subsecond.txt" }?.mtime == 1_704_067_200)
         let xattrIndex = try #require(b.firstIndex { $0.path == "xattr.txt" })
         #expect(layers[1].table.records[xattrIndex].flags & LayerTable.Flag.xattrs != 0)
-        #expect(layers[1].table.records.enumerated().filter { $0.element.flags & LayerTable.Flag.xattrs != 0 }.map(\.offset) == [xattrIndex])
+        #expect(
+            layers[1].table.records.enumerated().filter { $0.element.flags & LayerTable.Flag.xattrs != 0 }.map(\.offset) == [xattrIndex])
         // C: ustar prefix.
         let c = entries(2)
-        #expect(c.contains {
-            $0.path == "ustar-prefix-directory-" + String(repeating: "a", count: 45) + "/ustar-prefix-directory-" + String(repeating: "b", count: 41)
-                + "/file-in-prefixed-directory.txt" && $0.size == 41
-        })
+        #expect(
+            c.contains {
+                $0.path == "ustar-prefix-directory-" + String(repeating: "a", count: 45) + "/ustar-prefix-directory-"
+                    + String(repeating: "b", count: 41)
+                    + "/file-in-prefixed-directory.txt" && $0.size == 41
+            })
         // D: '\0' typeflag.
         let d = entries(3)
         #expect(d.map(\.path) == ["old", "old/areg.txt", "old/reg.txt"])

@@ -3,10 +3,11 @@ import Codec
 import Foundation
 import Gzip
 import ImageArchive
-// @testable: where a member's data ends needs `TarHeader.padding(_:)`, which is internal.
-@testable import Tar
 import TestSupport
 import Testing
+
+// @testable: where a member's data ends needs `TarHeader.padding(_:)`, which is internal.
+@testable import Tar
 
 /// `ArchivePacker` as a library: the output decompresses to the input tar, the gzip members
 /// follow the tar members, the archive is verified in the same pass. (`TarSpanSplitter`, which
@@ -92,8 +93,9 @@ import Testing
         let ma = try #require(a.members.first { $0.tarMember?.contains(diffID) == true })
         let mb = try #require(b.members.first { $0.tarMember?.contains(diffID) == true })
         #expect(ma.tarMember != mb.tarMember)
-        #expect(Array(a.bytes[Int(ma.gzip.compressedOffset)..<Int(ma.gzip.compressedRange.upperBound)])
-            == Array(b.bytes[Int(mb.gzip.compressedOffset)..<Int(mb.gzip.compressedRange.upperBound)]))
+        #expect(
+            Array(a.bytes[Int(ma.gzip.compressedOffset)..<Int(ma.gzip.compressedRange.upperBound)])
+                == Array(b.bytes[Int(mb.gzip.compressedOffset)..<Int(mb.gzip.compressedRange.upperBound)]))
     }
 
     @Test func aTruncatedArchiveThrowsAndStopsTheWorkers() throws {

@@ -59,7 +59,9 @@ private func judge(_ bytes: [UInt8], pristine: Signature) -> Outcome {
         var kinds: [ArchiveError.Kind: Int] = [:]
         for cut in cuts.sorted() {
             switch judge(Array(bytes.prefix(cut)), pristine: pristine) {
-            case .threw(let k): threw += 1; kinds[k, default: 0] += 1
+            case .threw(let k):
+                threw += 1
+                kinds[k, default: 0] += 1
             case .problems, .same: break
             case .wrong(let why): wrong.append("cut at \(cut): \(why)")
             }
@@ -111,7 +113,10 @@ private func judge(_ bytes: [UInt8], pristine: Signature) -> Outcome {
         let reader = TarReader(BufferSource(bytes))
         var dataOffset: Int?
         while let e = try reader.next() {
-            if e.path == image.configMember { dataOffset = Int(reader.offset); break }
+            if e.path == image.configMember {
+                dataOffset = Int(reader.offset)
+                break
+            }
         }
         let start = try #require(dataOffset)
         let needle = Array("2024-01-01".utf8)

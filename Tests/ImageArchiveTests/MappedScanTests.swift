@@ -1,10 +1,11 @@
 import ByteIO
 import Foundation
-// @testable: the layer walk itself (`LayerScanner`, `ArchiveScanner.looksLikeTar`) is internal.
-@testable import ImageArchive
 import Tar
 import TestSupport
 import Testing
+
+// @testable: the layer walk itself (`LayerScanner`, `ArchiveScanner.looksLikeTar`) is internal.
+@testable import ImageArchive
 
 /// Layers walked in memory (a mapped archive file) and split between two threads give what the
 /// plain sequential walk gives: the same entries in the same order, and the same first error.
@@ -139,7 +140,7 @@ import Testing
     private func firstEntry(atOrAfter offset: Int, in layer: [UInt8]) -> Int {
         layer.withUnsafeBytes { memory in
             let reader = TarReader(memory: memory, requiresEndMarker: false)
-            while let _ = try? reader.next() {
+            while (try? reader.next()) != nil {
                 if reader.nextEntryOffset >= Int64(offset) { return Int(reader.nextEntryOffset) }
             }
             return 0
@@ -154,7 +155,8 @@ import Testing
                     // The guesses do land on the inner tar's headers.
                     let starts = LayerScanner.segmentStarts(in: memory)
                     let inner = starts.dropFirst().filter { start in
-                        memory[start..<start + 11].elementsEqual("inner/a.txt".utf8) || memory[start..<start + 11].elementsEqual("inner/b.txt".utf8)
+                        memory[start..<start + 11].elementsEqual("inner/a.txt".utf8)
+                            || memory[start..<start + 11].elementsEqual("inner/b.txt".utf8)
                     }
                     #expect(!inner.isEmpty, "no guess fell on a header inside a file: \(starts)")
                 }
@@ -229,7 +231,10 @@ import Testing
     /// overflowed).
     @Test func aSizeNearInt64MaxIsATruncatedLayer() throws {
         let streamed = Result { try scanner("l").scan(TarReader(BufferSource(hugeSizeLayer()), context: "l", requiresEndMarker: false)) }
-        guard case .failure(let expected) = streamed else { Issue.record("no error"); return }
+        guard case .failure(let expected) = streamed else {
+            Issue.record("no error")
+            return
+        }
         #expect("\(expected)".contains("truncated"), "\(expected)")
         hugeSizeLayer(filler: 64).withUnsafeBytes { expectSplitMatchesSequential($0, name: "huge, split") }
         let tmp = try TS.TempDir()

@@ -21,27 +21,27 @@ private struct PyArchive: Decodable {
 }
 
 private let pythonInventory = """
-import tarfile, json, sys, hashlib, io, posixpath
-out = {}
-with tarfile.open(sys.argv[1]) as t:
-    names = t.getnames()
-    for m in t.getmembers():
-        name = m.name
-        info = dict(type=m.type.decode('latin-1'))
-        if m.issym():
-            info['resolved'] = posixpath.normpath(posixpath.join(posixpath.dirname(name), m.linkname))
-        if m.isfile() or m.issym() or m.islnk():
-            f = t.extractfile(m)
-            if f is not None:
-                data = f.read()
-                info['sha256'] = hashlib.sha256(data).hexdigest()
-                try:
-                    info['entries'] = len(tarfile.open(fileobj=io.BytesIO(data), mode='r:').getmembers())
-                except tarfile.ReadError:
-                    info['entries'] = 0 if len(data) == 0 else None
-        out[name] = info
-print(json.dumps(dict(count=len(set(names)), members=out)))
-"""
+    import tarfile, json, sys, hashlib, io, posixpath
+    out = {}
+    with tarfile.open(sys.argv[1]) as t:
+        names = t.getnames()
+        for m in t.getmembers():
+            name = m.name
+            info = dict(type=m.type.decode('latin-1'))
+            if m.issym():
+                info['resolved'] = posixpath.normpath(posixpath.join(posixpath.dirname(name), m.linkname))
+            if m.isfile() or m.issym() or m.islnk():
+                f = t.extractfile(m)
+                if f is not None:
+                    data = f.read()
+                    info['sha256'] = hashlib.sha256(data).hexdigest()
+                    try:
+                        info['entries'] = len(tarfile.open(fileobj=io.BytesIO(data), mode='r:').getmembers())
+                    except tarfile.ReadError:
+                        info['entries'] = 0 if len(data) == 0 else None
+            out[name] = info
+    print(json.dumps(dict(count=len(set(names)), members=out)))
+    """
 
 private func inventory(_ path: String) throws -> PyArchive {
     try JSONDecoder().decode(PyArchive.self, from: Data(try TS.python(pythonInventory, [path]).utf8))
@@ -132,7 +132,9 @@ private func inventory(_ path: String) throws -> PyArchive {
         let whiteout = try ImageArchive.read(path: TS.real("docker-legacy-whiteout.tar"))
         #expect(whiteout.images.count == 1)
         #expect(whiteout.images[0].layers.count == 3)
-        let flagged = whiteout.images[0].layers.flatMap { l in (0..<l.table.count).map { l.table[$0] } }.filter { $0.isWhiteout || $0.isOpaqueMarker }
+        let flagged = whiteout.images[0].layers.flatMap { l in (0..<l.table.count).map { l.table[$0] } }.filter {
+            $0.isWhiteout || $0.isOpaqueMarker
+        }
         #expect(!flagged.isEmpty)
         #expect(flagged.allSatisfy { ($0.path as NSString).lastPathComponent.hasPrefix(".wh.") })
     }
@@ -155,11 +157,12 @@ private func inventory(_ path: String) throws -> PyArchive {
         let image = archive.images[0]
         #expect(image.tags == ["matthughes/library-centos:6-2015.03.20"])
         // The parent chain, bottom to top.
-        #expect(image.layers.map(\.member) == [
-            "17d1436ef796af2fc2210cc37c4672e5aa1b62cb08ac4b95dd15372321105a66/layer.tar",
-            "9c7cb910d84346a3fbf3cc2be046f44bf0af7f11eb8db2ef1f45e93c1202faac/layer.tar",
-            "25445a0fc5025c3917a0cd6e307d92322540e0da691614312ddea22511b71513/layer.tar",
-        ])
+        #expect(
+            image.layers.map(\.member) == [
+                "17d1436ef796af2fc2210cc37c4672e5aa1b62cb08ac4b95dd15372321105a66/layer.tar",
+                "9c7cb910d84346a3fbf3cc2be046f44bf0af7f11eb8db2ef1f45e93c1202faac/layer.tar",
+                "25445a0fc5025c3917a0cd6e307d92322540e0da691614312ddea22511b71513/layer.tar",
+            ])
         #expect(image.layers[1].size == 0)
         #expect(image.layers[1].entryCount == 0)
         #expect(image.layers[1].diffID == Digest.sha256OfNothing)

@@ -1,16 +1,18 @@
-// @testable: an image made of hand-built tables needs the `ArchiveImage` and `ArchiveLayer`
-// initializers, which are internal.
-@testable import ImageArchive
 import Codec
 import ImageVerify
 import OCI
 import TestSupport
 import Testing
 
+// @testable: an image made of hand-built tables needs the `ArchiveImage` and `ArchiveLayer`
+// initializers, which are internal.
+@testable import ImageArchive
+
 /// The census that `inspect` computes from a tree without plain files must be the full tree's.
 @Suite struct ELFCensusTests {
-    @Test(arguments: FixtureFacts.okFiles.filter { !$0.hasSuffix(".zst") && !$0.hasSuffix(".xz") && !$0.hasSuffix(".bz2") }.map(TS.fixture)
-        + TS.readableRealArchives.map(TS.real))
+    @Test(
+        arguments: FixtureFacts.okFiles.filter { !$0.hasSuffix(".zst") && !$0.hasSuffix(".xz") && !$0.hasSuffix(".bz2") }.map(TS.fixture)
+            + TS.readableRealArchives.map(TS.real))
     func leanCensusMatchesTheFullTree(_ path: String) throws {
         let archive = try ImageArchive.read(path: path)
         for image in archive.images {

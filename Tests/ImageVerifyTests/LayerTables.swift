@@ -1,10 +1,11 @@
 import Foundation
 import ImageVerify
+import TestSupport
+
 // @testable: a table built by hand, as `LayerScanner` builds it, needs `LayerTable.append` and
 // `capture` (ImageArchive) and `TarEntryView`'s initializer (Tar), all internal.
 @testable import ImageArchive
 @testable import Tar
-import TestSupport
 
 /// Helpers of the merged-filesystem and verify tests.
 enum VH {

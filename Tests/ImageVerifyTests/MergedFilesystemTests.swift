@@ -120,7 +120,9 @@ import Testing
         #expect(fs.paths(under: "/") == expectedAll)
     }
 
-    @Test(arguments: ["skopeo-docker-archive.tar", "prisma-opaque.tar", "prisma-whiteout.tar", "prisma-readded.tar", "prisma-pnpm.tar", "prisma7.tar"])
+    @Test(arguments: [
+        "skopeo-docker-archive.tar", "prisma-opaque.tar", "prisma-whiteout.tar", "prisma-readded.tar", "prisma-pnpm.tar", "prisma7.tar",
+    ])
     func mergedPathsMatchUmoci(file: String) throws {
         let facts = try VH.fixtureFacts().first { $0["file"] as? String == file }
         let expected = facts?["mergedPaths"] as? [String] ?? []

@@ -102,7 +102,8 @@ import Testing
         #expect(!result.passed)
         let strict = ImageVerifier.verify(image: image, archive: archive, options: VerifyOptions(strictELF: true)).checks
         #expect(strict.first { $0.id == "strict-elf" }?.status == .failed)
-        let required = ImageVerifier.verify(image: image, archive: archive, options: VerifyOptions(requiredPaths: ["/usr/local/bin"])).checks
+        let required = ImageVerifier.verify(image: image, archive: archive, options: VerifyOptions(requiredPaths: ["/usr/local/bin"]))
+            .checks
         #expect(required.first { $0.id == "elf-arch" }?.status == .failed)
     }
 
@@ -127,19 +128,24 @@ import Testing
     @Test func requireAfterWhiteoutFails() throws {
         let archive = try VH.readFixture("prisma-whiteout.tar")
         let image = try #require(archive.images.first)
-        let checks = ImageVerifier.verify(image: image, archive: archive, options: VerifyOptions(requiredPaths: ["node_modules/.prisma/client"])).checks
+        let checks = ImageVerifier.verify(
+            image: image, archive: archive, options: VerifyOptions(requiredPaths: ["node_modules/.prisma/client"])
+        ).checks
         #expect(checks.first { $0.id == "require" }?.status == .failed)
     }
 
     @Test func prismaModes() throws {
         let archive = try VH.readFixture("whiteouts.tar")
         let image = try #require(archive.images.first)
-        #expect(ImageVerifier.verify(image: image, archive: archive, options: VerifyOptions()).checks.contains { $0.id == "prisma" } == false)
+        #expect(
+            ImageVerifier.verify(image: image, archive: archive, options: VerifyOptions()).checks.contains { $0.id == "prisma" } == false)
         let forced = ImageVerifier.verify(image: image, archive: archive, options: VerifyOptions(prisma: .force)).checks
         #expect(forced.first { $0.id == "prisma" }?.status == .failed)
         let ok = try VH.readFixture("prisma-missing.tar")
         let okImage = try #require(ok.images.first)
-        #expect(ImageVerifier.verify(image: okImage, archive: ok, options: VerifyOptions(prisma: .off)).checks.contains { $0.id == "prisma" } == false)
+        #expect(
+            ImageVerifier.verify(image: okImage, archive: ok, options: VerifyOptions(prisma: .off)).checks.contains { $0.id == "prisma" }
+                == false)
     }
 
     @Test func integrityProblemsFail() throws {
@@ -151,10 +157,11 @@ import Testing
         _ = image
     }
 
-    @Test(arguments: [
-        ("libssl.so.3", "3.0.x"), ("libssl.so.1.1", "1.1.x"), ("libssl.so.1.0.2k", "1.0.x"), ("libssl.so.10", "1.0.x"),
-        ("libssl.so.4", nil), ("libssl.so", nil), ("libssl.so.3.2", "3.0.x"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("libssl.so.3", "3.0.x"), ("libssl.so.1.1", "1.1.x"), ("libssl.so.1.0.2k", "1.0.x"), ("libssl.so.10", "1.0.x"),
+            ("libssl.so.4", nil), ("libssl.so", nil), ("libssl.so.3.2", "3.0.x"),
+        ] as [(String, String?)])
     func libsslVersions(name: String, version: String?) {
         #expect(PrismaTarget.parseLibSSLVersion(name) == version)
     }
@@ -178,7 +185,8 @@ import Testing
             }
             entries += libs.map { .file($0, machine: 62) }
             let fs = MergedFilesystem(layers: [VH.makeTable(entries)])
-            return PrismaTarget.compute(filesystem: fs, platform: Platform(parsing: platform) ?? Platform(os: "linux", architecture: "amd64"))
+            return PrismaTarget.compute(
+                filesystem: fs, platform: Platform(parsing: platform) ?? Platform(os: "linux", architecture: "amd64"))
         }
         #expect(target("ID=alpine\n", ["lib/libssl.so.1.1"], "linux/amd64").target == "linux-musl")
         #expect(target("ID=alpine\n", ["lib/libssl.so.3"], "linux/arm64").target == "linux-musl-arm64-openssl-3.0.x")
@@ -186,27 +194,30 @@ import Testing
         #expect(target("ID=debian\n", [], "linux/amd64").target == "debian-openssl-1.1.x")
         #expect(target("ID=debian\n", [], "linux/amd64").warnings.contains { $0.contains("Defaulting to \"openssl-1.1.x\"") })
         #expect(target(nil, ["lib/libssl.so.3"], "linux/amd64").target == "debian-openssl-3.0.x")
-        #expect(target("ID=debian\n", ["usr/lib/libssl.so.0.9.8", "usr/lib/libssl.so.1.0.0"], "linux/arm/v7").target == "linux-arm-openssl-1.0.x")
+        #expect(
+            target("ID=debian\n", ["usr/lib/libssl.so.0.9.8", "usr/lib/libssl.so.1.0.0"], "linux/arm/v7").target
+                == "linux-arm-openssl-1.0.x")
         #expect(target("ID=nixos\n", ["lib/libssl.so.3"], "linux/amd64").target == "linux-nixos")
     }
 
     @Test func schemaParsing() {
-        let schema = PrismaSchema(parsing: """
-            // comment
-            generator client {
-              provider      = "prisma-client-js" // the JS client
-              output        = "../generated/client"
-              engineType    = "binary"
-              binaryTargets = [
-                "native",
-                "debian-openssl-3.0.x"
-              ]
-            }
-            datasource db {
-              provider = "postgresql"
-              url      = env("DATABASE_URL")
-            }
-            """)
+        let schema = PrismaSchema(
+            parsing: """
+                // comment
+                generator client {
+                  provider      = "prisma-client-js" // the JS client
+                  output        = "../generated/client"
+                  engineType    = "binary"
+                  binaryTargets = [
+                    "native",
+                    "debian-openssl-3.0.x"
+                  ]
+                }
+                datasource db {
+                  provider = "postgresql"
+                  url      = env("DATABASE_URL")
+                }
+                """)
         #expect(schema.client?.provider == "prisma-client-js")
         #expect(schema.client?.output == "../generated/client")
         #expect(schema.client?.engineType == "binary")

@@ -1,10 +1,11 @@
 import ByteIO
 import Gzip
 import OCI
-// @testable: the reference boundaries below use the gear table itself (`ChunkPlanner.gear`, internal).
-@testable import Ship
 import TestSupport
 import Testing
+
+// @testable: the reference boundaries below use the gear table itself (`ChunkPlanner.gear`, internal).
+@testable import Ship
 
 /// `ChunkPlanner`: content-defined chunks that cover the file, do not depend on how the bytes
 /// arrive, survive an insertion, and start at imgtool's gzip members. (The exact boundaries

@@ -1,6 +1,7 @@
+import Testing
+
 // @testable: `SSHClient.arguments(for:controlPath:remoteCommand:)`, the argv `ship` runs, is internal.
 @testable import Ship
-import Testing
 
 /// The ssh command line `ship` runs, and the one its errors suggest trying by hand.
 @Suite struct SSHClientTests {
@@ -22,8 +23,9 @@ import Testing
         #expect(argv.contains("ControlMaster=auto"))
         let dash = try #require(argv.firstIndex(of: "--"))
         #expect(Array(argv[dash...]) == ["--", "vps", "sh -c 'x'"])
-        #expect(!SSHClient(command: ["ssh"], batchMode: false).arguments(for: d, controlPath: "p", remoteCommand: nil)
-            .contains("BatchMode=yes"))
+        #expect(
+            !SSHClient(command: ["ssh"], batchMode: false).arguments(for: d, controlPath: "p", remoteCommand: nil)
+                .contains("BatchMode=yes"))
     }
 
     @Test func splitsSSHCommands() {

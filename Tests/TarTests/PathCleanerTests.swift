@@ -1,7 +1,8 @@
+import Testing
+
 // @testable: the `[UInt8]` form of `PathCleaner.alreadyCleanLength`, which the tests call, is internal
 // (the `package` one takes a buffer).
 @testable import Tar
-import Testing
 
 /// Entry names that are already clean are used as they are (the word-at-a-time check); the
 /// others are cleaned the slow way.

@@ -38,7 +38,9 @@ import Testing
 
     @Test func cutAtAnEntryBoundaryIsTruncated() throws {
         let bytes = TS.file("a.txt", "hello") + TS.file("b.txt", "world")
-        #expect(throws: TarError.truncated(member: nil, offset: 2048, expected: "another header or the end-of-archive marker (two zero blocks)")) {
+        #expect(
+            throws: TarError.truncated(member: nil, offset: 2048, expected: "another header or the end-of-archive marker (two zero blocks)")
+        ) {
             try TS.entries(bytes)
         }
         // Layers may end without the marker.
@@ -60,7 +62,10 @@ import Testing
             try TS.entries(bytes)
         }
         let pax = TS.paxHeader([("path", "x")])
-        #expect(throws: TarError.truncated(member: nil, offset: Int64(pax.count), expected: "the header that the extension header at 0 belongs to")) {
+        #expect(
+            throws: TarError.truncated(
+                member: nil, offset: Int64(pax.count), expected: "the header that the extension header at 0 belongs to")
+        ) {
             try TS.entries(pax, requiresEndMarker: false)
         }
     }
@@ -92,7 +97,9 @@ import Testing
     @Test func malformedExtensionsAndFields() throws {
         // A PAX record whose length is wrong.
         let badPax = Array("99 path=x\n".utf8)
-        let b1 = TS.entry(TS.header(name: "p", typeflag: UInt8(ascii: "x"), size: Int64(badPax.count)), badPax) + TS.file("a", "a") + TS.endMarker
+        let b1 =
+            TS.entry(TS.header(name: "p", typeflag: UInt8(ascii: "x"), size: Int64(badPax.count)), badPax) + TS.file("a", "a")
+            + TS.endMarker
         #expect(throws: TarError.badPAXRecord(member: nil, offset: 0, reason: "bad record length at byte 0 of the header data")) {
             try TS.entries(b1)
         }
@@ -103,7 +110,10 @@ import Testing
         }
         // A zero block followed by a non-zero block.
         let b3 = TS.file("a", "a") + [UInt8](repeating: 0, count: 512) + TS.file("b", "b")
-        #expect(throws: TarError.badHeaderField(member: nil, offset: 1536, field: "end-of-archive", found: "a zero block followed by a non-zero block")) {
+        #expect(
+            throws: TarError.badHeaderField(
+                member: nil, offset: 1536, field: "end-of-archive", found: "a zero block followed by a non-zero block")
+        ) {
             try TS.entries(b3)
         }
     }

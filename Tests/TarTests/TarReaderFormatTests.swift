@@ -72,7 +72,8 @@ import Testing
         let link = String(repeating: "K", count: 300)
         let nameData = Array(name.utf8) + [0]
         let linkData = Array(link.utf8) + [0]
-        var bytes = TS.entry(TS.header(name: "././@LongLink", typeflag: UInt8(ascii: "L"), size: Int64(nameData.count), magic: .gnu), nameData)
+        var bytes = TS.entry(
+            TS.header(name: "././@LongLink", typeflag: UInt8(ascii: "L"), size: Int64(nameData.count), magic: .gnu), nameData)
         bytes += TS.entry(TS.header(name: "././@LongLink", typeflag: UInt8(ascii: "K"), size: Int64(linkData.count), magic: .gnu), linkData)
         bytes += TS.header(name: String(name.prefix(99)), typeflag: UInt8(ascii: "2"), linkName: String(link.prefix(99)), magic: .gnu)
         bytes += TS.file("next", "n", magic: .gnu)
@@ -89,8 +90,10 @@ import Testing
         let content = TS.noise(1000, seed: 9)
         let h = TS.header(
             name: "b256", magic: .gnu,
-            fields: [(124, TS.base256(1000, width: 12)), (108, TS.base256(3_000_000, width: 8)),
-                     (116, TS.base256(2_097_152, width: 8)), (136, TS.base256(-1, width: 12))])
+            fields: [
+                (124, TS.base256(1000, width: 12)), (108, TS.base256(3_000_000, width: 8)),
+                (116, TS.base256(2_097_152, width: 8)), (136, TS.base256(-1, width: 12)),
+            ])
         let bytes = TS.entry(h, content) + TS.file("z", "z") + TS.endMarker
         let reader = TarReader(BufferSource(bytes))
         let e = try #require(try reader.next())
@@ -135,7 +138,8 @@ import Testing
             #expect(e.deviceMajor == 0 && e.deviceMinor == 0)
         }
         if c.kind == .hardlink || c.kind == .symlink { #expect(e.linkTarget == "target") }
-        #expect(e.kind.letter == ["-", "-", "d", "-", "h", "l", "c", "b", "d", "p", "d", "?"][Self.flagCases.firstIndex { $0.name == c.name }!])
+        #expect(
+            e.kind.letter == ["-", "-", "d", "-", "h", "l", "c", "b", "d", "p", "d", "?"][Self.flagCases.firstIndex { $0.name == c.name }!])
         let next = try #require(try reader.next())
         #expect(next.path == "after")
         #expect(next.headerOffset == 512 + (c.headerSize + 511) / 512 * 512)

@@ -24,18 +24,18 @@ private struct PyEntry: Decodable {
 }
 
 private let pythonLister = """
-import tarfile, json, sys, hashlib
-out = []
-with tarfile.open(sys.argv[1]) as t:
-    for m in t.getmembers():
-        h = None
-        if m.type in (tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.CONTTYPE):
-            h = hashlib.sha256(t.extractfile(m).read()).hexdigest()
-        out.append(dict(name=m.name, type=m.type.decode('latin-1') if m.type != b'\\0' else '0', size=m.size,
-            linkname=m.linkname, uid=m.uid, gid=m.gid, mtime=int(m.mtime), mode=m.mode & 0o7777, sha256=h,
-            devmajor=m.devmajor, devminor=m.devminor))
-print(json.dumps(out))
-"""
+    import tarfile, json, sys, hashlib
+    out = []
+    with tarfile.open(sys.argv[1]) as t:
+        for m in t.getmembers():
+            h = None
+            if m.type in (tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.CONTTYPE):
+                h = hashlib.sha256(t.extractfile(m).read()).hexdigest()
+            out.append(dict(name=m.name, type=m.type.decode('latin-1') if m.type != b'\\0' else '0', size=m.size,
+                linkname=m.linkname, uid=m.uid, gid=m.gid, mtime=int(m.mtime), mode=m.mode & 0o7777, sha256=h,
+                devmajor=m.devmajor, devminor=m.devminor))
+    print(json.dumps(out))
+    """
 
 private func pythonListing(_ path: String) throws -> [PyEntry] {
     let json = try TS.python(pythonLister, [path])

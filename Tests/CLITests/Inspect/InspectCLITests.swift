@@ -82,8 +82,9 @@ import Testing
 
     /// Every fixture that reads, and every readable Docker archive: text lines fit in 80 columns,
     /// the config digest and every diffID are shown, stderr stays empty.
-    @Test(arguments: FixtureFacts.okFiles.filter { !$0.hasSuffix(".zst") && !$0.hasSuffix(".xz") && !$0.hasSuffix(".bz2") }.map(TS.fixture)
-        + TS.readableRealArchives.map(TS.real))
+    @Test(
+        arguments: FixtureFacts.okFiles.filter { !$0.hasSuffix(".zst") && !$0.hasSuffix(".xz") && !$0.hasSuffix(".bz2") }.map(TS.fixture)
+            + TS.readableRealArchives.map(TS.real))
     func textOutputFitsAndIsComplete(_ path: String) throws {
         let r = try TS.imgtool(["inspect", path])
         #expect(r.status == 0, "\(r.stderr)")
@@ -96,7 +97,10 @@ import Testing
         }
     }
 
-    @Test(arguments: ["skopeo-docker-archive.tar", "skopeo-docker-archive.tar.gz", "oci-multiarch.tar", "containerd-export.tar", "docker-oci.tar", "skopeo-docker-archive-multi.tar"])
+    @Test(arguments: [
+        "skopeo-docker-archive.tar", "skopeo-docker-archive.tar.gz", "oci-multiarch.tar", "containerd-export.tar", "docker-oci.tar",
+        "skopeo-docker-archive-multi.tar",
+    ])
     func jsonMatchesFixtureFacts(_ file: String) throws {
         let facts = FixtureFacts.named(file)
         let r = try TS.imgtool(["inspect", "--json", TS.fixture(file)])
@@ -148,13 +152,19 @@ import Testing
         let none = try TS.imgtool(["inspect", "--platform", "linux/s390x", path])
         #expect(none.status == 7)
         #expect(none.stdout.isEmpty)
-        #expect(lines(none.stderr) == ["Error: no image matches platform linux/s390x; the archive holds: app:1.0 (linux/amd64), app:1.0 (linux/arm64/v8)"])
+        #expect(
+            lines(none.stderr) == [
+                "Error: no image matches platform linux/s390x; the archive holds: app:1.0 (linux/amd64), app:1.0 (linux/arm64/v8)"
+            ])
     }
 
     @Test func imageSelection() throws {
         let path = TS.fixture("skopeo-docker-archive-multi.tar")
         let tool = FixtureFacts.named("skopeo-docker-archive-multi.tar").images![1]
-        for ref in ["tool:2.0", "docker.io/library/tool:2.0", String(tool.configDigest!.dropFirst(7).prefix(12)), String(tool.configDigest!.prefix(19))] {
+        for ref in [
+            "tool:2.0", "docker.io/library/tool:2.0", String(tool.configDigest!.dropFirst(7).prefix(12)),
+            String(tool.configDigest!.prefix(19)),
+        ] {
             let r = try TS.imgtool(["inspect", "--image", ref, path])
             #expect(r.status == 0, "\(ref)")
             #expect(r.stdout.contains("Image 1 of 1: tool:2.0"), "\(ref)")
@@ -165,6 +175,8 @@ import Testing
         #expect(none.status == 7)
         #expect(none.stdout.isEmpty)
         #expect(lines(none.stderr).count == 1)
-        #expect(none.stderr.hasPrefix("Error: no image matches image 'nope:9'; the archive holds: app:1.0 (linux/amd64), tool:2.0 (linux/amd64)"))
+        #expect(
+            none.stderr.hasPrefix(
+                "Error: no image matches image 'nope:9'; the archive holds: app:1.0 (linux/amd64), tool:2.0 (linux/amd64)"))
     }
 }

@@ -13,7 +13,10 @@ import Testing
         (TS.fixture("truncated.tar.gz"), 2, "Error: "),
         (TS.fixture("not-an-archive.bin"), 4, "not an image archive"),
         (TS.fixture("plain-tar-not-image.tar"), 4, "not an image archive"),
-        (TS.fixture("bad-layer-count.tar"), 4, "badcount:1.0: inconsistent layer count: 1 layers in the manifest, 2 diff_ids in the config"),
+        (
+            TS.fixture("bad-layer-count.tar"), 4,
+            "badcount:1.0: inconsistent layer count: 1 layers in the manifest, 2 diff_ids in the config"
+        ),
         (TS.real("bad-null-manifest.tar"), 4, "manifest.json: expected a JSON array of images, found null"),
         (TS.fixture("skopeo-docker-archive.tar.zst"), 5, "zstd -dc"),
         (TS.fixture("skopeo-docker-archive.tar.xz"), 5, "xz -dc"),
@@ -41,7 +44,8 @@ import Testing
         let facts = FixtureFacts.named("bad-layer-digest.tar")
         let layer = facts.images![0].layers![0]
         let path = TS.fixture(facts.file)
-        let mismatch = "Error: \(layer.path!): layer 1 diff_id mismatch: the config expects \(layer.diffID!), the uncompressed layer is \(layer.actualDiffID!)"
+        let mismatch =
+            "Error: \(layer.path!): layer 1 diff_id mismatch: the config expects \(layer.diffID!), the uncompressed layer is \(layer.actualDiffID!)"
         let r = try TS.imgtool(["inspect", "-"], stdinPath: path)
         #expect(r.status == 3)
         #expect(!r.stdout.contains("all verified"))

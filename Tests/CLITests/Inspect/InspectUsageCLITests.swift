@@ -9,14 +9,32 @@ import Testing
     typealias UsageCase = (args: [String], first: String, usage: String, see: String)
 
     static let usageCases: [UsageCase] = [
-        (["inspect", "--bogus", "x.tar"], "Error: Unknown option '--bogus'", usageLine, "  See 'imgtool inspect --help' for more information."),
+        (
+            ["inspect", "--bogus", "x.tar"], "Error: Unknown option '--bogus'", usageLine,
+            "  See 'imgtool inspect --help' for more information."
+        ),
         (["inspect"], "Error: Missing expected argument '<archive>'", usageLine, "  See 'imgtool inspect --help' for more information."),
-        (["inspect", "a.tar", "b.tar"], "Error: Unexpected argument 'b.tar'", usageLine, "  See 'imgtool inspect --help' for more information."),
-        (["inspect", "--platform"], "Error: Missing value for '--platform <platform>'", usageLine, "  See 'imgtool inspect --help' for more information."),
-        (["inspect", "--json=yes", "x.tar"], "Error: The option '--json' does not take a value", usageLine, "  See 'imgtool inspect --help' for more information."),
-        (["frobnicate"], "Error: Unknown subcommand 'frobnicate'", "Usage: imgtool <subcommand>", "  See 'imgtool --help' for more information."),
+        (
+            ["inspect", "a.tar", "b.tar"], "Error: Unexpected argument 'b.tar'", usageLine,
+            "  See 'imgtool inspect --help' for more information."
+        ),
+        (
+            ["inspect", "--platform"], "Error: Missing value for '--platform <platform>'", usageLine,
+            "  See 'imgtool inspect --help' for more information."
+        ),
+        (
+            ["inspect", "--json=yes", "x.tar"], "Error: The option '--json' does not take a value", usageLine,
+            "  See 'imgtool inspect --help' for more information."
+        ),
+        (
+            ["frobnicate"], "Error: Unknown subcommand 'frobnicate'", "Usage: imgtool <subcommand>",
+            "  See 'imgtool --help' for more information."
+        ),
         (["--bogus"], "Error: Unknown option '--bogus'", "Usage: imgtool <subcommand>", "  See 'imgtool --help' for more information."),
-        (["help", "frobnicate"], "Error: Unknown subcommand 'frobnicate'", "Usage: imgtool <subcommand>", "  See 'imgtool --help' for more information."),
+        (
+            ["help", "frobnicate"], "Error: Unknown subcommand 'frobnicate'", "Usage: imgtool <subcommand>",
+            "  See 'imgtool --help' for more information."
+        ),
     ]
 
     @Test(arguments: usageCases)

@@ -21,7 +21,8 @@ import Testing
     }
 
     /// Runs `imgtool pack ARGS` writing `out.tar.gz` in `dir`.
-    static func pack(_ fixture: String, in dir: TS.TempDir, name: String = "out.tar.gz", _ extra: [String] = []) throws -> TS.ProcessResult {
+    static func pack(_ fixture: String, in dir: TS.TempDir, name: String = "out.tar.gz", _ extra: [String] = []) throws -> TS.ProcessResult
+    {
         try TS.imgtool(["pack"] + extra + ["-o", dir.path(name), TS.fixture(fixture)])
     }
 
@@ -55,7 +56,9 @@ import Testing
 
     // MARK: - Reading the output back
 
-    static let roundTrip = ["prisma-ok-debian-amd64.tar", "skopeo-docker-archive.tar.gz", "docker-oci.tar", "containerd-export.tar", "oci-multiarch.tar"]
+    static let roundTrip = [
+        "prisma-ok-debian-amd64.tar", "skopeo-docker-archive.tar.gz", "docker-oci.tar", "containerd-export.tar", "oci-multiarch.tar",
+    ]
 
     @Test(arguments: roundTrip)
     func gunzipPigzPythonAndImgtoolReadTheInputBack(fixture: String) throws {
@@ -203,7 +206,9 @@ import Testing
         #expect(try Self.files(dir) == [])
         let policy = try Self.pack("prisma-ok-debian-amd64.tar", in: dir, ["--policy", TS.fixture("policies/nextjs-prisma-runner.json")])
         #expect(policy.status == 1 || policy.status == 0)
-        let verify = try TS.imgtool(["verify", "--policy", TS.fixture("policies/nextjs-prisma-runner.json"), TS.fixture("prisma-ok-debian-amd64.tar")])
+        let verify = try TS.imgtool([
+            "verify", "--policy", TS.fixture("policies/nextjs-prisma-runner.json"), TS.fixture("prisma-ok-debian-amd64.tar"),
+        ])
         #expect(policy.status == verify.status, "pack and verify agree")
     }
 

@@ -16,7 +16,9 @@ final class SSHTestServer {
 
     /// sshd's pid, from its PidFile.
     private var pid: pid_t? {
-        (try? String(contentsOfFile: dir.path("sshd.pid"), encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        (try? String(contentsOfFile: dir.path("sshd.pid"), encoding: .utf8)).flatMap {
+            pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
     }
 
     /// `ssh -F <config>`: the `--ssh` / `IMGTOOL_SSH` value for imgtool.

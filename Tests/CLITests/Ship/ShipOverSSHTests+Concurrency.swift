@@ -29,7 +29,9 @@ extension ShipOverSSHTests {
             #expect(try TS.bytes(remote + "/b.tar") == TS.bytes(b))
             #expect(try TS.bytes(other + "/b.tar") == TS.bytes(b))
             for (dir, name, path) in [(remote, "a.tar", a), (remote, "b.tar", b)] {
-                #expect(try String(contentsOfFile: "\(dir)/\(name).sha256", encoding: .utf8) == "\(try ShipOverSSHTests.sha256(path))  \(name)\n")
+                #expect(
+                    try String(contentsOfFile: "\(dir)/\(name).sha256", encoding: .utf8)
+                        == "\(try ShipOverSSHTests.sha256(path))  \(name)\n")
             }
             let left = try TS.tool("find", [remote + "/.imgtool"]).stdout
             #expect(!ShipOverSSHTests.exists(remote + "/.imgtool/chunks"), "left behind: \(left)")

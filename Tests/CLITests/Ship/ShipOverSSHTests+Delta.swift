@@ -64,7 +64,8 @@ extension ShipOverSSHTests {
             // less than the shared base layers.
             #expect(counter.bytesUp < changedBytes + 48 * 1024, "\(counter.bytesUp) bytes up for \(changedBytes) changed of \(size)")
             #expect(try TS.bytes(remote + "/maia.tar.gz") == TS.bytes(v2.path))
-            #expect(try String(contentsOfFile: remote + "/maia.tar.gz.sha256", encoding: .utf8).hasPrefix(try ShipOverSSHTests.sha256(v2.path)))
+            #expect(
+                try String(contentsOfFile: remote + "/maia.tar.gz.sha256", encoding: .utf8).hasPrefix(try ShipOverSSHTests.sha256(v2.path)))
 
             // The same second ship to a new directory sends everything: the count above is a delta.
             let control = try TCPProxy(to: server.port, countFile: local.path("fresh.count"))

@@ -14,7 +14,8 @@ extension ShipOverSSHTests {
             let slow = try TCPProxy(to: server.port, rate: 3_000_000, countFile: local.path("count"))
             defer { slow.stop() }
             // `script` gives imgtool a terminal (stdin stays /dev/null, so BatchMode is still on).
-            let command = "IMGTOOL_SSH='\(server.sshCommand)' '\(TS.imgtool)' ship --no-verify --chunk-size 1M '\(archive)' 127.0.0.1:\(slow.port):'\(server.remote("tty"))'"
+            let command =
+                "IMGTOOL_SSH='\(server.sshCommand)' '\(TS.imgtool)' ship --no-verify --chunk-size 1M '\(archive)' 127.0.0.1:\(slow.port):'\(server.remote("tty"))'"
             let tty = try TS.run("/usr/bin/script", ["-qec", command, "/dev/null"])
             #expect(tty.status == 0, "\(tty.stdout)")
             #expect(tty.stdout.contains("\r\u{1B}[Kship: "), "a progress line on the terminal")

@@ -21,8 +21,9 @@ extension ShipOverSSHTests {
             #expect(d.ok && d.alreadyPresent == false)
             #expect(d.bytesSent == s.size && d.bytesSkipped == 0 && d.chunksSent == s.chunks)
             #expect(try TS.bytes(remote + "/prisma-ok-debian-amd64.tar") == TS.bytes(archive))
-            #expect(try String(contentsOfFile: remote + "/prisma-ok-debian-amd64.tar.sha256", encoding: .utf8)
-                == "\(hex)  prisma-ok-debian-amd64.tar\n")
+            #expect(
+                try String(contentsOfFile: remote + "/prisma-ok-debian-amd64.tar.sha256", encoding: .utf8)
+                    == "\(hex)  prisma-ok-debian-amd64.tar\n")
             // `sha256sum -c` accepts the checksum file as written.
             let check = try TS.run("/bin/sh", ["-c", "cd \"$0\" && sha256sum -c prisma-ok-debian-amd64.tar.sha256", remote])
             #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
@@ -46,8 +47,9 @@ extension ShipOverSSHTests {
             let bare = server.remote("bare")
             let k0 = try server.imgtool(["ship", "--keep", "0", archive, "ship:\(bare)"])
             #expect(k0.status == 0, "\(k0.stderr)")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: bare).sorted()
-                == ["prisma-ok-debian-amd64.tar", "prisma-ok-debian-amd64.tar.sha256"])
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: bare).sorted()
+                    == ["prisma-ok-debian-amd64.tar", "prisma-ok-debian-amd64.tar.sha256"])
         }
 
         @Test func aFailingOrDamagedArchiveIsNotShipped() throws {

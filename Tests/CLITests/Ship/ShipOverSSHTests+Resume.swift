@@ -38,7 +38,9 @@ extension ShipOverSSHTests {
 
             let counter = try TCPProxy(to: server.port, countFile: local.path("resume.count"))
             defer { counter.stop() }
-            let r = try server.imgtool(["ship", "--json", "--no-verify", "--chunk-size", "1M", archive, "127.0.0.1:\(counter.port):\(remote)"])
+            let r = try server.imgtool([
+                "ship", "--json", "--no-verify", "--chunk-size", "1M", archive, "127.0.0.1:\(counter.port):\(remote)",
+            ])
             #expect(r.status == 0, "\(r.stderr)")
             let d = try ShipOverSSHTests.summary(r).destinations[0]
             #expect(d.chunksSkipped == present.count)
@@ -72,7 +74,9 @@ extension ShipOverSSHTests {
 
             let counter = try TCPProxy(to: server.port, countFile: local.path("again.count"))
             defer { counter.stop() }
-            let r = try server.imgtool(["ship", "--json", "--no-verify", "--chunk-size", "1M", archive, "127.0.0.1:\(counter.port):\(remote)"])
+            let r = try server.imgtool([
+                "ship", "--json", "--no-verify", "--chunk-size", "1M", archive, "127.0.0.1:\(counter.port):\(remote)",
+            ])
             #expect(r.status == 0, "\(r.stderr)")
             let d = try ShipOverSSHTests.summary(r).destinations[0]
             let presentBytes = present.values.reduce(0, +)

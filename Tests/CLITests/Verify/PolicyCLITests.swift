@@ -15,7 +15,9 @@ import Testing
         let images = try #require(doc["images"] as? [[String: Any]])
         let checks = try #require(images.first?["checks"] as? [[String: Any]])
         func status(_ id: String, _ subject: String? = nil) -> [String] {
-            checks.filter { $0["id"] as? String == id && (subject == nil || $0["subject"] as? String == subject) }.compactMap { $0["status"] as? String }
+            checks.filter { $0["id"] as? String == id && (subject == nil || $0["subject"] as? String == subject) }.compactMap {
+                $0["status"] as? String
+            }
         }
         // The fixture has the engine, NODE_ENV=production, PORT=3000, Cmd node server.js, WorkingDir /app ...
         #expect(status("prisma") == ["passed"])
@@ -43,13 +45,15 @@ import Testing
         let dir = try TS.TempDir()
         defer { dir.cleanup() }
         let policy = dir.path("p.json")
-        try Data("""
+        try Data(
+            """
             {"fileExistenceTests": [
               {"path": "/usr/local/bin/node", "permissions": "-rwxr-xr-x", "uid": 0, "gid": 0},
               {"path": "/usr/local/bin/node", "uid": 1000},
               {"path": "/app/node_modules/.prisma", "shouldExist": false}
             ]}
-            """.utf8).write(to: URL(fileURLWithPath: policy))
+            """.utf8
+        ).write(to: URL(fileURLWithPath: policy))
         let r = try TS.imgtool(["verify", "--json", "--no-prisma", "--policy", policy, TS.fixture("prisma-ok-debian-amd64.tar")])
         #expect(r.status == 1)
         let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -76,9 +80,18 @@ import Testing
     @Test(arguments: [
         (#"{"arhc": "amd64"}"#, "unknown key 'arhc'", "did you mean 'arch'?"),
         (#"{"metadataTest": {"userNotRot": true}}"#, "at .metadataTest: unknown key 'userNotRot'", "did you mean 'userNotRoot'?"),
-        (#"{"fileExistenceTests": [{"path": "/x"}, {"path": "/y", "shoudExist": false}]}"#, "at .fileExistenceTests[1]: unknown key 'shoudExist'", "did you mean 'shouldExist'?"),
-        (#"{"metadataTest": {"envVars": [{"key": "A", "val": "b"}]}}"#, "at .metadataTest.envVars[0]: unknown key 'val'", "valid keys: key, value, isRegex"),
-        (#"{"commandTests": []}"#, "unknown key 'commandTests'", "valid keys: schemaVersion, platform, arch, require, strictElf, prisma, fileExistenceTests, metadataTest"),
+        (
+            #"{"fileExistenceTests": [{"path": "/x"}, {"path": "/y", "shoudExist": false}]}"#,
+            "at .fileExistenceTests[1]: unknown key 'shoudExist'", "did you mean 'shouldExist'?"
+        ),
+        (
+            #"{"metadataTest": {"envVars": [{"key": "A", "val": "b"}]}}"#, "at .metadataTest.envVars[0]: unknown key 'val'",
+            "valid keys: key, value, isRegex"
+        ),
+        (
+            #"{"commandTests": []}"#, "unknown key 'commandTests'",
+            "valid keys: schemaVersion, platform, arch, require, strictElf, prisma, fileExistenceTests, metadataTest"
+        ),
     ])
     func unknownPolicyKeyIsAUsageError(_ json: String, _ message: String, _ hint: String) throws {
         let dir = try TS.TempDir()
@@ -97,13 +110,15 @@ import Testing
         let dir = try TS.TempDir()
         defer { dir.cleanup() }
         let policy = dir.path("all.json")
-        try Data("""
+        try Data(
+            """
             {"schemaVersion": "2.0.0", "platform": "linux/amd64", "arch": "amd64", "require": ["/app"], "strictElf": false, "prisma": "off",
              "fileExistenceTests": [{"name": "n", "path": "/app", "shouldExist": true, "permissions": "drwxr-xr-x", "uid": 0, "gid": 0, "isExecutableBy": "any"}],
              "metadataTest": {"envVars": [{"key": "NODE_ENV", "value": "prod.*", "isRegex": true}], "unboundEnvVars": [{"key": "DEBUG"}],
                "exposedPorts": [], "unexposedPorts": ["22"], "entrypoint": ["docker-entrypoint.sh"], "cmd": ["node", "server.js"], "workdir": "/app",
                "volumes": [], "unmountedVolumes": ["/data"], "labels": [], "user": "", "userNotRoot": false, "healthcheck": false}}
-            """.utf8).write(to: URL(fileURLWithPath: policy))
+            """.utf8
+        ).write(to: URL(fileURLWithPath: policy))
         let r = try TS.imgtool(["verify", "--json", "--policy", policy, TS.fixture("prisma-ok-debian-amd64.tar")])
         #expect(r.status != 64, "\(r.stderr)")
         #expect(!r.stdout.isEmpty)
@@ -114,7 +129,9 @@ import Testing
         let dir = try TS.TempDir()
         defer { dir.cleanup() }
         let archive = TS.fixture("prisma-ok-debian-amd64.tar")
-        let cases = [(dir.path("absent.json"), "no such file"), (dir.url.path, "is a directory"), (dir.path("absent/p.json"), "no such file")]
+        let cases = [
+            (dir.path("absent.json"), "no such file"), (dir.url.path, "is a directory"), (dir.path("absent/p.json"), "no such file"),
+        ]
         for (path, why) in cases {
             let r = try TS.imgtool(["verify", "--policy", path, archive])
             #expect(r.status == 64)

@@ -18,9 +18,12 @@ extension VerifyCLITests {
             try #require(!f.isEmpty && !s.isEmpty)
             // Titles name the input; everything else is identical.
             #expect(s.filter { $0.hasPrefix("stdin: ") }.count == f.filter { $0.hasPrefix(path + ": ") }.count)
-            #expect(s.map { $0.hasPrefix("stdin: ") ? String($0.dropFirst("stdin: ".count)) : $0 }
-                == f.map { $0.hasPrefix(path + ": ") ? String($0.dropFirst(path.count + 2)) : $0 })
-            #expect(VerifyCLITests.parse(fromStdin.stdout).rows.map { "\($0.status) \($0.id)" } == VerifyCLITests.parse(fromFile.stdout).rows.map { "\($0.status) \($0.id)" })
+            #expect(
+                s.map { $0.hasPrefix("stdin: ") ? String($0.dropFirst("stdin: ".count)) : $0 }
+                    == f.map { $0.hasPrefix(path + ": ") ? String($0.dropFirst(path.count + 2)) : $0 })
+            #expect(
+                VerifyCLITests.parse(fromStdin.stdout).rows.map { "\($0.status) \($0.id)" }
+                    == VerifyCLITests.parse(fromFile.stdout).rows.map { "\($0.status) \($0.id)" })
         }
 
         @Test func stdinReaderErrors() throws {

@@ -44,8 +44,9 @@ extension VerifyCLITests {
             let text = try TS.imgtool(["verify"] + Self.selection(file) + [TS.fixture(file)])
             #expect(text.status == r.status)
             let words = ["passed": "PASS", "failed": "FAIL", "skipped": "SKIP", "warning": "WARN"]
-            #expect(VerifyCLITests.parse(text.stdout).rows.map { "\($0.status) \($0.id)" }
-                == checks.map { "\(words[$0["status"] as? String ?? ""] ?? "?") \($0["id"] as? String ?? "")" })
+            #expect(
+                VerifyCLITests.parse(text.stdout).rows.map { "\($0.status) \($0.id)" }
+                    == checks.map { "\(words[$0["status"] as? String ?? ""] ?? "?") \($0["id"] as? String ?? "")" })
         }
 
         @Test func jsonMultiarchPerPlatform() throws {

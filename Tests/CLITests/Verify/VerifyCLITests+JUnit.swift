@@ -71,7 +71,9 @@ extension VerifyCLITests {
         }
 
         @Test func junitUnwritablePathIsAnIOError() throws {
-            let r = try TS.imgtool(["verify", "--arch", "amd64", "--junit", "/nonexistent-imgtool-dir/report.xml", TS.fixture("prisma-ok-debian-amd64.tar")])
+            let r = try TS.imgtool([
+                "verify", "--arch", "amd64", "--junit", "/nonexistent-imgtool-dir/report.xml", TS.fixture("prisma-ok-debian-amd64.tar"),
+            ])
             #expect(r.status == 6)
             #expect(r.stderr.contains("/nonexistent-imgtool-dir/report.xml"))
         }

@@ -61,10 +61,16 @@ extension VerifyCLITests {
         typealias FailureCase = (file: String, failed: [String], mentions: [String])
 
         static let failureCases: [FailureCase] = [
-            ("prisma-missing.tar", ["require", "prisma"], ["libquery_engine-debian-openssl-3.0.x.so.node", "/app/node_modules/.prisma/client (missing)"]),
+            (
+                "prisma-missing.tar", ["require", "prisma"],
+                ["libquery_engine-debian-openssl-3.0.x.so.node", "/app/node_modules/.prisma/client (missing)"]
+            ),
             ("prisma-whiteout.tar", ["require", "prisma"], ["libquery_engine-debian-openssl-3.0.x.so.node"]),
             ("prisma-opaque.tar", ["require", "prisma"], ["libquery_engine-debian-openssl-3.0.x.so.node"]),
-            ("prisma-wrong-target.tar", ["elf-arch", "prisma"], ["\"darwin-arm64\"", "\"linux-musl-openssl-3.0.x\"", "required \"debian-openssl-3.0.x\""]),
+            (
+                "prisma-wrong-target.tar", ["elf-arch", "prisma"],
+                ["\"darwin-arm64\"", "\"linux-musl-openssl-3.0.x\"", "required \"debian-openssl-3.0.x\""]
+            ),
             ("prisma-wrong-elf.tar.gz", ["elf-arch", "prisma"], ["ARM aarch64", "linux/amd64"]),
             ("arch-mismatch.tar.gz", ["entrypoint-arch"], ["/usr/local/bin/node", "ARM aarch64", "exec format error"]),
         ]

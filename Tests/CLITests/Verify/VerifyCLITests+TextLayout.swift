@@ -18,7 +18,8 @@ extension VerifyCLITests {
             var bad: [String] = []
             for line in lines(r.stdout) {
                 let isTitle = line.hasPrefix(TS.fixture(file) + ": ")
-                let isRow = line.count > 8 && VerifyCLITests.statusWords.contains(String(line.dropFirst(2).prefix(4))) && line.hasPrefix("  ")
+                let isRow =
+                    line.count > 8 && VerifyCLITests.statusWords.contains(String(line.dropFirst(2).prefix(4))) && line.hasPrefix("  ")
                 let isContinuation = line.hasPrefix(String(repeating: " ", count: 25)) && line.count > 25 && line.dropFirst(25).first != " "
                 let isCensus = line.hasPrefix("  ELF files  ")
                 let isSummary = line.hasPrefix("verify: ")
