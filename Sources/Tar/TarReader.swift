@@ -221,6 +221,9 @@ public final class TarReader {
         if reachedEnd { return nil }
         try skipRestOfEntry()
         var pax = [String: [UInt8]]()
+        /// Bytes of the keys and values in `pax`: several `x` headers in a row add up, and are
+        /// held to the limit of one.
+        var paxBytes = 0
         var longName: [UInt8]?
         var longLink: [UInt8]?
         var firstHeaderOffset: Int64?
@@ -270,7 +273,15 @@ public final class TarReader {
                 let data = try readExtension(size: sizeField, headerOffset: headerOffset, what: "PAX header")
                 let records = try PAXRecords.parse(data, member: context, offset: headerOffset)
                 if typeflag != UInt8(ascii: "g") {
-                    for (k, v) in records { pax[k] = v }
+                    for (k, v) in records {
+                        if let old = pax.updateValue(v, forKey: k) { paxBytes -= k.utf8.count + old.count }
+                        paxBytes += k.utf8.count + v.count
+                    }
+                    guard paxBytes <= Self.maxExtensionHeader else {
+                        throw TarError.badPAXRecord(
+                            member: context, offset: firstHeaderOffset ?? headerOffset,
+                            reason: "the PAX headers of one entry hold \(paxBytes) bytes of records, more than \(Self.maxExtensionHeader)")
+                    }
                 }
                 continue
             case UInt8(ascii: "L"):
