@@ -12,8 +12,10 @@ struct ArchiveMember: Sendable {
         case none
         /// A small JSON document, kept.
         case json([UInt8])
-        /// A layer: its entry table and DiffID.
-        case layer(LayerInfo)
+        /// A layer: its entry table and DiffID (boxed: every member carries a `Content`, and
+        /// few are layers, so that a member costs the bytes of its name and a few fields, not of
+        /// a `LayerInfo`; an archive of a million tiny members stays small).
+        indirect case layer(LayerInfo)
         /// A blob compressed with a format imgtool does not read.
         case unreadable(CompressionFormat)
         /// Anything else.

@@ -23,10 +23,7 @@ extension ImageResolver {
             for name in scan.order where name.hasSuffix("/json") && name.split(separator: "/").count == 2 {
                 let id = String(name.dropLast(5))
                 ids.append(id)
-                if let m = find(name),
-                    let json = try? decode(ImageConfig.self, m, role: "a layer json", limit: ReadOptions.maximumConfigSize),
-                    let p = json.parent
-                {
+                if let m = find(name), let json = try? decodeConfig(m, role: "a layer json"), let p = json.parent {
                     parents.insert(p)
                 }
             }
@@ -38,16 +35,24 @@ extension ImageResolver {
             var id: String? = tip.id
             var seen = Set<String>()
             while let current = id {
-                guard seen.insert(current).inserted, seen.count < 4096 else {
+                guard seen.insert(current).inserted else {
                     throw ArchiveError.badMemberLink(member: "\(current)/json", target: "its parent chain loops")
                 }
+                guard seen.count <= ReadOptions.maximumLayersPerImage else {
+                    throw ArchiveError.malformedJSON(
+                        member: "\(tip.id)/json",
+                        reason:
+                            "too many layers for one image in its parent chain: expected at most \(ReadOptions.maximumLayersPerImage), found a longer chain"
+                    )
+                }
                 let jsonMember = try regular("\(current)/json", referencedBy: chain.isEmpty ? "repositories" : "\(chain.last!.0.name)")
-                let json = try decode(ImageConfig.self, jsonMember, role: "a layer json", limit: ReadOptions.maximumConfigSize)
+                let json = try decodeConfig(jsonMember, role: "a layer json")
                 chain.append((jsonMember, json))
                 id = json.parent
             }
             chain.reverse()
             guard let top = chain.last else { continue }
+            try countLayers(chain.count, member: "\(tip.id)/json")
             let layers = try chain.map { (m, _) -> (ArchiveMember, Descriptor?) in
                 let dir = String(m.name.dropLast(5))
                 return (try regular(dir + "/layer.tar", referencedBy: m.name), nil)

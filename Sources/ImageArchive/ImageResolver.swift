@@ -8,10 +8,44 @@ import Tar
 /// manifests → configs and layers; `manifest.json` entries; or, before Docker 1.10,
 /// `repositories` → the per-layer `json` parent chain. Checks every digest, size and DiffID it
 /// can, collecting all mismatches.
+///
+/// Every distinct blob is decoded (or hashed) once, however many references lead to it: an index
+/// that many entries list is walked once, a config or manifest that many images share is decoded
+/// once, a layer that an image lists many times is hashed once. What references remain are
+/// counted against ``ReadOptions/maximumLayersPerImage``, ``ReadOptions/maximumLayerReferences``
+/// and ``ReadOptions/maximumImageReferences``.
 struct ImageResolver {
     let scan: ArchiveScanner.Result
     let verify: Bool
     var problems: [ArchiveError] = []
+    /// The messages of ``problems``, so that a mismatch that many references meet is listed once.
+    var reported: Set<String> = []
+
+    /// Configs (and pre-1.10 layer jsons) decoded, by member name.
+    var configs: [String: ImageConfig] = [:]
+    /// Members hashed from the file (headers-only reads), by name.
+    var hashedMembers: [String: Digest] = [:]
+    /// The index walk's memory, by digest: the images each index walked leads to (indexes into
+    /// the images found), the indexes being walked (one met again is a cycle), and what became of
+    /// each manifest met.
+    var walkedIndexes: [Digest: [Int]] = [:]
+    var openIndexes: Set<Digest> = []
+    var manifestOutcomes: [Digest: ManifestOutcome] = [:]
+    /// The manifests listed in ``ImageArchive/skipped`` already.
+    var skippedDigests: Set<Digest> = []
+    /// Layer references (over all images) and image references counted so far.
+    var layerReferences = 0
+    var imageReferences = 0
+    /// The image of each config digest that `manifest.json` entries have led to.
+    var imageByConfig: [Digest: Int] = [:]
+
+    /// What became of a manifest the index walk has met.
+    enum ManifestOutcome {
+        /// It is image `images[n]`.
+        case image(Int)
+        /// It is not shown as an image.
+        case skipped
+    }
 
     init(scan: ArchiveScanner.Result, verify: Bool) {
         self.scan = scan
@@ -27,7 +61,7 @@ struct ImageResolver {
         if hasIndex {
             let member = try regular("index.json", referencedBy: "the archive")
             let index = try decode(OCIIndex.self, member, role: "an OCI image index", limit: ReadOptions.maximumManifestSize)
-            try walk(index, tags: [], depth: 0, images: &images, skipped: &skipped)
+            _ = try walk(index, member: member.name, tags: [], depth: 0, images: &images, skipped: &skipped)
         }
         if hasManifestJSON {
             let member = try regular("manifest.json", referencedBy: "the archive")
@@ -92,6 +126,47 @@ struct ImageResolver {
         return nil
     }
 
+    /// Adds `problem` to ``problems`` unless it is there already.
+    mutating func report(_ problem: ArchiveError) {
+        if reported.insert(problem.description).inserted { problems.append(problem) }
+    }
+
+    /// Counts an image's layers against ``ReadOptions/maximumLayersPerImage`` and
+    /// ``ReadOptions/maximumLayerReferences``.
+    /// - Parameters:
+    ///   - count: How many layers the image lists.
+    ///   - member: The JSON member that lists them, named in the error.
+    ///   - entry: Which part of it (`entry 3`), if it lists more than one image.
+    mutating func countLayers(_ count: Int, member: String, entry: String? = nil) throws {
+        let place = entry.map { " in \($0)" } ?? ""
+        guard count <= ReadOptions.maximumLayersPerImage else {
+            throw ArchiveError.malformedJSON(
+                member: member,
+                reason: "too many layers for one image\(place): expected at most \(ReadOptions.maximumLayersPerImage), found \(count)")
+        }
+        layerReferences += count
+        guard layerReferences <= ReadOptions.maximumLayerReferences else {
+            throw ArchiveError.malformedJSON(
+                member: member,
+                reason:
+                    "too many layer references over the archive's images: expected at most \(ReadOptions.maximumLayerReferences), found \(layerReferences) by the image\(place)"
+            )
+        }
+    }
+
+    /// Counts `count` more references to images against ``ReadOptions/maximumImageReferences``.
+    /// - Parameter member: The JSON member whose entry leads to them, named in the error.
+    mutating func countImageReferences(_ count: Int, member: String) throws {
+        imageReferences += count
+        guard imageReferences <= ReadOptions.maximumImageReferences else {
+            throw ArchiveError.malformedJSON(
+                member: member,
+                reason:
+                    "too many image references over the archive: expected at most \(ReadOptions.maximumImageReferences), found \(imageReferences)"
+            )
+        }
+    }
+
     /// Every `blobs/<alg>/<hex>` member must hash to its name.
     private mutating func checkBlobNames() {
         guard verify else { return }
@@ -99,7 +174,7 @@ struct ImageResolver {
             guard let m = scan.members[name], m.kind == .regular || m.kind == .sparse, let actual = m.digest else { continue }
             guard let named = try? Digest(parsing: "sha256:" + name.dropFirst("blobs/sha256/".count)) else { continue }
             if named != actual {
-                problems.append(.digestMismatch(member: name, expected: named, found: actual, bytes: m.size))
+                report(.digestMismatch(member: name, expected: named, found: actual, bytes: m.size))
             }
         }
     }
@@ -112,8 +187,7 @@ struct ImageResolver {
         if base.hasPrefix("sha256:") { base = base.dropFirst(7) }
         for suffix in [".json", ".tar"] where base.hasSuffix(suffix) { base = base.dropLast(suffix.count) }
         guard base.count == 64, let named = try? Digest(parsing: "sha256:" + base), named != actual else { return }
-        let problem = ArchiveError.digestMismatch(member: m.name, expected: named, found: actual, bytes: m.size)
-        if !problems.contains(problem) { problems.append(problem) }
+        report(.digestMismatch(member: m.name, expected: named, found: actual, bytes: m.size))
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ member: ArchiveMember, role: String, limit: Int64) throws -> T {
@@ -149,7 +223,7 @@ struct ImageResolver {
         referencedBy: String
     ) throws -> ArchiveImage {
         checkNamedDigest(member)
-        let config = try decode(ImageConfig.self, member, role: "an image config", limit: ReadOptions.maximumConfigSize)
+        let config = try decodeConfig(member, role: "an image config")
         guard case .json(let raw) = member.content else {
             throw ArchiveError.malformedJSON(member: member.name, reason: "expected an image config")
         }
@@ -167,10 +241,10 @@ struct ImageResolver {
                 layer.digest = descriptor.digest
                 layer.mediaType = descriptor.mediaType
                 if m.size != descriptor.size {
-                    problems.append(.sizeMismatch(member: m.name, expected: descriptor.size, found: m.size))
+                    report(.sizeMismatch(member: m.name, expected: descriptor.size, found: m.size))
                 }
                 if verify, let actual = m.digest, actual != descriptor.digest, !m.name.hasPrefix("blobs/") {
-                    problems.append(.digestMismatch(member: m.name, expected: descriptor.digest, found: actual, bytes: m.size))
+                    report(.digestMismatch(member: m.name, expected: descriptor.digest, found: actual, bytes: m.size))
                 }
             }
             out.append(layer)
@@ -184,7 +258,7 @@ struct ImageResolver {
         switch m.content {
         case .layer(let info):
             if verify, let expected, let actual = info.diffID, actual != expected {
-                problems.append(.diffIDMismatch(member: m.name, layer: number, expected: expected, found: actual))
+                report(.diffIDMismatch(member: m.name, layer: number, expected: expected, found: actual))
             }
             return ArchiveLayer(
                 member: m.name, diffID: try expected ?? info.diffID ?? hashFromFile(m), digest: nil, mediaType: nil,
@@ -193,7 +267,7 @@ struct ImageResolver {
         case .other where m.size == 0:
             // An empty file as a layer (pre-1.10 archives): no entries.
             if verify, let expected, expected != Digest.sha256OfNothing {
-                problems.append(.diffIDMismatch(member: m.name, layer: number, expected: expected, found: Digest.sha256OfNothing))
+                report(.diffIDMismatch(member: m.name, layer: number, expected: expected, found: Digest.sha256OfNothing))
             }
             return ArchiveLayer(
                 member: m.name, diffID: expected ?? Digest.sha256OfNothing, digest: nil, mediaType: nil, compression: .none,
@@ -208,11 +282,23 @@ struct ImageResolver {
     /// The SHA-256 of a member read straight from the file: for a layer that no config names a
     /// DiffID for (archives from before Docker 1.10) when only headers were read, so that the
     /// DiffID shown is the layer's own. Without a file (a stream read without hashing), the
-    /// digest of nothing stands in.
-    private func hashFromFile(_ m: ArchiveMember) throws -> Digest {
+    /// digest of nothing stands in. Each member is read once, however many layers refer to it.
+    private mutating func hashFromFile(_ m: ArchiveMember) throws -> Digest {
         guard let file = scan.file else { return Digest.sha256OfNothing }
+        if let known = hashedMembers[m.name] { return known }
         let hashing = HashingSource(FileRangeSource(file: file, start: scan.fileBase + m.dataOffset, length: m.size))
-        return Digest(try hashing.finish().digest)
+        let digest = Digest(try hashing.finish().digest)
+        hashedMembers[m.name] = digest
+        return digest
+    }
+
+    /// The image config (or pre-1.10 layer json) in `member`, decoded once however many images
+    /// or layers refer to it.
+    mutating func decodeConfig(_ member: ArchiveMember, role: String) throws -> ImageConfig {
+        if let known = configs[member.name] { return known }
+        let config = try decode(ImageConfig.self, member, role: role, limit: ReadOptions.maximumConfigSize)
+        configs[member.name] = config
+        return config
     }
 
     // MARK: - Names

@@ -71,10 +71,26 @@ extension MergedFilesystem {
         return captured[location.layer - 1][location.path]
     }
 
+    /// Visits node `index` (at `path`) and everything under it, depth first in name order.
+    ///
+    /// With a stack of its own rather than the thread's: a tree is as deep as a path is long,
+    /// and one 64 KiB path makes 32,768 nested directories. One buffer holds the path of the node
+    /// visited, cut back to its parent's and extended by its name as the walk goes, so that the
+    /// walk keeps one path, not one per directory it is in.
     private func walk(_ index: Int32, path: String, _ body: (FilesystemNode) throws -> Bool) rethrows {
         guard try body(node(index, path: path)), nodes[Int(index)].isDirectory else { return }
-        for child in sortedChildren(index) {
-            try walk(child, path: Self.join(path, name(of: child)), body)
+        var current = Array(path.utf8)
+        // Nodes still to visit, each with the length of its parent's path in `current`.
+        var pending: [(node: Int32, parentLength: Int)] = sortedChildren(index).reversed().map { ($0, current.count) }
+        while let (child, parentLength) = pending.popLast() {
+            current.removeSubrange(parentLength...)
+            // As `join`: no second slash after the root's.
+            if parentLength != 1 || current[0] != UInt8(ascii: "/") { current.append(UInt8(ascii: "/")) }
+            let n = nodes[Int(child)]
+            names.withUnsafeBufferPointer { current.append(contentsOf: $0[Int(n.nameStart)..<Int(n.nameStart + n.nameLength)]) }
+            guard try body(node(child, path: String(decoding: current, as: UTF8.self))), n.isDirectory else { continue }
+            let length = current.count
+            pending.append(contentsOf: sortedChildren(child).reversed().map { ($0, length) })
         }
     }
 

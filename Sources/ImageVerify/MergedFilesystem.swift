@@ -122,7 +122,7 @@ public struct MergedFilesystem: Sendable {
     /// ``elfCensus(of:)``): the tree is then good for the census only.
     private init(layers: [LayerTable], censusOnly: Bool) {
         self.censusOnly = censusOnly
-        let expected = layers.reduce(1) { $0 + $1.count }
+        let expected = 1 + Self.distinctEntryCount(layers)
         nodes = []
         nodes.reserveCapacity(expected + 16)
         nodes.append(
@@ -136,6 +136,24 @@ public struct MergedFilesystem: Sendable {
             apply(table, layer: index + 1)
         }
         directoryCache = DirectoryCache()
+    }
+
+    /// How many entries the distinct tables of `layers` have together: what the tree can grow to
+    /// (a table applied again replaces its own nodes), and so what is reserved for it. An image
+    /// may list one layer many times; each is counted once, so that the memory reserved is that
+    /// of the layers, not of the references to them.
+    ///
+    /// Tables are told apart by their record storage: a `LayerTable` is a value whose copies
+    /// share their records' buffer until one of them changes, and every reference to a layer is
+    /// such a copy.
+    static func distinctEntryCount(_ layers: [LayerTable]) -> Int {
+        var seen = Set<UInt>()
+        var total = 0
+        for table in layers where table.count > 0 {
+            let storage = table.records.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+            if seen.insert(storage).inserted { total += table.count }
+        }
+        return total
     }
 
     /// How many nodes the merged tree has, the root included.

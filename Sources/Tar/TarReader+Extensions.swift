@@ -2,7 +2,9 @@
 // into memory, bounded in size; GNU sparse headers' extension blocks are passed over.
 
 extension TarReader {
-    /// Limits on the sizes of extension headers, which are read into memory.
+    /// The largest extension header read into memory (1 MiB, as Go's `archive/tar`), and the
+    /// most PAX record bytes one entry's `x` headers hold together. A header claiming more is
+    /// refused before anything is allocated for it.
     static let maxExtensionHeader: Int64 = 1 << 20
 
     func trimNUL(_ bytes: [UInt8]) -> [UInt8] {

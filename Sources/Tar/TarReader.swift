@@ -14,14 +14,14 @@ public final class TarReader {
     /// The member this tar stream is the content of (a layer), used to locate errors; `nil` for
     /// the archive itself.
     public let context: String?
-    private var source: any ByteSource
+    var source: any ByteSource
     let buffer: UnsafeMutableRawBufferPointer
     private(set) var start = 0
     private var end = 0
-    private var sourceEnded = false
+    var sourceEnded = false
     /// Stream offset of `buffer[start]`.
-    private(set) var position: Int64 = 0
-    private var bodyRemaining: Int64 = 0
+    var position: Int64 = 0
+    var bodyRemaining: Int64 = 0
     private var paddingRemaining: Int64 = 0
     /// The current entry's name and link target, which ``TarEntryView`` points into (and error
     /// messages read).
@@ -224,6 +224,9 @@ public final class TarReader {
         if reachedEnd { return nil }
         try skipRestOfEntry()
         var pax = [String: [UInt8]]()
+        /// Bytes of the keys and values in `pax`: several `x` headers in a row add up, and are
+        /// held to the limit of one.
+        var paxBytes = 0
         var longName: [UInt8]?
         var longLink: [UInt8]?
         var firstHeaderOffset: Int64?
@@ -279,7 +282,15 @@ public final class TarReader {
                 let data = try readExtension(size: sizeField, headerOffset: headerOffset, what: "PAX header")
                 let records = try PAXRecords.parse(data, member: context, offset: headerOffset)
                 if typeflag != UInt8(ascii: "g") {
-                    for (k, v) in records { pax[k] = v }
+                    for (k, v) in records {
+                        if let old = pax.updateValue(v, forKey: k) { paxBytes -= k.utf8.count + old.count }
+                        paxBytes += k.utf8.count + v.count
+                    }
+                    guard paxBytes <= Self.maxExtensionHeader else {
+                        throw TarError.badPAXRecord(
+                            member: context, offset: firstHeaderOffset ?? headerOffset,
+                            reason: "the PAX headers of one entry hold \(paxBytes) bytes of records, more than \(Self.maxExtensionHeader)")
+                    }
                 }
                 continue
             case UInt8(ascii: "L"):
@@ -308,62 +319,9 @@ public final class TarReader {
         }
     }
 
-    // MARK: - Entry data
-
-    /// Reads up to `destination.count` bytes of the current entry's data.
-    ///
-    /// - Returns: The number of bytes read; 0 when the entry's data is all read.
-    /// - Throws: ``TarError/truncated(member:offset:expected:)`` when the stream ends inside the data.
-    public func readBody(into destination: UnsafeMutableRawBufferPointer) throws -> Int {
-        if bodyRemaining == 0 || destination.count == 0 { return 0 }
-        let want = Int(min(Int64(destination.count), bodyRemaining))
-        if available == 0 {
-            if want >= Self.directReadThreshold && !sourceEnded {
-                // Large reads go straight from the source into the caller's memory.
-                let n = try source.read(into: UnsafeMutableRawBufferPointer(rebasing: destination[0..<want]))
-                if n == 0 {
-                    sourceEnded = true
-                    throw bodyTruncated()
-                }
-                position += Int64(n)
-                bodyRemaining -= Int64(n)
-                return n
-            }
-            // A small read (the end of a skip, padding) buffers only a little: the larger reads
-            // that follow go straight to their destination instead of copying a refilled buffer.
-            guard try fill(1, readAhead: Self.directReadThreshold) else { throw bodyTruncated() }
-        }
-        let n = min(want, available)
-        destination.baseAddress!.copyMemory(from: buffer.baseAddress!.advanced(by: start), byteCount: n)
-        consume(n)
-        bodyRemaining -= Int64(n)
-        return n
-    }
-
-    /// Up to `count` of the next bytes of the current entry's data, without consuming them.
-    ///
-    /// - Returns: A view of the buffered bytes, valid until the next call on the reader; shorter
-    ///   than `count` when the entry (or the buffer) holds fewer.
-    public func peekBody(_ count: Int) throws -> UnsafeRawBufferPointer {
-        let want = Int(min(Int64(min(count, buffer.count)), bodyRemaining))
-        try fill(want)
-        let n = min(want, available)
-        return UnsafeRawBufferPointer(rebasing: buffer[start..<(start + n)])
-    }
-
-    /// Passes over up to `count` bytes of the current entry's data.
-    /// - Returns: The number of bytes passed over.
-    public func skipBody(_ count: Int64) throws -> Int64 {
-        let want = min(count, bodyRemaining)
-        let done = try discard(want)
-        bodyRemaining -= done
-        if done < want { throw bodyTruncated() }
-        return done
-    }
-
     private var currentNameText: String { String(decoding: nameStorage.bytes, as: UTF8.self) }
 
-    private func bodyTruncated() -> TarError {
+    func bodyTruncated() -> TarError {
         .truncated(member: context, offset: position, expected: "\(bodyRemaining) more bytes of the data of '\(currentNameText)'")
     }
 
@@ -379,22 +337,6 @@ public final class TarReader {
         if done < body { throw bodyTruncated() }
         if done < Self.saturatingSum(body, pad) {
             throw TarError.truncated(member: context, offset: position, expected: "the padding after the data of '\(currentNameText)'")
-        }
-    }
-
-    /// The current entry's data as a ``ByteSource`` that ends where the data ends.
-    public func body() -> Body { Body(reader: self) }
-
-    /// The data of a ``TarReader``'s current entry, as a bounded ``ByteSource``.
-    public struct Body: ByteSource {
-        let reader: TarReader
-
-        public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-            try reader.readBody(into: buffer)
-        }
-
-        public func skip(_ count: Int64) throws -> Int64 {
-            try reader.skipBody(count)
         }
     }
 }
