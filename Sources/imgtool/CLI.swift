@@ -88,13 +88,20 @@ enum CLI {
     /// Parses `--platform`, or throws the usage error for it.
     static func platform(_ parsed: ParsedArguments, spec: CommandSpec) throws(UsageError) -> Platform? {
         guard let text = parsed.value("platform") else { return nil }
-        guard let p = Platform(parsing: text) else {
+        guard let p = Platform(parsing: text), Self.knownArchitectures.contains(p.architecture) else {
             throw UsageError(
                 .invalidValue(value: text, label: "--platform <platform>", help: "os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8"),
                 spec: spec)
         }
         return p
     }
+
+    /// The architectures a `--platform` may name: Go's GOARCH values, which the OCI image spec
+    /// uses (`go tool dist list`), so that a typo is a usage error rather than a failed check.
+    static let knownArchitectures: Set<String> = [
+        "386", "amd64", "arm", "arm64", "loong64", "mips", "mips64", "mips64le", "mipsle", "ppc64", "ppc64le", "riscv64", "s390x",
+        "wasm",
+    ]
 
     /// Prints an archive error as one line on stderr and returns its exit code.
     ///

@@ -44,6 +44,8 @@ extension VerifyCLITests {
             (["--arch", "sparc"], "Error: The value 'sparc' is invalid for '--arch <arch>'"),
             (["--arch", "arm64", "--platform", "linux/amd64"], "Error: --arch arm64 contradicts --platform linux/amd64"),
             (["--platform", "linux//amd64"], "Error: The value 'linux//amd64' is invalid for '--platform <platform>'"),
+            (["--platform", "banana"], "Error: The value 'banana' is invalid for '--platform <platform>'"),
+            (["--platform", "linux/amd46"], "Error: The value 'linux/amd46' is invalid for '--platform <platform>'"),
             (["--bogus"], "Error: Unknown option '--bogus'"),
         ]
 
@@ -56,6 +58,13 @@ extension VerifyCLITests {
             #expect(l.first == c.first)
             #expect(l.contains { $0.hasPrefix("Usage: imgtool verify ") })
             #expect(l.last == "  See 'imgtool verify --help' for more information.")
+        }
+
+        /// A real architecture that the archive lacks is a failed check, not a usage error.
+        @Test func aKnownArchitectureTheArchiveLacksIsACheck() throws {
+            let r = try TS.imgtool(["verify", "--platform", "linux/riscv64", TS.fixture("prisma-missing.tar")])
+            #expect(r.status == 1)
+            #expect(VerifyCLITests.parse(r.stdout).status("platform") == ["FAIL"])
         }
 
         @Test func missingArchiveArgument() throws {
