@@ -71,9 +71,11 @@ bench:
 	bash bench/pack.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
 	bash bench/ship.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
 
+# The installed binary is stripped of its symbols (STRIP=no keeps them, for profiling).
+STRIP ?= yes
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool $(DESTDIR)$(PREFIX)/bin/imgtool
+	install $(if $(filter yes,$(STRIP)),-s) -m 0755 $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool $(DESTDIR)$(PREFIX)/bin/imgtool
 
 clean:
 	$(SWIFT) package clean
