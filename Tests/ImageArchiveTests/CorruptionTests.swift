@@ -41,10 +41,13 @@ private func judge(_ bytes: [UInt8], pristine: Signature) -> Outcome {
         TS.fixture("skopeo-docker-archive.tar"),
         TS.fixture("skopeo-docker-archive.tar.gz"),
         TS.fixture("oci-archive.tar"),
-        TS.real("docker25-hello-world.tar"),
     ]
 
     /// Every 97th byte and every 512-byte boundary: never a crash, never a silently wrong result.
+    /// The same on Docker's own archive, when ../shared is there.
+    @Test(.timeLimit(.minutes(1)), .enabled(if: TS.realArchivesAvailable, Comment(rawValue: TS.realArchivesMissing)))
+    func truncatedEverywhereOnDockerArchive() throws { try truncatedEverywhere(TS.real("docker25-hello-world.tar")) }
+
     @Test(.timeLimit(.minutes(1)), arguments: fixtures)
     func truncatedEverywhere(_ path: String) throws {
         let bytes = try TS.bytes(path)
@@ -74,6 +77,10 @@ private func judge(_ bytes: [UInt8], pristine: Signature) -> Outcome {
     }
 
     /// A few hundred single-byte flips at deterministic positions per fixture.
+    /// The same on Docker's own archive, when ../shared is there.
+    @Test(.timeLimit(.minutes(1)), .enabled(if: TS.realArchivesAvailable, Comment(rawValue: TS.realArchivesMissing)))
+    func flippedBytesOnDockerArchive() throws { try flippedBytes(TS.real("docker25-hello-world.tar")) }
+
     @Test(.timeLimit(.minutes(1)), arguments: fixtures)
     func flippedBytes(_ path: String) throws {
         let bytes = try TS.bytes(path)

@@ -47,7 +47,8 @@ private func inventory(_ path: String) throws -> PyArchive {
     try JSONDecoder().decode(PyArchive.self, from: Data(try TS.python(pythonInventory, [path]).utf8))
 }
 
-@Suite struct RealDockerArchiveTests {
+@Suite(.enabled(if: TS.realArchivesAvailable, Comment(rawValue: TS.realArchivesMissing)))
+struct RealDockerArchiveTests {
     /// The archives that read (the list is TestSupport's: the ELF census and `inspect` tests run
     /// on them too).
     static let readable = TS.readableRealArchives

@@ -11,6 +11,13 @@ extension TS {
     /// Docker-written archives, read in place (never copied).
     package static let realDir = repoRoot.appendingPathComponent("../shared/fixtures/real").standardizedFileURL
 
+    /// Whether ``realDir`` is there: CI lays `../shared` beside the clone; a fresh clone has none,
+    /// and the tests of those archives are then skipped with ``realArchivesMissing``.
+    package static let realArchivesAvailable = FileManager.default.fileExists(atPath: realDir.path)
+
+    /// Why the tests of Docker's own archives did not run.
+    package static let realArchivesMissing = "../shared/fixtures/real (Docker-written archives, laid beside the clone in CI) is absent"
+
     package static func fixture(_ name: String) -> String { fixturesDir.appendingPathComponent(name).path }
     package static func real(_ name: String) -> String { realDir.appendingPathComponent(name).path }
 

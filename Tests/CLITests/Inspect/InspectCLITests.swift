@@ -82,9 +82,13 @@ import Testing
 
     /// Every fixture that reads, and every readable Docker archive: text lines fit in 80 columns,
     /// the config digest and every diffID are shown, stderr stays empty.
+    /// The same on Docker's own archives, when ../shared is there.
     @Test(
-        arguments: FixtureFacts.okFiles.filter { !$0.hasSuffix(".zst") && !$0.hasSuffix(".xz") && !$0.hasSuffix(".bz2") }.map(TS.fixture)
-            + TS.readableRealArchives.map(TS.real))
+        .enabled(if: TS.realArchivesAvailable, Comment(rawValue: TS.realArchivesMissing)), arguments: TS.readableRealArchives.map(TS.real))
+    func textOutputFitsAndIsCompleteOnDockerArchives(_ a: String) throws { try textOutputFitsAndIsComplete(a) }
+
+    @Test(
+        arguments: FixtureFacts.okFiles.filter { !$0.hasSuffix(".zst") && !$0.hasSuffix(".xz") && !$0.hasSuffix(".bz2") }.map(TS.fixture))
     func textOutputFitsAndIsComplete(_ path: String) throws {
         let r = try TS.imgtool(["inspect", path])
         #expect(r.status == 0, "\(r.stderr)")

@@ -17,12 +17,19 @@ import Testing
             TS.fixture("bad-layer-count.tar"), 4,
             "badcount:1.0: inconsistent layer count: 1 layers in the manifest, 2 diff_ids in the config"
         ),
-        (TS.real("bad-null-manifest.tar"), 4, "manifest.json: expected a JSON array of images, found null"),
         (TS.fixture("skopeo-docker-archive.tar.zst"), 5, "zstd -dc"),
         (TS.fixture("skopeo-docker-archive.tar.xz"), 5, "xz -dc"),
         (TS.fixture("skopeo-docker-archive.tar.bz2"), 5, "bzip2 -dc"),
         (TS.fixture("does-not-exist.tar"), 6, "does-not-exist.tar"),
     ]
+
+    static let realExitCases: [ExitCase] = [
+        (TS.real("bad-null-manifest.tar"), 4, "manifest.json: expected a JSON array of images, found null")
+    ]
+
+    /// The same on Docker's own archives, when ../shared is there.
+    @Test(.enabled(if: TS.realArchivesAvailable, Comment(rawValue: TS.realArchivesMissing)), arguments: realExitCases)
+    func errorExitsOnDockerArchives(_ a: ExitCase) throws { try errorExits(a) }
 
     @Test(arguments: exitCases)
     func errorExits(_ c: ExitCase) throws {
