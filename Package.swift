@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 //
 // imgtool: inspect, verify and ship container image archives.
-// No package dependencies: the toolchain, the system zlib and, on Linux, OpenSSL's libcrypto.
+// No package dependencies: the toolchain, the system zlib and libzstd and, on Linux, OpenSSL's libcrypto.
 //
 // One module per layer; a module may import only the modules below it, and the dependency lists
 // here are what makes the compiler hold every file to that:
@@ -9,9 +9,10 @@
 //     imgtool (the CLI: parses, composes, prints)
 //       ├── Ship          transport over the system ssh          → OCI, ByteIO
 //       └── ImageVerify   merged filesystem, every check    → ImageArchive, Tar, OCI, ByteIO
-//             └── ImageArchive  the single pass, resolving, pack → Tar, Gzip, Codec, OCI, ByteIO
+//             └── ImageArchive  the single pass, resolving, pack → Tar, Gzip, Zstd, Codec, OCI, ByteIO
 //                   ├── Tar         tar reader and writer spans  → ByteIO
 //                   ├── Gzip        streaming zlib               → Codec, ByteIO, CZlib
+//                   ├── Zstd        streaming libzstd            → Codec, ByteIO, CZstd
 //                   ├── Codec       compression formats, the codec seam → ByteIO
 //                   └── OCI         the wire model: Codable, no I/O (imports nothing)
 //     ByteIO (sources, sinks, files, mapping, SHA-256, platform shims) → CLibCrypto on Linux
@@ -29,6 +30,7 @@ let package = Package(
         .executable(name: "imgtool", targets: ["imgtool"]),
         .library(name: "ByteIO", targets: ["ByteIO"]),
         .library(name: "Gzip", targets: ["Gzip"]),
+        .library(name: "Zstd", targets: ["Zstd"]),
         .library(name: "Tar", targets: ["Tar"]),
         .library(name: "OCI", targets: ["OCI"]),
         .library(name: "ImageArchive", targets: ["ImageArchive"]),
@@ -40,6 +42,11 @@ let package = Package(
             name: "CZlib",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]
         ),
         .systemLibrary(
             name: "CLibCrypto",
@@ -54,11 +61,12 @@ let package = Package(
         ),
         .target(name: "Codec", dependencies: ["ByteIO"], exclude: readme, swiftSettings: upcoming),
         .target(name: "Gzip", dependencies: ["Codec", "ByteIO", "CZlib"], exclude: readme, swiftSettings: upcoming),
+        .target(name: "Zstd", dependencies: ["Codec", "ByteIO", "CZstd"], exclude: readme, swiftSettings: upcoming),
         .target(name: "Tar", dependencies: ["ByteIO"], exclude: readme, swiftSettings: upcoming),
         .target(name: "OCI", exclude: readme, swiftSettings: upcoming),
         .target(
             name: "ImageArchive",
-            dependencies: ["Tar", "Gzip", "Codec", "OCI", "ByteIO"],
+            dependencies: ["Tar", "Gzip", "Zstd", "Codec", "OCI", "ByteIO"],
             exclude: readme,
             swiftSettings: upcoming
         ),
@@ -66,7 +74,7 @@ let package = Package(
         .target(name: "Ship", dependencies: ["OCI", "ByteIO"], exclude: readme, swiftSettings: upcoming),
         .executableTarget(
             name: "imgtool",
-            dependencies: ["ImageVerify", "ImageArchive", "Ship", "Tar", "Gzip", "Codec", "OCI", "ByteIO"],
+            dependencies: ["ImageVerify", "ImageArchive", "Ship", "Tar", "Gzip", "Zstd", "Codec", "OCI", "ByteIO"],
             exclude: readme,
             swiftSettings: upcoming
         ),
@@ -77,6 +85,7 @@ let package = Package(
         .testTarget(name: "ByteIOTests", dependencies: ["ByteIO", "TestSupport"], swiftSettings: upcoming),
         .testTarget(name: "CodecTests", dependencies: ["Codec", "TestSupport"], swiftSettings: upcoming),
         .testTarget(name: "GzipTests", dependencies: ["Gzip", "Codec", "ByteIO", "TestSupport"], swiftSettings: upcoming),
+        .testTarget(name: "ZstdTests", dependencies: ["Zstd", "Codec", "ByteIO", "TestSupport"], swiftSettings: upcoming),
         .testTarget(name: "TarTests", dependencies: ["Tar", "ByteIO", "TestSupport"], swiftSettings: upcoming),
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: upcoming),
         // CZlib: the golden pack digest names the zlib it was recorded with (`zlibVersion()`).

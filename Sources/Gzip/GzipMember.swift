@@ -1,3 +1,5 @@
+import Codec
+
 // Source: RFC 1952 (GZIP file format), section 2.2: "A gzip file consists of a series of
 // members (compressed data sets)."
 
@@ -43,4 +45,13 @@ public struct GzipMember: Sendable, Equatable, Hashable, Codable {
 
     /// The byte range of the member's data in the decompressed stream.
     public var uncompressedRange: Range<Int64> { uncompressedOffset..<(uncompressedOffset + uncompressedSize) }
+}
+
+extension GzipMember {
+    /// The member, as the format-neutral description ``Codec/MemberCompressor`` gives.
+    public var compressedMember: CompressedMember {
+        CompressedMember(
+            compressedOffset: compressedOffset, compressedSize: compressedSize, uncompressedOffset: uncompressedOffset,
+            uncompressedSize: uncompressedSize, crc32: crc32)
+    }
 }

@@ -1,5 +1,6 @@
 import ByteIO
 import CZlib
+import Codec
 
 /// A ``ByteSink`` that gzip-compresses on every core, as pigz does, into a series of gzip
 /// members whose boundaries the caller chooses.
@@ -232,4 +233,11 @@ public final class ParallelDeflater: ByteSink {
         try bytes.withUnsafeBytes { try sink.write($0) }
         compressedBytesWritten += Int64(bytes.count)
     }
+}
+
+extension ParallelDeflater: MemberCompressor {
+    /// gzip.
+    public var format: CompressionFormat { .gzip }
+    /// ``members``, as the format-neutral description `imgtool pack` reports.
+    public var writtenMembers: [CompressedMember] { members.map(\.compressedMember) }
 }

@@ -3,6 +3,7 @@ import Codec
 import Gzip
 import OCI
 import Tar
+import Zstd
 
 /// Everything that can go wrong while reading an image archive, each case locating the failure.
 ///
@@ -27,6 +28,8 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
     case tar(TarError)
     /// A gzip stream (the whole archive when `member` is nil, else a compressed layer) that failed.
     case gzip(member: String?, GzipError)
+    /// A zstd stream (the whole archive when `member` is nil, else a compressed layer) that failed.
+    case zstd(member: String?, ZstdError)
     /// A layer blob compressed with a format imgtool does not read.
     case unsupportedLayerCompression(member: String, format: CompressionFormat)
 
@@ -69,6 +72,12 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
             }
         case .gzip(_, let g):
             if case .truncated = g { .truncated } else { .corrupt }
+        case .zstd(_, let z):
+            switch z {
+            case .truncated: .truncated
+            case .windowTooLarge: .unsupported
+            default: .corrupt
+            }
         case .digestMismatch, .sizeMismatch, .diffIDMismatch:
             .corrupt
         case .notAnArchive, .notAnImage, .malformedJSON, .tooLarge, .missingMember, .badMemberLink,
@@ -88,7 +97,7 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
         case corrupt
         /// Not a (well-formed) image archive.
         case malformed
-        /// A compression format imgtool does not read.
+        /// A compression format imgtool does not read (or a zstd frame whose window is over the limit).
         case unsupported
         /// No image matches the selection.
         case selection
@@ -108,7 +117,7 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// An error of a read of `input`, located: a lower layer's error wrapped whole (``tar(_:)``,
-    /// ``io(path:underlying:)``, ``gzip(member:_:)``); an `ArchiveError`, or an error of a type
+    /// ``io(path:underlying:)``, ``gzip(member:_:)``, ``zstd(member:_:)``); an `ArchiveError`, or an error of a type
     /// this module does not know (a caller's own source failing), as it is.
     /// - Parameters:
     ///   - error: What a stage of the read threw.
@@ -118,6 +127,7 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
         case let e as TarError: ArchiveError.tar(e)
         case let e as ByteIOError: ArchiveError.input(input, e)
         case let e as GzipError: ArchiveError.gzip(member: nil, e)
+        case let e as ZstdError: ArchiveError.zstd(member: nil, e)
         default: error
         }
     }
@@ -140,18 +150,20 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unsupportedCompression(let format):
             let tool = format.decompressCommand.map { "`\($0)`" } ?? "the right tool"
             return Self.unsupportedCompressionMessage(
-                format, advice: "decompress it first and pipe it in, e.g. with \(tool) (or `gzip`-recompress it)")
+                format, advice: "decompress it first and pipe it in, e.g. with \(tool) (or recompress it with `gzip` or `zstd`)")
         case .notAnArchive(let found):
-            return "not an image archive: expected a tar archive (optionally gzip-compressed), found \(found)"
+            return "not an image archive: expected a tar archive (optionally gzip- or zstd-compressed), found \(found)"
         case .notAnImage(let reason):
             return "not an image archive: \(reason)"
         case .tar(let error):
             return "\(error)"
         case .gzip(let member, let error):
             return member.map { "\($0): \(error)" } ?? "\(error)"
+        case .zstd(let member, let error):
+            return member.map { "\($0): \(error)" } ?? "\(error)"
         case .unsupportedLayerCompression(let member, let format):
             return
-                "\(member): layer is \(format.rawValue)-compressed, which imgtool does not read: export it with gzip layers (e.g. `docker buildx build --output type=docker,compression=gzip`)"
+                "\(member): layer is \(format.rawValue)-compressed, which imgtool does not read: export it with gzip or zstd layers (e.g. `docker buildx build --output type=docker,compression=gzip`)"
         case .malformedJSON(let member, let reason):
             return "\(member): \(reason)"
         case .tooLarge(let member, let size, let limit):

@@ -3,12 +3,14 @@ import Codec
 import Gzip
 import OCI
 import Tar
+import Zstd
 
 /// Reads an image archive once, verifying it as ``ImageArchive/read(_:options:)`` does, and
-/// writes the same tar as member-aligned gzip, compressed on every core.
+/// writes the same tar as member-aligned gzip (or zstd), compressed on every core.
 ///
 /// The output is standard gzip that `gunzip`, `pigz -d`, Python's `gzip` and `docker load`
-/// read back to the exact input tar (the decompressed tar, for a `.tar.gz` input). Its members
+/// read back to the exact input tar (the decompressed tar, for a `.tar.gz` or `.tar.zst`
+/// input); or, with ``PackOptions/format`` zstd, standard zstd frames that `zstd -d` reads. Its members
 /// follow the outer tar: the data of every regular member of at least
 /// ``PackOptions/minimumOwnMemberSize`` bytes (every layer blob) is a gzip member of its own,
 /// compressed from a fresh start, so the same layer gives the same compressed bytes in every
@@ -22,7 +24,7 @@ import Tar
 /// ``AtomicFileSink`` and commit it once the caller's checks on ``PackedArchive/archive``
 /// pass.
 public enum ArchivePacker {
-    /// Packs the archive that `input` holds (a tar, or a gzip-compressed tar) into `sink`.
+    /// Packs the archive that `input` holds (a tar, or a gzip- or zstd-compressed tar) into `sink`.
     ///
     /// - Parameters:
     ///   - input: The archive's bytes, front to back.
@@ -31,7 +33,8 @@ public enum ArchivePacker {
     /// - Returns: The archive read, with its integrity problems, and the members written.
     /// - Throws: ``ArchiveError`` when the archive cannot be read or is not an image archive
     ///   (the output is then incomplete); ``PackError`` when the output cannot be written;
-    ///   ``GzipError/invalidLevel(_:)`` for a level outside `0...9`; what `input` throws.
+    ///   ``GzipError/invalidLevel(_:)`` or ``ZstdError/invalidLevel(_:)`` for a level out of
+    ///   range; what `input` throws.
     public static func pack(_ input: any ByteSource, into sink: any ByteSink, options: PackOptions = PackOptions()) throws -> PackedArchive
     {
         let counted = CountingSource(input, progress: options.progress)
@@ -40,19 +43,20 @@ public enum ArchivePacker {
         head.removeSubrange(got...)
         let format = CompressionFormat.detect(head)
         let whole = PrefixedSource(prefix: head, source: counted)
-        var inflater: Inflater?
+        var decompressor: (any Decompressor)?
         let tar: any ByteSource
-        switch format {
-        case .none:
+        if format == .none {
             tar = whole
-        case .gzip:
-            let z = try Inflater(whole)
-            inflater = z
-            tar = OuterGzipSource(z)
-        default:
-            throw ArchiveError.unsupportedCompression(format)
+        } else {
+            let d = try ArchiveDecompression.decompressor(format, whole, member: nil)
+            decompressor = d
+            tar = OuterDecompressedSource(d)
         }
-        let deflater = try ParallelDeflater(sink, level: options.level, threads: options.threads, blockSize: options.blockSize)
+        var deflater: any MemberCompressor
+        switch options.format {
+        case .zstd: deflater = try ZstdCompressor(sink, level: options.level, threads: options.threads)
+        default: deflater = try ParallelDeflater(sink, level: options.level, threads: options.threads, blockSize: options.blockSize)
+        }
         let packing = PackingSource(tar, deflater: deflater, minimumOwnSize: options.minimumOwnMemberSize)
         var readOptions = options.read
         readOptions.progress = nil
@@ -68,14 +72,15 @@ public enum ArchivePacker {
         }
         counted.reportNow()
         archive.compression = format
-        archive.gzipMembers = inflater?.membersCompleted ?? 0
+        archive.gzipMembers = decompressor?.membersCompleted ?? 0
         archive.inputBytes = counted.count
         archive.tarBytes = packing.count
-        let members = deflater.members.enumerated().map { index, member in
-            PackedMember(gzip: member, tarMember: index < packing.owners.count ? packing.owners[index] : nil)
+        let members = deflater.writtenMembers.enumerated().map { index, member in
+            PackedMember(compressed: member, tarMember: index < packing.owners.count ? packing.owners[index] : nil)
         }
         return PackedArchive(
-            archive: archive, members: members, tarBytes: packing.count, compressedBytes: deflater.compressedBytesWritten,
+            archive: archive, format: deflater.format, members: members, tarBytes: packing.count,
+            compressedBytes: deflater.compressedBytesWritten,
             level: options.level, threads: deflater.threads)
     }
 

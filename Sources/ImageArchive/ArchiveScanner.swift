@@ -1,6 +1,5 @@
 import ByteIO
 import Codec
-import Gzip
 import OCI
 import Tar
 
@@ -66,30 +65,25 @@ struct ArchiveScanner {
         // A file read whole is read, and inflated, on a second core while this one parses and
         // hashes; a stream, or a file read on one thread, here.
         let secondThread = file != nil && input.reading != .wholeOnOneThread && !headersOnly
-        var inflater: Inflater?
+        var decompressor: (any Decompressor)?
         var pipeline: InflatePipeline?
         defer { pipeline?.stop() }
         let tarSource: any ByteSource
-        switch compression {
-        case .none:
+        if compression == .none {
             guard Self.looksLikeTar(head, total: nil) else {
                 throw ArchiveError.notAnArchive(found: Self.describe(head))
             }
-        case .gzip:
-            break
-        default:
+        } else if !ArchiveDecompression.reads(compression) {
             throw ArchiveError.unsupportedCompression(compression)
         }
         if secondThread {
-            let p = InflatePipeline(counted, inflates: compression == .gzip, waitsForEnd: seekableFile != nil)
+            let p = InflatePipeline(counted, compression: compression, waitsForEnd: seekableFile != nil)
             pipeline = p
             tarSource = p.source
-        } else if compression == .gzip {
-            do {
-                let z = try Inflater(counted)
-                inflater = z
-                tarSource = OuterGzipSource(z)
-            } catch let e as GzipError { throw ArchiveError.gzip(member: nil, e) }
+        } else if compression != .none {
+            let d = try ArchiveDecompression.decompressor(compression, counted, member: nil)
+            decompressor = d
+            tarSource = OuterDecompressedSource(d)
         } else {
             tarSource = counted
         }
@@ -108,10 +102,10 @@ struct ArchiveScanner {
         while true {
             let entry: TarEntry?
             do { entry = try reader.next() } catch let e as TarError {
-                // The first header of a gzip stream that is not a tar: a checksum that does not
-                // add up, or no octal checksum at all.
-                if first, compression == .gzip, e.isBadHeader {
-                    throw ArchiveError.notAnArchive(found: "gzip-compressed data that is not a tar archive")
+                // The first header of a compressed stream that is not a tar: a checksum that does
+                // not add up, or no octal checksum at all.
+                if first, compression != .none, e.isBadHeader {
+                    throw ArchiveError.notAnArchive(found: "\(compression.rawValue)-compressed data that is not a tar archive")
                 }
                 throw e
             }
@@ -144,9 +138,9 @@ struct ArchiveScanner {
         let summary = pipeline?.source.summary
         return Result(
             members: members, order: order, compression: compression,
-            gzipMembers: summary?.members ?? inflater?.membersCompleted ?? 0,
+            gzipMembers: summary?.members ?? decompressor?.membersCompleted ?? 0,
             inputBytes: summary?.inputBytes ?? counted.count,
-            tarBytes: summary?.outputBytes ?? inflater?.bytesProduced ?? counted.count,
+            tarBytes: summary?.outputBytes ?? decompressor?.bytesProduced ?? counted.count,
             verified: pass.verify, file: pass.file, fileBase: pass.fileBase)
     }
 
@@ -207,11 +201,12 @@ struct ArchiveScanner {
                 info.uncompressedSize = count
             }
             member.content = .layer(info)
-        } else if format == .gzip {
+        } else if ArchiveDecompression.reads(format) {
             let compressed = pass.verify ? HashingSource(reader.body()) : nil
             do {
-                let inflater = try Inflater(compressed ?? reader.body() as any ByteSource)
-                let uncompressed = HashingSource(inflater)
+                let decompressor = try ArchiveDecompression.decompressor(
+                    format, compressed ?? reader.body() as any ByteSource, member: name)
+                let uncompressed = HashingSource(decompressor)
                 var innerHead = [UInt8](repeating: 0, count: 512)
                 let n = try innerHead.withUnsafeMutableBytes { try uncompressed.readFully(into: $0) }
                 innerHead.removeSubrange(n...)
@@ -219,14 +214,14 @@ struct ArchiveScanner {
                     let inner = TarReader(PrefixedSource(prefix: innerHead, source: uncompressed), context: name, requiresEndMarker: false)
                     let table = try scanner(name).scan(inner)
                     let (diffID, count) = try uncompressed.finish()
-                    member.content = .layer(LayerInfo(table: table, diffID: Digest(diffID), uncompressedSize: count, compression: .gzip))
+                    member.content = .layer(LayerInfo(table: table, diffID: Digest(diffID), uncompressedSize: count, compression: format))
                 } else {
                     _ = try uncompressed.finish()
                     member.content = .other
                 }
                 if let compressed { member.digest = Digest(try compressed.finish().digest) }
-            } catch let e as GzipError {
-                throw ArchiveError.gzip(member: name, e)
+            } catch {
+                throw ArchiveDecompression.located(error, member: name)
             }
         } else if format == .none, size <= ReadOptions.maximumConfigSize, Self.looksLikeJSON(headBytes), Self.mayBeMetadata(name) {
             retainedJSON += size
@@ -296,19 +291,5 @@ struct ArchiveScanner {
             return h.count == 1 ? "0" + h : h
         }
         return "bytes \(shown.joined(separator: " "))"
-    }
-}
-
-/// The archive's own gzip stream, whose errors are located as the archive's (member `nil`).
-final class OuterGzipSource: ByteSource {
-    private let inflater: Inflater
-    init(_ inflater: Inflater) { self.inflater = inflater }
-
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        do { return try inflater.read(into: buffer) } catch let e as GzipError { throw ArchiveError.gzip(member: nil, e) }
-    }
-
-    func skip(_ count: Int64) throws -> Int64 {
-        do { return try inflater.skip(count) } catch let e as GzipError { throw ArchiveError.gzip(member: nil, e) }
     }
 }

@@ -14,7 +14,7 @@ public struct ImageArchive: Sendable {
     public var layout: ArchiveLayout
     /// The archive's own compression.
     public var compression: CompressionFormat
-    /// How many gzip members the archive's gzip stream had.
+    /// How many gzip members (or zstd frames, skippable frames not counted) the archive's compressed stream had.
     public var gzipMembers: Int
     /// Bytes read from the input.
     public var inputBytes: Int64

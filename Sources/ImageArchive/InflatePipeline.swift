@@ -1,13 +1,12 @@
 import ByteIO
 import Codec
 import Dispatch
-import Gzip
 import OCI
 import Tar
 
-/// The archive's gzip stream decompressed on a thread of its own, so that inflating (the one
-/// job that takes a whole core) overlaps with tar parsing, hashing and table building on the
-/// caller's thread. A plain tar is only read there (`inflates: false`): the kernel's copy out of
+/// The archive's compressed stream (gzip or zstd) decompressed on a thread of its own, so that
+/// inflating (the one job that takes a whole core) overlaps with tar parsing, hashing and table
+/// building on the caller's thread. A plain tar is only read there (compression `.none`): the kernel's copy out of
 /// the page cache or the pipe, a quarter of a verifying pass's time, then overlaps with hashing
 /// too, and the caller's thread copies each byte once in user space instead.
 ///
@@ -34,11 +33,12 @@ final class InflatePipeline {
     /// - Parameters:
     ///   - input: The archive's bytes from the first, counted (and tapped); the caller gives it
     ///     up, and keeps the file under it open until ``stop()``.
-    ///   - inflates: Whether the input is gzip to inflate, or a plain tar to pass on.
+    ///   - compression: The input's compression (one ``ArchiveDecompression`` reads), or `.none`
+    ///     for a plain tar to pass on.
     ///   - waitsForEnd: Whether ``stop()`` waits for the reading thread however long it takes
     ///     (a regular file, where it stops within one buffer), or gives up after a short wait (a
     ///     pipe that may stay silent).
-    init(_ input: CountingSource, inflates: Bool, waitsForEnd: Bool) {
+    init(_ input: CountingSource, compression: CompressionFormat, waitsForEnd: Bool) {
         let channel = BufferChannel()
         self.channel = channel
         self.source = ChannelSource(channel)
@@ -49,7 +49,7 @@ final class InflatePipeline {
         DispatchQueue(label: "imgtool.inflate").async {
             defer { done.signal() }
             guard let input = handoff.take() else { return }
-            Self.produce(input, inflates: inflates, into: channel)
+            Self.produce(input, compression: compression, into: channel)
         }
     }
 
@@ -73,17 +73,14 @@ final class InflatePipeline {
 
     /// The reading thread's work: read, inflate, fill buffers, until the end, an error or a
     /// cancellation.
-    private static func produce(_ counted: CountingSource, inflates: Bool, into channel: BufferChannel) {
-        var inflater: Inflater?
+    private static func produce(_ counted: CountingSource, compression: CompressionFormat, into channel: BufferChannel) {
+        var decompressor: (any Decompressor)?
         var source: any ByteSource
-        if inflates {
+        if compression != .none {
             do {
-                let z = try Inflater(counted)
-                inflater = z
-                source = OuterGzipSource(z)
-            } catch let e as GzipError {
-                channel.fail(ArchiveError.gzip(member: nil, e))
-                return
+                let d = try ArchiveDecompression.decompressor(compression, counted, member: nil)
+                decompressor = d
+                source = OuterDecompressedSource(d)
             } catch {
                 channel.fail(error)
                 return
@@ -118,8 +115,8 @@ final class InflatePipeline {
             if ended {
                 channel.finish(
                     BufferChannel.Summary(
-                        inputBytes: counted.count, outputBytes: inflater?.bytesProduced ?? counted.count,
-                        members: inflater?.membersCompleted ?? 0))
+                        inputBytes: counted.count, outputBytes: decompressor?.bytesProduced ?? counted.count,
+                        members: decompressor?.membersCompleted ?? 0))
                 return
             }
         }

@@ -1,5 +1,6 @@
 import ByteIO
 import Gzip
+import Zstd
 
 /// Why ``ArchivePacker`` could not write its output, with the lower layer's error as it was
 /// thrown. Failures of the input (a truncated, corrupt or unreadable archive) are
@@ -10,6 +11,8 @@ public enum PackError: Error, CustomStringConvertible {
     case write(ByteIOError)
     /// zlib failed while compressing (``Gzip/GzipError``).
     case compression(GzipError)
+    /// zstd compression failed.
+    case zstdCompression(ZstdError)
     /// The sink failed with an error of its own type.
     case sink(any Error)
 
@@ -20,6 +23,7 @@ public enum PackError: Error, CustomStringConvertible {
         case let e as PackError: self = e
         case let e as ByteIOError: self = .write(e)
         case let e as GzipError: self = .compression(e)
+        case let e as ZstdError: self = .zstdCompression(e)
         default: self = .sink(error)
         }
     }
@@ -29,6 +33,7 @@ public enum PackError: Error, CustomStringConvertible {
         switch self {
         case .write(let e): e
         case .compression(let e): e
+        case .zstdCompression(let e): e
         case .sink(let e): e
         }
     }

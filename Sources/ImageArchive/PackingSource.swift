@@ -1,16 +1,16 @@
 import ByteIO
-import Gzip
+import Codec
 import OCI
 import Tar
 
 /// The tar stream that ``ArchivePacker`` hands to the reader: every byte read through it is
-/// also compressed, member-aligned, into a ``ParallelDeflater``, so that the archive is read
+/// also compressed, member-aligned, into a ``Codec/MemberCompressor`` (gzip or zstd), so that the archive is read
 /// once and verified while it is written.
 ///
 /// Skipped bytes are read through, so that the output gets them too.
 final class PackingSource: ByteSource {
     private var source: any ByteSource
-    private let deflater: ParallelDeflater
+    private var deflater: any MemberCompressor
     private var splitter: TarSpanSplitter
     /// The entry whose data the current gzip member holds (`nil`: a group); meaningful once
     /// `memberStarted`.
@@ -28,9 +28,9 @@ final class PackingSource: ByteSource {
     ///
     /// - Parameters:
     ///   - source: The uncompressed tar stream.
-    ///   - deflater: Where the same bytes go, one gzip member per large tar member.
+    ///   - deflater: Where the same bytes go, one member (gzip member, zstd frame) per large tar member.
     ///   - minimumOwnSize: Regular members with at least this much data get a member of their own.
-    init(_ source: any ByteSource, deflater: ParallelDeflater, minimumOwnSize: Int64) {
+    init(_ source: any ByteSource, deflater: any MemberCompressor, minimumOwnSize: Int64) {
         self.source = source
         self.deflater = deflater
         self.splitter = TarSpanSplitter(minimumOwnSize: minimumOwnSize)

@@ -76,7 +76,7 @@ public struct MediaType: RawRepresentable, Codable, Hashable, Sendable, Expressi
     /// A layer whose media type says gzip.
     public var isGzip: Bool { rawValue.hasSuffix("+gzip") || rawValue.hasSuffix(".gzip") }
     /// A layer whose media type says zstd.
-    public var isZstd: Bool { rawValue.hasSuffix("+zstd") }
+    public var isZstd: Bool { rawValue.hasSuffix("+zstd") || rawValue.hasSuffix(".zstd") }
     /// An attestation (in-toto statement or attestation manifest).
     public var isAttestation: Bool { self == .inToto || self == .dockerAttestationManifest }
 }

@@ -81,7 +81,8 @@ enum InspectCommand {
         r.line("\(path == "-" ? "stdin" : path)")
         r.row("layout", a.layout.summary)
         var input = a.compression == .none ? "uncompressed tar" : "\(a.compression.rawValue)"
-        if a.compression == .gzip { input += " (\(a.gzipMembers) member\(a.gzipMembers == 1 ? "" : "s"))" }
+        if a.compression == .gzip { input += " (\(Format.plural(a.gzipMembers, "member", "members")))" }
+        if a.compression == .zstd { input += " (\(Format.plural(a.gzipMembers, "frame", "frames")))" }
         input += ", \(Format.bytes(a.inputBytes))"
         if a.compression != .none { input += " -> \(Format.bytes(a.tarBytes)) tar" }
         input += ", \(Format.count(a.memberCount)) members"

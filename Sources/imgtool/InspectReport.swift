@@ -19,6 +19,8 @@ struct InspectReport: Encodable {
         var layoutDescription: String
         var compression: String
         var gzipMembers: Int?
+        /// zstd frames (not counting skippable frames), for a zstd-compressed archive.
+        var zstdFrames: Int?
         var bytes: Int64
         var tarBytes: Int64
         var members: Int
@@ -90,7 +92,8 @@ struct InspectReport: Encodable {
     init(path: String, archive a: ImageArchive, images: [ArchiveImage]) {
         archive = ArchiveSummary(
             path: path, layout: a.layout.rawValue, layoutDescription: a.layout.summary, compression: a.compression.rawValue,
-            gzipMembers: a.compression == .gzip ? a.gzipMembers : nil, bytes: a.inputBytes, tarBytes: a.tarBytes,
+            gzipMembers: a.compression == .gzip ? a.gzipMembers : nil, zstdFrames: a.compression == .zstd ? a.gzipMembers : nil,
+            bytes: a.inputBytes, tarBytes: a.tarBytes,
             members: a.memberCount, digestsVerified: a.verified, read: a.verified ? "full" : "headers-only",
             digestsNote: a.verified ? nil : InspectCommand.notVerifiedNote)
         self.images = images.map { image in

@@ -71,7 +71,7 @@ func assertMatchesFacts(
         let facts = FixtureFacts.named(file)
         let path = TS.fixture(file)
         switch facts.compression {
-        case "zstd", "xz", "bzip2":
+        case "xz", "bzip2":
             let format = CompressionFormat(rawValue: facts.compression)!
             #expect(throws: ArchiveError.unsupportedCompression(format)) { try ImageArchive.read(path: path) }
             #expect(ArchiveError.unsupportedCompression(format).kind == .unsupported)
@@ -89,6 +89,9 @@ func assertMatchesFacts(
             if facts.compression == "gzip" {
                 let members = file.contains("multimember") ? 3 : 1
                 #expect(archive.gzipMembers == members)
+                #expect(archive.inputBytes == Int64(facts.fileSize))
+            } else if facts.compression == "zstd" {
+                #expect(archive.gzipMembers >= 1)
                 #expect(archive.inputBytes == Int64(facts.fileSize))
             } else {
                 #expect(archive.inputBytes == Int64(facts.fileSize))

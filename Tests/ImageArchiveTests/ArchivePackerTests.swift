@@ -54,7 +54,7 @@ import Testing
         #expect(packed.archive.images.map(\.configDigest) == read.images.map(\.configDigest))
         #expect(packed.archive.layout == read.layout)
         // The members are the ones a scan of the output finds, and cover it.
-        #expect(try GzipMemberScanner.members(of: BufferSource(sink.bytes)) == packed.members.map(\.gzip))
+        #expect(try GzipMemberScanner.members(of: BufferSource(sink.bytes)).map(\.compressedMember) == packed.members.map(\.compressed))
     }
 
     @Test(arguments: packable)
@@ -75,7 +75,9 @@ import Testing
         #expect(own.count == large.count)
         for m in own {
             let spans = data[m.tarMember!] ?? []
-            #expect(spans.contains { $0.offset == m.gzip.uncompressedOffset && $0.size == m.gzip.uncompressedSize }, "\(m.tarMember!)")
+            #expect(
+                spans.contains { $0.offset == m.compressed.uncompressedOffset && $0.size == m.compressed.uncompressedSize },
+                "\(m.tarMember!)")
         }
     }
 
@@ -94,8 +96,8 @@ import Testing
         let mb = try #require(b.members.first { $0.tarMember?.contains(diffID) == true })
         #expect(ma.tarMember != mb.tarMember)
         #expect(
-            Array(a.bytes[Int(ma.gzip.compressedOffset)..<Int(ma.gzip.compressedRange.upperBound)])
-                == Array(b.bytes[Int(mb.gzip.compressedOffset)..<Int(mb.gzip.compressedRange.upperBound)]))
+            Array(a.bytes[Int(ma.compressed.compressedOffset)..<Int(ma.compressed.compressedRange.upperBound)])
+                == Array(b.bytes[Int(mb.compressed.compressedOffset)..<Int(mb.compressed.compressedRange.upperBound)]))
     }
 
     @Test func aTruncatedArchiveThrowsAndStopsTheWorkers() throws {
@@ -110,8 +112,8 @@ import Testing
     }
 
     @Test func otherCompressionsAreRefused() throws {
-        #expect(throws: ArchiveError.unsupportedCompression(.zstd)) {
-            try ArchivePacker.pack(FileSource(path: TS.fixture("skopeo-docker-archive.tar.zst")), into: BufferSink())
+        #expect(throws: ArchiveError.unsupportedCompression(.xz)) {
+            try ArchivePacker.pack(FileSource(path: TS.fixture("skopeo-docker-archive.tar.xz")), into: BufferSink())
         }
     }
 

@@ -1,3 +1,4 @@
+import Codec
 import ByteIO
 import CZlib
 import Gzip
@@ -36,10 +37,10 @@ import Testing
         #expect(packed.archive.problems.isEmpty)
         #expect(packed.tarBytes == 108_544)
         #expect(
-            packed.members.map { [$0.gzip.uncompressedOffset, $0.gzip.uncompressedSize] } == [
+            packed.members.map { [$0.compressed.uncompressedOffset, $0.compressed.uncompressedSize] } == [
                 [0, 512], [512, 58_368], [58_880, 512], [59_392, 39_424], [98_816, 9_728],
             ])
-        #expect(packed.members.map(\.gzip.crc32) == [0x9102_ED85, 0xCD3E_7DBC, 0xEFC9_CE08, 0x4CEA_C537, 0x0EE8_C040])
+        #expect(packed.members.map(\.compressed.crc32) == [0x9102_ED85, 0xCD3E_7DBC, 0xEFC9_CE08, 0x4CEA_C537, 0x0EE8_C040])
         #expect(
             packed.members.map(\.tarMember) == [
                 nil, "7aa52860c2a84f3854cc0f23d764462f2cceb8e5aa9d05292cbe2f81fb86ca49.tar",
@@ -58,7 +59,7 @@ import Testing
         #expect(packed.compressedBytes == 23_577)
         #expect(bytes.count == 23_577)
         #expect(
-            packed.members.map { [$0.gzip.compressedOffset, $0.gzip.compressedSize] } == [
+            packed.members.map { [$0.compressed.compressedOffset, $0.compressed.compressedSize] } == [
                 [0, 124], [124, 13_565], [13_689, 125], [13_814, 8_740], [22_554, 1_023],
             ])
         #expect(SHA256.hash(bytes).hex == "271620f3f74e6bb620923d6456c0fd786e9b2bd9d1340f59243d46148289de14")

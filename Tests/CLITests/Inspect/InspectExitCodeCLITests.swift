@@ -17,7 +17,6 @@ import Testing
             TS.fixture("bad-layer-count.tar"), 4,
             "badcount:1.0: inconsistent layer count: 1 layers in the manifest, 2 diff_ids in the config"
         ),
-        (TS.fixture("skopeo-docker-archive.tar.zst"), 5, "zstd -dc"),
         (TS.fixture("skopeo-docker-archive.tar.xz"), 5, "xz -dc"),
         (TS.fixture("skopeo-docker-archive.tar.bz2"), 5, "bzip2 -dc"),
         (TS.fixture("does-not-exist.tar"), 6, "does-not-exist.tar"),
@@ -77,9 +76,9 @@ import Testing
         #expect(r.status == 2)
         #expect(r.stdout.isEmpty)
         #expect(lines(r.stderr).count == 1)
-        let z = try TS.imgtool(["inspect", "-"], stdinPath: TS.fixture("skopeo-docker-archive.tar.zst"))
-        #expect(z.status == 5)
-        #expect(z.stderr.contains("`... | zstd -dc | imgtool inspect -`"))
-        #expect(z.stderr.hasPrefix("Error: stdin: the archive is zstd-compressed"))
+        let x = try TS.imgtool(["inspect", "-"], stdinPath: TS.fixture("skopeo-docker-archive.tar.xz"))
+        #expect(x.status == 5)
+        #expect(x.stderr.contains("`... | xz -dc | imgtool inspect -`"))
+        #expect(x.stderr.hasPrefix("Error: stdin: the archive is xz-compressed"))
     }
 }
