@@ -1,6 +1,6 @@
-import Codec
 import ByteIO
 import CZlib
+import Codec
 import Gzip
 import ImageArchive
 import TestSupport
