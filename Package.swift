@@ -91,7 +91,7 @@ let package = Package(
         // CZlib: the golden pack digest names the zlib it was recorded with (`zlibVersion()`).
         .testTarget(
             name: "ImageArchiveTests",
-            dependencies: ["ImageArchive", "Tar", "Gzip", "Codec", "OCI", "ByteIO", "CZlib", "TestSupport"],
+            dependencies: ["ImageArchive", "Tar", "Gzip", "Zstd", "Codec", "OCI", "ByteIO", "CZlib", "TestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(

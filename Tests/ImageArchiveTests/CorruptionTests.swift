@@ -41,6 +41,8 @@ private func judge(_ bytes: [UInt8], pristine: Signature) -> Outcome {
         TS.fixture("skopeo-docker-archive.tar"),
         TS.fixture("skopeo-docker-archive.tar.gz"),
         TS.fixture("oci-archive.tar"),
+        TS.fixture("skopeo-docker-archive.tar.zst"),
+        TS.fixture("zstd/oci-zstd.tar"),
     ]
 
     /// Every 97th byte and every 512-byte boundary: never a crash, never a silently wrong result.
