@@ -99,8 +99,9 @@ let package = Package(
             dependencies: ["ImageVerify", "ImageArchive", "Tar", "Codec", "OCI", "ByteIO", "TestSupport"],
             swiftSettings: upcoming
         ),
-        // Gzip: chunks must start where imgtool's gzip members start.
-        .testTarget(name: "ShipTests", dependencies: ["Ship", "Gzip", "OCI", "ByteIO", "TestSupport"], swiftSettings: upcoming),
+        // Gzip, Zstd: chunks must start where imgtool's gzip members and zstd frames start.
+        .testTarget(
+            name: "ShipTests", dependencies: ["Ship", "Gzip", "Zstd", "Codec", "OCI", "ByteIO", "TestSupport"], swiftSettings: upcoming),
         // imgtool: built with the tests. ImageArchive, Gzip: what the binary prints, checked
         // against the library's own reading of the same files.
         .testTarget(

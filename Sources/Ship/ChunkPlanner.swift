@@ -12,6 +12,9 @@ import OCI
 ///   chunk always starts where such a member starts. They are recognised by their fixed header,
 ///   `1f 8b 08 00 00000000 xx ff` (no flags, mtime 0, OS 255, RFC 1952 section 2.3), which other
 ///   gzip writers do not produce (they set a time or an OS).
+/// - **zstd frames**, in a stream that starts with one (`imgtool pack --zstd` writes a frame per
+///   layer): a chunk always starts where a frame starts, recognised by its magic `28 b5 2f fd`
+///   and a frame header descriptor with its reserved bits clear (RFC 8878, section 3.1.1.1.1).
 /// - **Elsewhere**, a gear rolling hash (as in FastCDC) ends a chunk where its low bits are zero,
 ///   at least `minimum` and at most `maximum` bytes after the chunk's start.
 ///
@@ -73,6 +76,16 @@ public final class ChunkPlanner {
         p[1] == 0x8B && p[2] == 8 && p[3] == 0 && p[4] == 0 && p[5] == 0 && p[6] == 0 && p[7] == 0 && p[9] == 0xFF
     }
 
+    /// `28 b5 2f fd`, then a frame header descriptor whose unused and reserved bits (4, 3) are 0.
+    static func isFrameHeader(_ p: UnsafePointer<UInt8>) -> Bool {
+        p[1] == 0xB5 && p[2] == 0x2F && p[3] == 0xFD && p[4] & 0x18 == 0
+    }
+
+    /// Whether a stream that starts with `bytes` is zstd (its chunks then start at frames).
+    static func startsWithZstdFrame(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count >= 5 && bytes[0] == 0x28 && bytes[1] == 0xB5 && bytes[2] == 0x2F && bytes[3] == 0xFD
+    }
+
     /// 256 fixed pseudo-random words (splitmix64 from seed 0x696d67746f6f6c, "imgtool").
     static let gear: [UInt64] = {
         var state: UInt64 = 0x69_6D67_746F_6F6C
@@ -100,6 +113,11 @@ struct ChunkScanner {
     /// (a member header is 10 bytes long).
     private var carry: [UInt8] = []
     private var finished = false
+    /// The first byte of a member (gzip, `1f`) or frame (zstd, `28`) header, chosen by the
+    /// stream's first bytes.
+    private var marker: UInt8 = 0x1F
+    private var zstd = false
+    private var sniffed = false
 
     init(parameters: ChunkPlanner.Parameters) {
         self.parameters = parameters
@@ -109,6 +127,11 @@ struct ChunkScanner {
 
     mutating func feed(_ bytes: UnsafeRawBufferPointer) {
         guard !finished, bytes.count > 0 else { return }
+        if !sniffed {
+            sniffed = true
+            zstd = ChunkPlanner.startsWithZstdFrame(bytes)
+            marker = zstd ? 0x28 : 0x1F
+        }
         let look = ChunkPlanner.signatureLength - 1
         if !carry.isEmpty {
             if bytes.count < look {
@@ -177,9 +200,9 @@ struct ChunkScanner {
                     let stop = Int(min(Int64(owned), hashFrom - offset))
                     var header = -1
                     var j = i
-                    while j < stop, let p = memchr(base + j, 0x1F, stop - j) {
+                    while j < stop, let p = memchr(base + j, Int32(marker), stop - j) {
                         let k = UnsafePointer<UInt8>(p.assumingMemoryBound(to: UInt8.self)) - base
-                        if offset + Int64(k) > chunkStart, k + 9 < count, ChunkPlanner.isMemberHeader(base + k) {
+                        if offset + Int64(k) > chunkStart, k + 9 < count, isHeader(base + k) {
                             header = k
                             break
                         }
@@ -200,7 +223,7 @@ struct ChunkScanner {
                 while i < owned {
                     let b = base[i]
                     let position = offset + Int64(i)
-                    if b == 0x1F, position > chunkStart, i + 9 < count, ChunkPlanner.isMemberHeader(base + i) {
+                    if b == marker, position > chunkStart, i + 9 < count, isHeader(base + i) {
                         chunkHasher.update(UnsafeRawBufferPointer(start: base + segmentStart, count: i - segmentStart))
                         segmentStart = i
                         cut(at: position)
@@ -224,6 +247,11 @@ struct ChunkScanner {
         fileHasher.update(UnsafeRawBufferPointer(start: base, count: owned))
         offset += Int64(owned)
         rolling = h
+    }
+
+    /// A member header (gzip) or frame header (zstd) at `p`, whose first byte is ``marker``.
+    private func isHeader(_ p: UnsafePointer<UInt8>) -> Bool {
+        zstd ? ChunkPlanner.isFrameHeader(p) : ChunkPlanner.isMemberHeader(p)
     }
 
     private mutating func cut(at end: Int64) {

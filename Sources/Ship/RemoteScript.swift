@@ -228,13 +228,22 @@ enum RemoteScript {
             """
     }
 
-    /// `docker load` of the published archive, decompressing on the fly.
+    /// `docker load` of the published archive, its compression recognised by its first bytes
+    /// (never its name): gzip decompressed on the fly; zstd read by `docker load` itself from
+    /// Docker 23 on (moby#41759), through `zstd -dc` before that; anything else as it is.
     static func load(_ c: Context) -> String {
         c.prelude + """
             cd "$D" || exit 1
-            case "$N" in
-                *.gz|*.tgz) gzip -dc -- "$N" | docker load ;;
-                *.zst|*.zstd) zstd -dc -- "$N" | docker load ;;
+            m=$(head -c 4 -- "$N" | od -An -tx1 | tr -d ' \\n')
+            case "$m" in
+                1f8b08*) gzip -dc -- "$N" | docker load ;;
+                28b52ffd|5?2a4d18)
+                    v=$(docker version --format '{{.Server.Version}}' 2>/dev/null); v=${v%%.*}
+                    case "$v" in ''|*[!0-9]*) v=0 ;; esac
+                    if [ "$v" -ge 23 ]; then docker load -i "$N"
+                    elif command -v zstd >/dev/null 2>&1; then zstd -dc -- "$N" | docker load
+                    else echo "imgtool: this docker cannot load zstd (Docker 23 and later can) and zstd is not installed: install zstd here, or ship a gzip pack" >&2; exit 1
+                    fi ;;
                 *) docker load -i "$N" ;;
             esac
             """

@@ -25,6 +25,8 @@ final class SSHTestServer {
     var sshCommand: String { "ssh -F \(dir.path("ssh_config"))" }
     /// Where the stand-in docker writes what it saw.
     var dockerLog: String { dir.path("docker.log") }
+    /// What the stand-in's `docker version --format` prints (a daemon version such as `24.0.7`).
+    var dockerVersionFile: String { dir.path("docker-version") }
     /// While this file exists, the stand-in docker fails as without a daemon.
     var dockerFailMarker: String { dir.path("fail-load") }
     /// A scratch directory for destinations.
@@ -58,6 +60,8 @@ final class SSHTestServer {
             # Stand-in for docker: records its arguments and the SHA-256 of what it was given.
             echo "args: $*" >> \(d.path("docker.log"))
             if [ -f \(d.path("fail-load")) ]; then echo "Cannot connect to the Docker daemon" >&2; exit 1; fi
+            # `docker version`: the daemon version a test wrote, or nothing (an old stand-in).
+            if [ "$1" = version ]; then cat \(d.path("docker-version")) 2>/dev/null; exit 0; fi
             if [ "$1" = load ]; then
                 if [ "$2" = -i ]; then sha256sum < "$3"; else sha256sum; fi | cut -c1-64 | sed 's/^/stdin: /' >> \(d.path("docker.log"))
                 echo "Loaded image: app:1.0"
@@ -68,7 +72,7 @@ final class SSHTestServer {
         try FileManager.default.createDirectory(atPath: nosha, withIntermediateDirectories: true)
         for tool in [
             "sh", "bash", "cat", "head", "cut", "wc", "tr", "mkdir", "rm", "mv", "df", "awk", "find", "ls", "date",
-            "sleep", "rmdir", "tail", "sed", "tee", "gzip", "printf", "env", "id",
+            "sleep", "rmdir", "tail", "sed", "tee", "gzip", "printf", "env", "id", "od",
         ] {
             for prefix in ["/usr/bin/", "/bin/"] where FileManager.default.fileExists(atPath: prefix + tool) {
                 try? FileManager.default.createSymbolicLink(atPath: nosha + "/" + tool, withDestinationPath: prefix + tool)

@@ -48,5 +48,31 @@ extension ShipOverSSHTests {
             #expect(!ShipOverSSHTests.exists(other + "/then-ran"))
             #expect(try TS.bytes(other + "/prisma-ok-debian-amd64.tar") == TS.bytes(tar))
         }
+
+        /// A zstd archive, recognised by its magic bytes: through `zstd -dc` into an old docker,
+        /// straight into `docker load -i` from Docker 23 on.
+        @Test func loadOfAZstdArchive() throws {
+            let server = try SSHTestServer()
+            defer { server.stop() }
+            // pack --zstd, then ship it with its checks.
+            let dir = try TS.TempDir()
+            defer { dir.cleanup() }
+            let zst = dir.path("app.tar.zst")
+            let p = try TS.imgtool(["pack", "--zstd", "-o", zst, TS.fixture("prisma-ok-debian-amd64.tar")])
+            try #require(p.status == 0, "\(p.stderr)")
+            let tarHex = try ShipOverSSHTests.sha256(TS.fixture("prisma-ok-debian-amd64.tar"))
+            let old = server.remote("zstd-old")
+            let r = try server.imgtool(["ship", "--json", "--load", "--arch", "amd64", zst, "ship:\(old)"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(try ShipOverSSHTests.summary(r).destinations[0].loaded == ["app:1.0"])
+            let log = try String(contentsOfFile: server.dockerLog, encoding: .utf8)
+            #expect(log.contains("args: load\nstdin: \(tarHex)"), "zstd -dc into docker load: \(log)")
+            try "24.0.7\n".write(toFile: server.dockerVersionFile, atomically: true, encoding: .utf8)
+            let new = server.remote("zstd-new")
+            let n = try server.imgtool(["ship", "--load", "--arch", "amd64", zst, "ship:\(new)"])
+            #expect(n.status == 0, "\(n.stderr)")
+            let log2 = try String(contentsOfFile: server.dockerLog, encoding: .utf8)
+            #expect(log2.contains("args: load -i app.tar.zst\nstdin: \(try ShipOverSSHTests.sha256(zst))"), "\(log2)")
+        }
     }
 }
