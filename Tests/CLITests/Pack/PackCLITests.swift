@@ -37,7 +37,8 @@ import Testing
                 var compressedSize: Int64
                 var tarOffset: Int64
                 var tarSize: Int64
-                var crc32: UInt32
+                /// gzip only.
+                var crc32: UInt32?
                 var tarMember: String?
             }
             var output: String

@@ -27,14 +27,18 @@ extension ShipOverSSHTests {
             }
         }
 
-        @Test func aSecondVersionSendsOnlyTheChangedLayer() throws {
+        /// The same with gzip members (`maia.tar.gz`) and zstd frames (`maia.tar.zst`: pack writes
+        /// zstd for that name).
+        @Test(arguments: ["gz", "zst"])
+        func aSecondVersionSendsOnlyTheChangedLayer(_ ext: String) throws {
             let server = try SSHTestServer()
             defer { server.stop() }
             let local = try TS.TempDir()
             defer { local.cleanup() }
             // Two builds of one app, packed as the deploy loop does, under the same file name.
-            let v1 = try Self.pack("deploy-v1.tar.gz", into: local.path("v1"), name: "maia.tar.gz")
-            let v2 = try Self.pack("deploy-v2.tar.gz", into: local.path("v2"), name: "maia.tar.gz")
+            let name = "maia.tar." + ext
+            let v1 = try Self.pack("deploy-v1.tar.gz", into: local.path("v1"), name: name)
+            let v2 = try Self.pack("deploy-v2.tar.gz", into: local.path("v2"), name: name)
             let v1Members = Set(try Self.memberBytes(v1.path, v1.members).map { TS.hex($0.1) })
             let v2Members = try Self.memberBytes(v2.path, v2.members)
             // What differs between the two files, member by member: the app layer and the small
@@ -63,9 +67,10 @@ extension ShipOverSSHTests {
             // Counted on the wire: the changed members plus ssh's and the protocol's overhead, far
             // less than the shared base layers.
             #expect(counter.bytesUp < changedBytes + 48 * 1024, "\(counter.bytesUp) bytes up for \(changedBytes) changed of \(size)")
-            #expect(try TS.bytes(remote + "/maia.tar.gz") == TS.bytes(v2.path))
+            #expect(try TS.bytes(remote + "/" + name) == TS.bytes(v2.path))
+            #expect(try TS.bytes(v2.path).starts(with: ext == "zst" ? [0x28, 0xB5, 0x2F, 0xFD] : [0x1F, 0x8B]))
             #expect(
-                try String(contentsOfFile: remote + "/maia.tar.gz.sha256", encoding: .utf8).hasPrefix(try ShipOverSSHTests.sha256(v2.path)))
+                try String(contentsOfFile: remote + "/\(name).sha256", encoding: .utf8).hasPrefix(try ShipOverSSHTests.sha256(v2.path)))
 
             // The same second ship to a new directory sends everything: the count above is a delta.
             let control = try TCPProxy(to: server.port, countFile: local.path("fresh.count"))
