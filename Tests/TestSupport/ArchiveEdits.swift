@@ -11,14 +11,16 @@ extension TS {
         case cutInsidePadding(bytes: Int)
         /// Drop the last `bytes` bytes.
         case dropLast(bytes: Int)
-        /// Delete a top-level key of a JSON document (a config's `rootfs`).
-        case deleteJSONKey(String)
+        /// Delete a top-level key of a JSON document (a config's `rootfs`). `renamed`: the member
+        /// is named by its digest (a docker-archive's `<hex>.json` config): renamed by its new one,
+        /// and `manifest.json` changed to match, so that the copy has no digest mismatch.
+        case deleteJSONKey(String, renamed: Bool = false)
 
         var json: [String: Any] {
             switch self {
             case .cutInsidePadding(let n): ["cutInsidePadding": n]
             case .dropLast(let n): ["dropLast": n]
-            case .deleteJSONKey(let key): ["deleteJSONKey": key]
+            case .deleteJSONKey(let key, let renamed): ["deleteJSONKey": key, "renamed": renamed]
             }
         }
     }
@@ -32,8 +34,9 @@ extension TS {
     }
 
     private static let editScript = #"""
-        import sys, io, json, gzip, tarfile
+        import sys, io, json, gzip, tarfile, hashlib
         src, dst, name, spec = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+        renames = {}
         def edit(data):
             zipped = data[:2] == b'\x1f\x8b'
             if zipped: data = gzip.decompress(data)
@@ -50,11 +53,23 @@ extension TS {
             return gzip.compress(data, mtime=0) if zipped else data
         found = False
         with tarfile.open(src) as t, tarfile.open(dst, 'w', format=tarfile.PAX_FORMAT) as out:
-            for m in t:
+            members = [(m, t.extractfile(m).read() if m.isfile() else None) for m in t]
+            for m, data in members:
+                if m.name == name:
+                    old = hashlib.sha256(data).hexdigest()
+                    new = edit(data)
+                    if spec.get('renamed'):
+                        assert old in m.name, m.name
+                        renames[m.name] = m.name.replace(old, hashlib.sha256(new).hexdigest())
+            for m, data in members:
                 if m.isfile():
-                    data = t.extractfile(m).read()
                     if m.name == name:
                         data = edit(data); found = True
+                        m.name = renames.get(m.name, m.name)
+                    elif m.name == 'manifest.json' and renames:
+                        doc = json.loads(data)
+                        for item in doc: item['Config'] = renames.get(item['Config'], item['Config'])
+                        data = json.dumps(doc, separators=(',', ':')).encode()
                     m.size = len(data)
                     out.addfile(m, io.BytesIO(data))
                 else:
