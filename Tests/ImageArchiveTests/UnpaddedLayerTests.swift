@@ -87,7 +87,9 @@ import Testing
         let (offset, expected) = try truncation(path, how, member: member)
         // Before the end-of-archive blocks the layer had, 10 bytes into a block.
         #expect(offset < 29184 - 1024 && offset % 512 > 10)
-        #expect(expected.hasPrefix("the padding after the data of 'usr/local/bin/node' (the layer ends inside it, and its bytes hash to sha256:"))
+        #expect(
+            expected.hasPrefix(
+                "the padding after the data of 'usr/local/bin/node' (the layer ends inside it, and its bytes hash to sha256:"))
         let diffID = try #require(FixtureFacts.named(file).images?.first?.layers?.first?.diffID)
         #expect(expected.contains("not to the diff_id \(diffID) its config names: the layer is cut short)"))
         #expect(ArchiveError.tar(.truncated(member: member, offset: offset, expected: expected)).description.contains("archive truncated"))

@@ -54,7 +54,8 @@ import Testing
     @Test func theStoresPrismaComesFirst() throws {
         let both = try #require(GeneratedClientResolution.resolve(Self.pnpmLayout(generated: true, appPrisma: true), workingDir: "/app"))
         #expect(both.found == "/\(Self.store)/.prisma")
-        let appOnly = try #require(GeneratedClientResolution.resolve(Self.pnpmLayout(generated: false, appPrisma: true), workingDir: "/app"))
+        let appOnly = try #require(
+            GeneratedClientResolution.resolve(Self.pnpmLayout(generated: false, appPrisma: true), workingDir: "/app"))
         #expect(appOnly.found == "/app/node_modules/.prisma")
         let none = try #require(GeneratedClientResolution.resolve(Self.pnpmLayout(generated: false), workingDir: "/app"))
         #expect(none.found == nil)
@@ -67,10 +68,12 @@ import Testing
             #expect(check.status == .passed, "\(path): \(check.message)")
             #expect(check.message.contains("as Node finds it from @prisma/client"))
         }
-        let amd = try #require(ImageChecks.elfUnder("node_modules/.prisma", workingDir: "/app", platform: try Self.platform("linux/amd64"), fs))
+        let amd = try #require(
+            ImageChecks.elfUnder("node_modules/.prisma", workingDir: "/app", platform: try Self.platform("linux/amd64"), fs))
         #expect(amd.status == .passed)
         #expect(amd.found == "1 ELF file, all amd64")
-        let arm = try #require(ImageChecks.elfUnder("node_modules/.prisma", workingDir: "/app", platform: try Self.platform("linux/arm64"), fs))
+        let arm = try #require(
+            ImageChecks.elfUnder("node_modules/.prisma", workingDir: "/app", platform: try Self.platform("linux/arm64"), fs))
         #expect(arm.status == .failed)
         // Other paths are looked up as they are.
         #expect(ImageChecks.require("node_modules/.pnpm-missing", workingDir: "/app", fs).status == .failed)
@@ -81,14 +84,16 @@ import Testing
         let check = ImageChecks.require("node_modules/.prisma", workingDir: "/app", fs)
         #expect(check.status == .failed)
         #expect(check.message.contains("nor does Node find .prisma from @prisma/client"))
-        #expect(check.fix?.hasPrefix("pnpm keeps the generated client beside @prisma/client's real path, in /\(Self.store)/.prisma:") == true)
+        #expect(
+            check.fix?.hasPrefix("pnpm keeps the generated client beside @prisma/client's real path, in /\(Self.store)/.prisma:") == true)
         #expect(check.fix?.hasSuffix("(COPY --from=builder /app/node_modules /app/node_modules)") == true)
     }
 
     @Test func aPrismaCheckOnPnpmNamesTheStore() throws {
         let config = try JSONDecoder().decode(
             ImageConfig.self, from: Data(#"{"architecture":"amd64","os":"linux","config":{"WorkingDir":"/app"}}"#.utf8))
-        let result = PrismaCheck.run(filesystem: Self.pnpmLayout(generated: false), config: config, platform: try Self.platform("linux/amd64"))
+        let result = PrismaCheck.run(
+            filesystem: Self.pnpmLayout(generated: false), config: config, platform: try Self.platform("linux/amd64"))
         #expect(result.outcome == .missingEngine)
         #expect(result.message.contains("has been copied to \"/\(Self.store)/.prisma/client\""))
         #expect(result.fix?.contains("(COPY --from=builder /app/node_modules /app/node_modules)") == true)
@@ -102,16 +107,29 @@ import Testing
             platform: Platform(parsing: "linux/arm64"), requiredPaths: ["node_modules/.prisma", "server.js"], strictELF: true)
         let verdicts = try ImageVerifier.verify(archive, options: options)
         let checks = try #require(verdicts.first).checks
-        #expect(checks.map(\.id) == ["integrity", "platform", "require", "require", "entrypoint-arch", "elf-arch", "elf-arch", "strict-elf", "prisma"])
+        #expect(
+            checks.map(\.id) == [
+                "integrity", "platform", "require", "require", "entrypoint-arch", "elf-arch", "elf-arch", "strict-elf", "prisma",
+            ])
         #expect(checks.map(\.status) == [.passed, .failed] + Array(repeating: .skipped, count: 7))
-        #expect(checks.filter { $0.status == .skipped }.allSatisfy { $0.found == "not checked" && $0.message.contains("no image for linux/arm64") })
-        #expect(checks.compactMap(\.subject) == ["/app/node_modules/.prisma", "/app/server.js", "/app/node_modules/.prisma", "/app/server.js"])
+        #expect(
+            checks.filter { $0.status == .skipped }.allSatisfy {
+                $0.found == "not checked" && $0.message.contains("no image for linux/arm64")
+            })
+        #expect(
+            checks.compactMap(\.subject) == ["/app/node_modules/.prisma", "/app/server.js", "/app/node_modules/.prisma", "/app/server.js"])
         #expect(checks[4].expected == "an executable for arm64")
         // No @prisma/client, no Prisma check to skip (unless forced); --prisma off, none either.
         let plain = try VH.readFixture("whiteouts.tar")
         let wanted = Platform(parsing: "linux/s390x")
-        #expect(try ImageVerifier.verify(plain, options: VerifyOptions(platform: wanted)).first?.checks.map(\.id) == ["integrity", "platform", "entrypoint-arch"])
-        #expect(try ImageVerifier.verify(plain, options: VerifyOptions(platform: wanted, prisma: .force)).first?.checks.last?.id == "prisma")
-        #expect(try ImageVerifier.verify(archive, options: VerifyOptions(platform: wanted, prisma: .off)).first?.checks.last?.id == "entrypoint-arch")
+        #expect(
+            try ImageVerifier.verify(plain, options: VerifyOptions(platform: wanted)).first?.checks.map(\.id) == [
+                "integrity", "platform", "entrypoint-arch",
+            ])
+        #expect(
+            try ImageVerifier.verify(plain, options: VerifyOptions(platform: wanted, prisma: .force)).first?.checks.last?.id == "prisma")
+        #expect(
+            try ImageVerifier.verify(archive, options: VerifyOptions(platform: wanted, prisma: .off)).first?.checks.last?.id
+                == "entrypoint-arch")
     }
 }

@@ -36,7 +36,9 @@ extension VerifyCLITests {
         /// node_modules whole, `.pnpm` included), not npm's (copy `node_modules/.prisma`, which a
         /// pnpm build never has).
         @Test func missingGeneratedClientFailsWithThePnpmFix() throws {
-            let r = try TS.imgtool(["verify", "--arch", "amd64", "--require", "node_modules/.prisma", TS.fixture("prisma-pnpm-missing.tar")])
+            let r = try TS.imgtool([
+                "verify", "--arch", "amd64", "--require", "node_modules/.prisma", TS.fixture("prisma-pnpm-missing.tar"),
+            ])
             #expect(r.status == 1)
             let report = VerifyCLITests.parse(r.stdout)
             #expect(Set(report.rows.filter { $0.status == "FAIL" }.map(\.id)) == ["require", "prisma"])
@@ -48,8 +50,14 @@ extension VerifyCLITests {
                 #expect(!text.contains("COPY --from=builder /app/node_modules/.prisma"), "\(text)")
             }
             let require = try #require(report.row("require")?.text)
-            #expect(require.contains("nor does Node find .prisma from @prisma/client (\(Self.clientLink)): none of \(Self.pnpmDir)/@prisma/client/node_modules/.prisma,"))
-            #expect(require.contains("\(Self.pnpmDir)/.prisma, /app/node_modules/.pnpm/node_modules/.prisma, /app/node_modules/.prisma, /node_modules/.prisma exists"))
+            #expect(
+                require.contains(
+                    "nor does Node find .prisma from @prisma/client (\(Self.clientLink)): none of \(Self.pnpmDir)/@prisma/client/node_modules/.prisma,"
+                ))
+            #expect(
+                require.contains(
+                    "\(Self.pnpmDir)/.prisma, /app/node_modules/.pnpm/node_modules/.prisma, /app/node_modules/.prisma, /node_modules/.prisma exists"
+                ))
             #expect(report.row("prisma")?.text.contains("has been copied to \"\(Self.pnpmDir)/.prisma/client\"") == true)
             #expect(report.summary == "verify: 2 of 5 checks failed")
 
@@ -64,7 +72,8 @@ extension VerifyCLITests {
         @Test func npmLayoutKeepsItsFix() throws {
             let r = try TS.imgtool(["verify", "--require", "node_modules/.prisma", TS.fixture("prisma-missing.tar")])
             let report = VerifyCLITests.parse(r.stdout)
-            #expect(report.row("require")?.text.contains("(COPY --from=builder /app/node_modules/.prisma /app/node_modules/.prisma)") == true)
+            #expect(
+                report.row("require")?.text.contains("(COPY --from=builder /app/node_modules/.prisma /app/node_modules/.prisma)") == true)
             #expect(report.row("require")?.text.contains("Node find") == false)
             #expect(report.row("prisma")?.text.contains("`COPY --from=builder /app/node_modules/.prisma ./node_modules/.prisma`") == true)
         }
@@ -79,9 +88,14 @@ extension VerifyCLITests {
             let r = try TS.imgtool(["verify"] + args + ["--junit", junit, TS.fixture("prisma-pnpm.tar")])
             #expect(r.status == 1)
             let report = VerifyCLITests.parse(r.stdout)
-            #expect(report.rows.map(\.id) == ["integrity", "platform", "require", "require", "entrypoint-arch", "elf-arch", "elf-arch", "strict-elf", "prisma"])
+            #expect(
+                report.rows.map(\.id) == [
+                    "integrity", "platform", "require", "require", "entrypoint-arch", "elf-arch", "elf-arch", "strict-elf", "prisma",
+                ])
             #expect(report.rows.map(\.status) == ["PASS", "FAIL"] + Array(repeating: "SKIP", count: 7))
-            #expect(report.row("require")?.text.contains("  /app/node_modules/.prisma: not checked: the archive has no image for linux/arm64") == true)
+            #expect(
+                report.row("require")?.text.contains("  /app/node_modules/.prisma: not checked: the archive has no image for linux/arm64")
+                    == true)
             #expect(report.summary == "verify: 1 of 9 checks failed, 7 skipped")
 
             let xml = try String(contentsOfFile: junit, encoding: .utf8)
