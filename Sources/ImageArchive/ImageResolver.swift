@@ -257,6 +257,7 @@ struct ImageResolver {
     private mutating func makeLayer(_ m: ArchiveMember, expected: Digest?, number: Int, referencedBy: String) throws -> ArchiveLayer {
         switch m.content {
         case .layer(let info):
+            try checkEnd(of: m, info, expected: expected)
             if verify, let expected, let actual = info.diffID, actual != expected {
                 report(.diffIDMismatch(member: m.name, layer: number, expected: expected, found: actual))
             }
@@ -284,7 +285,13 @@ struct ImageResolver {
     /// DiffID shown is the layer's own. Without a file (a stream read without hashing), the
     /// digest of nothing stands in. Each member is read once, however many layers refer to it.
     private mutating func hashFromFile(_ m: ArchiveMember) throws -> Digest {
-        guard let file = scan.file else { return Digest.sha256OfNothing }
+        try memberDigestFromFile(m) ?? Digest.sha256OfNothing
+    }
+
+    /// The SHA-256 of a member read straight from the file (headers-only reads), once per
+    /// member; `nil` without a file.
+    mutating func memberDigestFromFile(_ m: ArchiveMember) throws -> Digest? {
+        guard let file = scan.file else { return nil }
         if let known = hashedMembers[m.name] { return known }
         let hashing = HashingSource(FileRangeSource(file: file, start: scan.fileBase + m.dataOffset, length: m.size))
         let digest = Digest(try hashing.finish().digest)

@@ -10,7 +10,8 @@ struct LayerScanner: Sendable {
     /// Whether to read the first bytes of regular files (ELF headers, `#!` lines).
     let readFileHeads: Bool
 
-    /// Reads every entry of `reader` up to the end-of-archive marker.
+    /// Reads every entry of `reader` up to the end of its stream, recording how it ended
+    /// (``LayerTable/ending``).
     /// - Parameters:
     ///   - reader: The layer's reader.
     ///   - layer: When `reader` reads a mapped layer in memory: the layer, whose pages are
@@ -59,6 +60,9 @@ struct LayerScanner: Sendable {
             let clean = scratch.clean
             try clean.withUnsafeBufferPointer { try add(entry, path: $0, reader: reader, scratch: scratch, to: &table) }
         }
+        // How the layer ended, when this walk reached its end: a fact for the resolver, which
+        // holds the DiffID that says whether an ending inside the last padding is a cut.
+        if let ending = reader.ending { table.ending = ending }
     }
 
     /// Layers held in memory at least this large are scanned on two threads.

@@ -67,6 +67,11 @@ public struct LayerTable: Sendable {
     public private(set) var records: [Record] = []
     /// Files captured whole, by cleaned path (no leading `/`).
     public private(set) var captured: [String: [UInt8]] = [:]
+    /// How the layer's tar stream ended: with its end-of-archive blocks, without them, or
+    /// inside the padding after its last entry's data (umoci 0.4.7's `insert`; the resolver
+    /// accepts that only when the layer's DiffID matches its config's). `nil` for a table not
+    /// read from a tar stream (an empty layer file).
+    public internal(set) var ending: TarEnd?
 
     /// Creates an empty table.
     public init() {}
@@ -125,6 +130,7 @@ public struct LayerTable: Sendable {
                 records.append(r)
             }
             for (path, bytes) in other.captured { captured[path] = bytes }
+            if let e = other.ending { ending = e }
         }
     }
 

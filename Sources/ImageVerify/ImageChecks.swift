@@ -51,57 +51,6 @@ public enum ImageChecks {
             fix: ok ? nil : "build with `docker buildx build --platform \(wanted)` (or select that platform of a multi-platform image)")
     }
 
-    /// Whether `path` exists in the merged filesystem (through symlinks, after whiteouts).
-    /// - Parameters:
-    ///   - path: Absolute, or relative to `workingDir`.
-    ///   - workingDir: The config's WorkingDir.
-    ///   - fs: The merged filesystem.
-    public static func require(_ path: String, workingDir: String, _ fs: MergedFilesystem) -> CheckResult {
-        let absolute = PrismaCheck.join(workingDir, path)
-        let lookup = fs.lookup(absolute)
-        if let node = lookup.node {
-            let how = node.path == absolute ? "" : " (resolves to \(node.path))"
-            return CheckResult(
-                id: "require", status: .passed, expected: "\(absolute) exists", found: "\(describe(node))\(how), from layer \(node.layer)",
-                message: "\(absolute) exists\(how)", subject: absolute)
-        }
-        var why = lookup.reason ?? "\(absolute): not found"
-        if let gone = whiteoutNote(absolute, fs) { why += "; \(gone)" }
-        return CheckResult(
-            id: "require", status: .failed, expected: "\(absolute) exists", found: "missing", message: why,
-            fix: "make sure the runtime stage copies \(absolute) (COPY --from=builder \(absolute) \(absolute))", subject: absolute)
-    }
-
-    /// Every ELF file under a required path must be built for the image's architecture.
-    /// - Returns: `nil` when the path holds no ELF file or does not exist.
-    public static func elfUnder(_ path: String, workingDir: String, platform: Platform, _ fs: MergedFilesystem) -> CheckResult? {
-        let absolute = PrismaCheck.join(workingDir, path)
-        var total = 0
-        var foreign: [String] = []
-        fs.walk(absolute) { node in
-            if let elf = node.elf, node.isRegularFile {
-                total += 1
-                if elf.architecture != platform.architecture { foreign.append("\(node.path) (\(elf.machineName))") }
-            }
-            return true
-        }
-        guard total > 0 else { return nil }
-        let want = "\(platform.architecture) ELF files"
-        if foreign.isEmpty {
-            return CheckResult(
-                id: "elf-arch", status: .passed, expected: want,
-                found: "\(total) ELF file\(total == 1 ? "" : "s"), all \(platform.architecture)",
-                message: "every ELF file under \(absolute) is built for \(platform.architecture)", subject: absolute)
-        }
-        return CheckResult(
-            id: "elf-arch", status: .failed, expected: want,
-            found: foreign.prefix(20).joined(separator: ", ") + (foreign.count > 20 ? ", …" : ""),
-            message:
-                "\(foreign.count) of \(total) ELF files under \(absolute) are built for another architecture than the image's \(platform): they fail with \"exec format error\"",
-            fix: "install or build these files for \(platform) (e.g. run `npm ci` in a stage built with `--platform=\(platform)`)",
-            subject: absolute)
-    }
-
     /// Any ELF file anywhere built for another architecture fails (`--strict-elf`).
     public static func strictELF(platform: Platform, _ fs: MergedFilesystem) -> CheckResult {
         var foreign: [String] = []
@@ -211,13 +160,5 @@ public enum ImageChecks {
         case .symlink: "symlink to \(node.linkTarget ?? "")"
         default: node.elf.map { "\($0.machineName) ELF, \(node.size) bytes" } ?? "file, \(node.size) bytes"
         }
-    }
-
-    /// A hint when a parent of `path` exists but the path itself does not (for example deleted by a whiteout).
-    static func whiteoutNote(_ path: String, _ fs: MergedFilesystem) -> String? {
-        let parent = PrismaCheck.parent(path)
-        guard let entries = fs.list(parent) else { return nil }
-        let names = entries.map(\.name)
-        return names.isEmpty ? "\(parent) is empty" : nil
     }
 }

@@ -14,8 +14,8 @@ public enum ImageVerifier {
     /// select.
     ///
     /// When the options name a platform that no candidate has, the result is one verdict, on
-    /// the first candidate: integrity and the failed platform check (the other checks would be
-    /// about the wrong image).
+    /// the first candidate: integrity, the failed platform check, and every other check asked
+    /// for, skipped (run, they would be about the wrong image).
     ///
     /// - Parameters:
     ///   - archive: The archive, read with ``ImageArchive/ReadOptions/verify`` (or a policy
@@ -34,7 +34,8 @@ public enum ImageVerifier {
             let matching = candidates.filter { $0.platform.matches(wanted) }
             if matching.isEmpty {
                 let check = ImageChecks.platformMissing(wanted, available: candidates.map(\.platform))
-                return [ImageVerdict(image: candidates[0], checks: [ImageChecks.integrity(archive), check], elfCensus: [:])]
+                let skipped = SkippedChecks.afterMissingPlatform(wanted, image: candidates[0], options: options, policy: policy)
+                return [ImageVerdict(image: candidates[0], checks: [ImageChecks.integrity(archive), check] + skipped, elfCensus: [:])]
             }
             candidates = matching
         }

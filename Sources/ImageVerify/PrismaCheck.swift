@@ -221,6 +221,9 @@ public struct PrismaCheck: Sendable, Codable, Equatable {
         let present = result.engineFiles.compactMap(\.target)
         let head = "Prisma Client could not locate the Query Engine for runtime \"\(target.target)\" (\(target.reason))."
         let copyFix = "COPY --from=builder \(join(workingDir, "node_modules/.prisma")) ./node_modules/.prisma"
+        // pnpm: @prisma/client is in node_modules/.pnpm, and `prisma generate` writes beside it.
+        let pnpmGenerated =
+            package.path.contains("/node_modules/.pnpm/") ? join(parent(parent(parent(package.path))), ".prisma/client") : nil
         if let wrongArch {
             result.outcome = .wrongELFArch
             result.message =
@@ -236,10 +239,13 @@ public struct PrismaCheck: Sendable, Codable, Equatable {
                 "add \"\(target.target)\" to binaryTargets in the generator block of schema.prisma (binaryTargets = [\"native\", \"\(target.target)\"]) and run `prisma generate`"
         } else {
             result.outcome = .missingEngine
+            let generatedDir = pnpmGenerated ?? join(workingDir, "node_modules/.prisma/client")
             result.message =
-                "\(head) This is likely caused by tooling that has not copied \"\(fileName)\" to the deployment folder. Ensure that you ran `prisma generate` and that \"\(fileName)\" has been copied to \"\(join(workingDir, "node_modules/.prisma/client"))\". The following locations have been searched:\n\(searchedList)"
+                "\(head) This is likely caused by tooling that has not copied \"\(fileName)\" to the deployment folder. Ensure that you ran `prisma generate` and that \"\(fileName)\" has been copied to \"\(generatedDir)\". The following locations have been searched:\n\(searchedList)"
             result.fix =
-                "copy the generated client into the runner stage: `\(copyFix)` (Next.js standalone: add it to outputFileTracingIncludes)"
+                pnpmGenerated == nil
+                ? "copy the generated client into the runner stage: `\(copyFix)` (Next.js standalone: add it to outputFileTracingIncludes)"
+                : "pnpm keeps the generated client beside @prisma/client's real path, in \(generatedDir): run `prisma generate` in the build stage and copy the whole of \(join(workingDir, "node_modules")), .pnpm included (COPY --from=builder \(join(workingDir, "node_modules")) \(join(workingDir, "node_modules")))"
         }
         return result
     }

@@ -29,14 +29,18 @@ public final class TarReader {
     let linkStorage = ByteStorage()
     /// The current entry's PAX records, kept for ``next()`` to give its extended attributes.
     private var currentPAX: [String: [UInt8]] = [:]
-    /// Whether the end-of-archive zero blocks have been read.
-    public private(set) var reachedEnd = false
+    /// How the stream ended, once ``next()`` or ``nextView()`` has returned `nil`.
+    public private(set) var ending: TarEnd?
+    /// Whether the stream has ended (``ending`` is known).
+    public var reachedEnd: Bool { ending != nil }
     /// Whether the stream must end with the zero blocks. Layers inside an archive may end
-    /// without them (Docker wrote such layers; their length is the member's and their content
-    /// is covered by the DiffID), so their readers accept the end of data between two entries.
+    /// without them (Docker wrote such layers; umoci 0.4.7's `insert` even ends them inside
+    /// the last entry's padding; their length is the member's and their content is covered by
+    /// the DiffID), so their readers accept the end of data between two entries or inside the
+    /// last padding, as Go's `archive/tar` does, and say so in ``ending``.
     public let requiresEndMarker: Bool
     /// Whether the stream ended between two entries without the zero blocks.
-    public private(set) var endedWithoutMarker = false
+    public var endedWithoutMarker: Bool { ending == .withoutMarker }
 
     /// How many bytes a refill asks the source for, at most (the buffer's size unless the reader
     /// was made to read headers only).
@@ -222,7 +226,10 @@ public final class TarReader {
     /// - Throws: What ``next()`` throws.
     public func nextView() throws -> TarEntryView? {
         if reachedEnd { return nil }
-        try skipRestOfEntry()
+        if let unpadded = try skipRestOfEntry() {
+            ending = unpadded
+            return nil
+        }
         var pax = [String: [UInt8]]()
         /// Bytes of the keys and values in `pax`: several `x` headers in a row add up, and are
         /// held to the limit of one.
@@ -234,8 +241,7 @@ public final class TarReader {
             let headerOffset = position
             guard try fill(TarHeader.blockSize) else {
                 if available == 0 && firstHeaderOffset == nil && !requiresEndMarker {
-                    endedWithoutMarker = true
-                    reachedEnd = true
+                    ending = .withoutMarker
                     return nil
                 }
                 let what =
@@ -257,7 +263,7 @@ public final class TarReader {
                     }
                     consume(TarHeader.blockSize)
                 }
-                reachedEnd = true
+                ending = .marker
                 return nil
             }
             guard let claimed = TarHeader.number(block, TarHeader.Field.checksum) else {
@@ -325,18 +331,26 @@ public final class TarReader {
         .truncated(member: context, offset: position, expected: "\(bodyRemaining) more bytes of the data of '\(currentNameText)'")
     }
 
-    private func skipRestOfEntry() throws {
+    /// Passes over the rest of the current entry's data and its padding.
+    /// - Returns: ``TarEnd/insidePadding(entry:offset:missing:)`` when the stream ended inside
+    ///   the padding and the reader does not require the end marker; else `nil`.
+    /// - Throws: ``TarError/truncated(member:offset:expected:)`` when the stream ends inside the
+    ///   data, or inside the padding of a reader that requires the end marker.
+    private func skipRestOfEntry() throws -> TarEnd? {
         // The rest of the data and the padding in one skip: one seek, or one pass of reads,
         // without a tiny read for the padding on its own.
         let body = bodyRemaining
         let pad = paddingRemaining
-        guard Self.saturatingSum(body, pad) > 0 else { return }
+        guard Self.saturatingSum(body, pad) > 0 else { return nil }
         let done = try discard(Self.saturatingSum(body, pad))
         bodyRemaining = max(0, body - done)
         paddingRemaining = 0
         if done < body { throw bodyTruncated() }
-        if done < Self.saturatingSum(body, pad) {
-            throw TarError.truncated(member: context, offset: position, expected: "the padding after the data of '\(currentNameText)'")
-        }
+        let total = Self.saturatingSum(body, pad)
+        guard done < total else { return nil }
+        // The data is whole; the stream ended in the padding after it (Go's archive/tar reads
+        // this as the clean end of the archive).
+        if !requiresEndMarker { return .insidePadding(entry: currentNameText, offset: position, missing: total - done) }
+        throw TarError.truncated(member: context, offset: position, expected: "the padding after the data of '\(currentNameText)'")
     }
 }

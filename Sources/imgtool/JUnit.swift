@@ -7,8 +7,9 @@ enum JUnit {
     static func render(path: String, reports: [ImageVerdict]) -> String {
         let tests = reports.reduce(0) { $0 + $1.checks.count }
         let failures = reports.reduce(0) { $0 + $1.checks.filter { $0.status == .failed }.count }
+        let skipped = reports.reduce(0) { $0 + $1.checks.filter { $0.status == .skipped }.count }
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        xml += "<testsuites name=\"imgtool verify\" tests=\"\(tests)\" failures=\"\(failures)\">\n"
+        xml += "<testsuites name=\"imgtool verify\" tests=\"\(tests)\" failures=\"\(failures)\" skipped=\"\(skipped)\">\n"
         for r in reports {
             let f = r.checks.filter { $0.status == .failed }.count
             let s = r.checks.filter { $0.status == .skipped }.count

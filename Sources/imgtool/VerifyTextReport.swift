@@ -9,6 +9,7 @@ enum VerifyTextReport {
         var out = ""
         var failed = 0
         var total = 0
+        var skipped = 0
         for r in reports {
             out += "\(path == "-" ? "stdin" : path): \(r.title)\n"
             for c in r.checks {
@@ -21,6 +22,7 @@ enum VerifyTextReport {
                     case .warning: "WARN"
                     }
                 if c.status == .failed { failed += 1 }
+                if c.status == .skipped { skipped += 1 }
                 var t = TextReport(labelWidth: 23)
                 let label = word + "  " + c.id
                 t.row(label, c.message)
@@ -38,7 +40,18 @@ enum VerifyTextReport {
                 out += t.text
             }
         }
-        out += passed ? "verify: all \(total) checks passed\n" : "verify: \(failed) of \(total) checks failed\n"
+        out += summary(total: total, failed: failed, skipped: skipped) + "\n"
         return out
+    }
+
+    /// The verdict line: skipped checks counted apart (`verify: 3 checks passed, 2 skipped`,
+    /// `verify: 1 of 5 checks failed, 3 skipped`); `verify: all 5 checks passed` when none was
+    /// skipped.
+    static func summary(total: Int, failed: Int, skipped: Int) -> String {
+        let also = skipped > 0 ? ", \(skipped) skipped" : ""
+        if failed > 0 { return "verify: \(failed) of \(total) check\(total == 1 ? "" : "s") failed\(also)" }
+        if skipped == 0 { return "verify: all \(total) check\(total == 1 ? "" : "s") passed" }
+        let ran = total - skipped
+        return "verify: \(ran) check\(ran == 1 ? "" : "s") passed\(also)"
     }
 }

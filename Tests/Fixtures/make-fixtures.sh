@@ -19,7 +19,18 @@
 #   The .debs are cached in ${XDG_CACHE_HOME:-~/.cache}/imgtool-fixtures/debs, never in the repo.
 #
 # Usage: Tests/Fixtures/make-fixtures.sh      (no arguments; idempotent, rewrites all outputs)
+#        Tests/Fixtures/make-fixtures.sh --only issue18
+#            makes only the fixtures of section 29 (umoci insert layers, pnpm without .prisma),
+#            moves just those into Tests/Fixtures and merges their facts into fixtures.json,
+#            leaving every other fixture file (and every other fixtures.json entry) as it is.
+#            Section 29 also needs Go (golang-go) for its archive/tar check.
 set -euo pipefail
+ONLY=
+case "${1:-}" in
+  "") ;;
+  --only) [ "${2:-}" = issue18 ] || { echo "usage: $0 [--only issue18]" >&2; exit 64; }; ONLY=issue18 ;;
+  *) echo "usage: $0 [--only issue18]" >&2; exit 64 ;;
+esac
 umask 022
 export LC_ALL=C TZ=UTC
 
@@ -31,8 +42,11 @@ CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/imgtool-fixtures/debs
 # ------------------------------------------------------------------ tool check
 [ "$(id -u)" = 0 ] || { echo "make-fixtures.sh must run as root (umoci unpack, mknod, chown)" >&2; exit 1; }
 missing=()
-for t in umoci skopeo podman tar gzip pigz zstd xz bzip2 jq python3 setfattr getfattr sha256sum stat \
-         apt-get dpkg dpkg-deb mknod mkfifo truncate split file; do
+TOOLS="umoci skopeo podman tar gzip pigz zstd xz bzip2 jq python3 setfattr getfattr sha256sum stat
+       apt-get dpkg dpkg-deb mknod mkfifo truncate split file"
+# --only issue18: umoci, skopeo, GNU tar, python, jq, file, dpkg-deb (amd64 ELF files only), go
+[ -n "$ONLY" ] && TOOLS="umoci skopeo tar gzip jq python3 sha256sum stat apt-get dpkg dpkg-deb file go"
+for t in $TOOLS; do
   command -v "$t" >/dev/null 2>&1 || missing+=("$t")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -324,6 +338,12 @@ def layer_facts(data, declared=None, digest=None, mt=None):
     elif data[:4] == b'\x28\xb5\x2f\xfd': raw = decompress_outer(data)[0]
     d = 'sha256:' + sha(raw)
     f = {'diffID': declared or d, 'entries': gnu_tar_count(raw), 'size': len(raw)}
+    if f['entries'] is None:
+        # GNU tar stops at "Unexpected EOF" on a layer that ends inside its last padding (umoci
+        # insert, section 29): count it completed with that padding and the end-of-archive blocks
+        pad = (-len(raw)) % 512
+        n = gnu_tar_count(raw + bytes(pad + 1024))
+        if n is not None: f['entries'] = n; f['missingPadding'] = pad
     if declared and declared != d: f['actualDiffID'] = d
     if digest: f['digest'] = digest
     if mt: f['mediaType'] = mt
@@ -457,6 +477,21 @@ meta() {
 # ------------------------------------------------------------------ real ELF files (Debian packages)
 log "real ELF files from Debian packages (amd64 + arm64)"
 mkdir -p "$CACHE"
+if [ -n "$ONLY" ]; then
+  # section 29 uses the amd64 files only
+  (cd "$CACHE" && for n in libattr1 hostname; do
+    ls "${n}"_*_amd64.deb >/dev/null 2>&1 || apt-get download -q "$n:amd64" >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get download -q "$n:amd64" >/dev/null; }
+  done)
+  ELF=$WORK/elf; mkdir -p "$ELF"
+  dpkg-deb -x "$(ls "$CACHE"/libattr1_*_amd64.deb | sort | tail -1)" "$ELF/x-amd64"
+  dpkg-deb -x "$(ls "$CACHE"/hostname_*_amd64.deb | sort | tail -1)" "$ELF/x-amd64"
+  cp "$(find "$ELF/x-amd64" -name 'libattr.so.1.*' -type f | head -1)" "$ELF/so-amd64"
+  cp "$ELF/x-amd64/bin/hostname" "$ELF/exe-amd64"
+  file -b "$ELF/so-amd64" | grep -q 'x86-64' && file -b "$ELF/exe-amd64" | grep -q 'x86-64' \
+    || { echo "unexpected ELF files" >&2; file "$ELF"/*; exit 1; }
+  SO_amd64=$ELF/so-amd64; EXE_amd64=$ELF/exe-amd64
+else
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
   dpkg --add-architecture arm64
   apt-get update -qq
@@ -482,6 +517,7 @@ file -b "$ELF/so-amd64" | grep -q 'x86-64' && file -b "$ELF/so-arm64" | grep -q 
 dpkg-deb -x "$(ls "$CACHE"/libzstd1_*_amd64.deb | sort | tail -1)" "$ELF/zstd-amd64"
 ZSTD_amd64=$(find "$ELF/zstd-amd64" -name 'libzstd.so.1.*' -type f | head -1)
 SO_amd64=$ELF/so-amd64; SO_arm64=$ELF/so-arm64; EXE_amd64=$ELF/exe-amd64; EXE_arm64=$ELF/exe-arm64
+fi
 
 # ------------------------------------------------------------------ umoci image helpers
 # img_new NAME ARCH : OCI layout $WORK/img/NAME/oci (tag img), bundle .../b; sets ROOT
@@ -529,6 +565,69 @@ merged_info() {
 }
 # gnu tar for hand-assembled archives: fixed owner/mtime, sorted directory walk
 TARDET=(--sort=name --mtime="@$E" --owner=0 --group=0 --numeric-owner)
+
+# tar_layout DIR OUTFILE MEMBERS... : GNU tar, lexical order, like containerd / buildkit exporters
+tar_layout() {
+  local d=$1 o=$2; shift 2
+  find "$d" -type d -exec chmod 0755 {} +
+  find "$d" -type f -exec chmod 0644 {} +
+  find "$d/blobs" -type f -exec chmod "${BLOBMODE:-0444}" {} +
+  find "$d" -exec touch -h -d "@$E" {} +
+  tar -C "$d" --format=ustar "${TARDET[@]}" -cf "$o" "$@"
+}
+
+# prisma_base NAME ARCH DISTRO : layer 1 = node + os-release + libssl
+prisma_base() {
+  local name=$1 arch=$2 distro=$3
+  img_new "$name" "$arch"
+  mkdir -p "$ROOT"/{etc,usr/lib,usr/local/bin,lib,tmp,app}
+  chmod 1777 "$ROOT/tmp"
+  cp "$(eval echo "\$EXE_$arch")" "$ROOT/usr/local/bin/node"; chmod 0755 "$ROOT/usr/local/bin/node"
+  if [ "$distro" = alpine ]; then
+    printf 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\nHOME_URL="https://alpinelinux.org/"\nBUG_REPORT_URL="https://gitlab.alpinelinux.org/alpine/aports/-/issues"\n' \
+      > "$ROOT/usr/lib/os-release"
+    cp "$(eval echo "\$SO_$arch")" "$ROOT/lib/libssl.so.3"
+  else
+    cp /usr/lib/os-release "$ROOT/usr/lib/os-release"
+    local tri; [ "$arch" = amd64 ] && tri=x86_64-linux-gnu || tri=aarch64-linux-gnu
+    mkdir -p "$ROOT/usr/lib/$tri"
+    cp "$(eval echo "\$SO_$arch")" "$ROOT/usr/lib/$tri/libssl.so.3"
+  fi
+  ln -s ../usr/lib/os-release "$ROOT/etc/os-release"
+  img_commit "/bin/sh -c #(nop) ADD file:$distro-$arch-rootfs in / "
+}
+# prisma_app [VERSION] [GENERATOR_EXTRA]: @prisma/client + .prisma/client (no engine)
+prisma_app() {
+  local ver=${1:-6.19.0} extra=${2:-}
+  local A=$ROOT/app
+  mkdir -p "$A/node_modules/@prisma/client" "$A/node_modules/.prisma/client"
+  printf "const { PrismaClient } = require('@prisma/client')\nnew PrismaClient().\$connect().then(() => console.log('ok'))\n" > "$A/server.js"
+  printf '{\n  "name": "app",\n  "version": "1.0.0",\n  "private": true,\n  "dependencies": { "@prisma/client": "%s" }\n}\n' "$ver" > "$A/package.json"
+  printf '{\n  "name": "@prisma/client",\n  "version": "%s",\n  "main": "index.js"\n}\n' "$ver" > "$A/node_modules/@prisma/client/package.json"
+  printf "module.exports = {\n  ...require('.prisma/client/default'),\n}\n" > "$A/node_modules/@prisma/client/index.js"
+  printf 'generator client {\n  provider = "prisma-client-js"\n%s}\n\ndatasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n\nmodel User {\n  id    Int    @id @default(autoincrement())\n  email String @unique\n}\n' "$extra" \
+    > "$A/node_modules/.prisma/client/schema.prisma"
+  printf "'use strict'\nconst config = { generator: { name: 'client', provider: { value: 'prisma-client-js' } } }\nexports.PrismaClient = class PrismaClient {}\n" \
+    > "$A/node_modules/.prisma/client/index.js"
+  cp "$A/node_modules/.prisma/client/index.js" "$A/node_modules/.prisma/client/default.js"
+  printf '{\n  "name": ".prisma/client",\n  "main": "index.js"\n}\n' > "$A/node_modules/.prisma/client/package.json"
+}
+ENG=app/node_modules/.prisma/client
+# prisma_out NAME FILE COMPRESSION VERIFY PURPOSE [EXTRA]
+prisma_out() {
+  local name=$1 file=$2 comp=$3 verify=$4 purpose=$5 extra='{}'
+  [ $# -ge 6 ] && extra=$6
+  img_finish
+  if [ -n "${VARIANT:-}" ]; then fx set-variant "$IMG/oci" "$VARIANT"; umoci gc --layout "$IMG/oci"; fi
+  local tarf=$OUT/${file%.gz}
+  to_docker_archive "$name" "$tarf" "$name:1.0"
+  if [ "$comp" = gzip ]; then gzip -n -6 "$tarf"; fi
+  local info; info=$(merged_info "$name")
+  meta "$file" docker-archive-skopeo "$comp" ok "$purpose" \
+    "$(jq -c --arg v "$verify" --argjson x "$extra" '{verify: ({result: $v} + $x + {engineFiles, nodeElf, prismaClientVersion}), mergedPaths}' <<<"$info")"
+}
+
+if [ -z "$ONLY" ]; then   # sections 1-28: every fixture but those of section 29
 
 # ====================================================================== 1. skopeo docker-archive
 log "1 skopeo-docker-archive.tar"
@@ -602,16 +701,6 @@ for a in amd64 arm64; do
   img_finish
   [ "$a" = arm64 ] && fx set-variant "$WORK/img/multi-$a/oci" v8 && umoci gc --layout "$WORK/img/multi-$a/oci"
 done
-
-# tar_layout DIR OUTFILE MEMBERS... : GNU tar, lexical order, like containerd / buildkit exporters
-tar_layout() {
-  local d=$1 o=$2; shift 2
-  find "$d" -type d -exec chmod 0755 {} +
-  find "$d" -type f -exec chmod 0644 {} +
-  find "$d/blobs" -type f -exec chmod "${BLOBMODE:-0444}" {} +
-  find "$d" -exec touch -h -d "@$E" {} +
-  tar -C "$d" --format=ustar "${TARDET[@]}" -cf "$o" "$@"
-}
 
 log "4 oci-multiarch.tar"
 fx compose oci-attest "$WORK/l-multi" app:1.0 "$WORK/img/multi-amd64/oci" "$WORK/img/multi-arm64/oci"
@@ -765,57 +854,6 @@ meta whiteouts.tar docker-archive-skopeo none ok \
   "$(jq -c '{mergedPaths, mergedPathsAll}' <<<"$WH_INFO")"
 
 # ====================================================================== Prisma images
-# prisma_base NAME ARCH DISTRO : layer 1 = node + os-release + libssl
-prisma_base() {
-  local name=$1 arch=$2 distro=$3
-  img_new "$name" "$arch"
-  mkdir -p "$ROOT"/{etc,usr/lib,usr/local/bin,lib,tmp,app}
-  chmod 1777 "$ROOT/tmp"
-  cp "$(eval echo "\$EXE_$arch")" "$ROOT/usr/local/bin/node"; chmod 0755 "$ROOT/usr/local/bin/node"
-  if [ "$distro" = alpine ]; then
-    printf 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\nHOME_URL="https://alpinelinux.org/"\nBUG_REPORT_URL="https://gitlab.alpinelinux.org/alpine/aports/-/issues"\n' \
-      > "$ROOT/usr/lib/os-release"
-    cp "$(eval echo "\$SO_$arch")" "$ROOT/lib/libssl.so.3"
-  else
-    cp /usr/lib/os-release "$ROOT/usr/lib/os-release"
-    local tri; [ "$arch" = amd64 ] && tri=x86_64-linux-gnu || tri=aarch64-linux-gnu
-    mkdir -p "$ROOT/usr/lib/$tri"
-    cp "$(eval echo "\$SO_$arch")" "$ROOT/usr/lib/$tri/libssl.so.3"
-  fi
-  ln -s ../usr/lib/os-release "$ROOT/etc/os-release"
-  img_commit "/bin/sh -c #(nop) ADD file:$distro-$arch-rootfs in / "
-}
-# prisma_app [VERSION] [GENERATOR_EXTRA]: @prisma/client + .prisma/client (no engine)
-prisma_app() {
-  local ver=${1:-6.19.0} extra=${2:-}
-  local A=$ROOT/app
-  mkdir -p "$A/node_modules/@prisma/client" "$A/node_modules/.prisma/client"
-  printf "const { PrismaClient } = require('@prisma/client')\nnew PrismaClient().\$connect().then(() => console.log('ok'))\n" > "$A/server.js"
-  printf '{\n  "name": "app",\n  "version": "1.0.0",\n  "private": true,\n  "dependencies": { "@prisma/client": "%s" }\n}\n' "$ver" > "$A/package.json"
-  printf '{\n  "name": "@prisma/client",\n  "version": "%s",\n  "main": "index.js"\n}\n' "$ver" > "$A/node_modules/@prisma/client/package.json"
-  printf "module.exports = {\n  ...require('.prisma/client/default'),\n}\n" > "$A/node_modules/@prisma/client/index.js"
-  printf 'generator client {\n  provider = "prisma-client-js"\n%s}\n\ndatasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n\nmodel User {\n  id    Int    @id @default(autoincrement())\n  email String @unique\n}\n' "$extra" \
-    > "$A/node_modules/.prisma/client/schema.prisma"
-  printf "'use strict'\nconst config = { generator: { name: 'client', provider: { value: 'prisma-client-js' } } }\nexports.PrismaClient = class PrismaClient {}\n" \
-    > "$A/node_modules/.prisma/client/index.js"
-  cp "$A/node_modules/.prisma/client/index.js" "$A/node_modules/.prisma/client/default.js"
-  printf '{\n  "name": ".prisma/client",\n  "main": "index.js"\n}\n' > "$A/node_modules/.prisma/client/package.json"
-}
-ENG=app/node_modules/.prisma/client
-# prisma_out NAME FILE COMPRESSION VERIFY PURPOSE [EXTRA]
-prisma_out() {
-  local name=$1 file=$2 comp=$3 verify=$4 purpose=$5 extra='{}'
-  [ $# -ge 6 ] && extra=$6
-  img_finish
-  if [ -n "${VARIANT:-}" ]; then fx set-variant "$IMG/oci" "$VARIANT"; umoci gc --layout "$IMG/oci"; fi
-  local tarf=$OUT/${file%.gz}
-  to_docker_archive "$name" "$tarf" "$name:1.0"
-  if [ "$comp" = gzip ]; then gzip -n -6 "$tarf"; fi
-  local info; info=$(merged_info "$name")
-  meta "$file" docker-archive-skopeo "$comp" ok "$purpose" \
-    "$(jq -c --arg v "$verify" --argjson x "$extra" '{verify: ({result: $v} + $x + {engineFiles, nodeElf, prismaClientVersion}), mergedPaths}' <<<"$info")"
-}
-
 log "10 prisma-ok-debian-amd64"
 prisma_base prisma-ok-debian-amd64 amd64 debian; prisma_app
 cp "$SO_amd64" "$ROOT/$ENG/libquery_engine-debian-openssl-3.0.x.so.node"
@@ -1074,20 +1112,113 @@ L2=$(jq -r '.layers[0:2] | map(.digest) | join(" ")' "$WORK/img/deploy-v2/oci/bl
 A1=$(jq -r '.layers[-1].digest' "$WORK/img/deploy-v1/oci/blobs/sha256/${B1#sha256:}")
 A2=$(jq -r '.layers[-1].digest' "$WORK/img/deploy-v2/oci/blobs/sha256/${B2#sha256:}")
 [ "$A1" != "$A2" ] || { echo "deploy-v1 and deploy-v2 app layers are equal" >&2; exit 1; }
+fi   # end of sections 1-28
+
+# ====================================================================== 29. issue 18 (--only issue18)
+# umoci 0.4.7's `insert` never closes its tar writer (umoci#436, fixed by umoci#534): the layer
+# ends right after the last file's data, with neither its padding to 512 bytes nor the two
+# end-of-archive blocks. Go's archive/tar (Docker, podman, skopeo) reads such a layer to a clean
+# EOF; GNU tar and python's tarfile call it truncated. Two archives of one umoci image: base layer
+# by `umoci repack` (complete), then two layers by `umoci insert` (a directory, then one file).
+log "29 umoci-insert-oci.tar, umoci-insert-docker-archive.tar (umoci insert, umoci#436)"
+command -v go >/dev/null 2>&1 || { echo "section 29 needs go (apt-get install -y golang-go) for its archive/tar check" >&2; exit 1; }
+img_new umoci-insert amd64
+mkdir -p "$ROOT"/{etc,usr/lib,usr/local/bin}
+cp "$EXE_amd64" "$ROOT/usr/local/bin/node"; chmod 0755 "$ROOT/usr/local/bin/node"
+cp /usr/lib/os-release "$ROOT/usr/lib/os-release"; ln -s ../usr/lib/os-release "$ROOT/etc/os-release"
+img_commit '/bin/sh -c #(nop) ADD file:base in / '
+INS=$WORK/insert; rm -rf "$INS"; mkdir -p "$INS/app"
+printf "console.log('inserted by umoci insert')\n" > "$INS/app/server.js"     # 40 bytes: last entry, unpadded
+printf '{ "name": "app", "version": "1.0.0" }\n' > "$INS/app/package.json"
+printf '1.0.0+umoci-insert\n' > "$INS/VERSION"                                 # 19 bytes
+find "$INS" -exec touch -h -d "@$E" {} +
+umoci insert --image "$IMG/oci:img" --history.created "$ISO" --history.author imgtool-fixtures \
+  --history.created_by 'umoci insert app /app' "$INS/app" /app
+umoci insert --image "$IMG/oci:img" --history.created "$ISO" --history.author imgtool-fixtures \
+  --history.created_by 'umoci insert VERSION /app/VERSION' "$INS/VERSION" /app/VERSION
+img_finish
+UI_INFO=$(merged_info umoci-insert)
+# what the layers are: the last two end inside their final padding, with no end-of-archive blocks,
+# and Go's archive/tar reads every entry of each without an error
+# (Tests/Fixtures/tools/go-tar-read.go: Go's archive/tar, as Docker, podman and skopeo read layers)
+GOTAR=$WORK/gotar; mkdir -p "$GOTAR"
+GOCACHE=$GOTAR/cache GO111MODULE=off go build -o "$GOTAR/gotar" "$FIX/tools/go-tar-read.go"
+UI_ENDS=$(python3 - "$IMG/oci" "$GOTAR/gotar" <<'PYEOF'
+import sys, json, gzip, subprocess
+L, gotar = sys.argv[1], sys.argv[2]
+idx = json.load(open(f'{L}/index.json'))
+m = json.load(open(f"{L}/blobs/sha256/{idx['manifests'][0]['digest'][7:]}"))
+out = []
+for l in m['layers']:
+    raw = gzip.decompress(open(f"{L}/blobs/sha256/{l['digest'][7:]}", 'rb').read())
+    go = subprocess.run([gotar, '-layer'], input=raw, capture_output=True)
+    assert go.returncode == 0, go.stderr
+    gnu = subprocess.run(['tar', '-tf', '-'], input=raw, capture_output=True)
+    out.append({'size': len(raw), 'missingPadding': (-len(raw)) % 512,
+                'endsWithZeroBlocks': len(raw) >= 1024 and raw[-1024:] == bytes(1024),
+                'goArchiveTarEntries': int(go.stdout), 'gnuTarExit': gnu.returncode})
+ends = [(o['missingPadding'] > 0, o['endsWithZeroBlocks']) for o in out]
+assert ends == [(False, True), (True, False), (True, False)], out   # repack complete, both inserts unpadded
+print(json.dumps(out))
+PYEOF
+)
+BLOBMODE=0644 tar_layout "$IMG/oci" "$OUT/umoci-insert-oci.tar" blobs index.json oci-layout
+meta umoci-insert-oci.tar oci-archive none ok \
+  "OCI archive (GNU tar of the umoci layout) of a 3-layer image whose layers 2 and 3 were written by umoci 0.4.7 insert: gzip layers whose tar ends right after the last file's data, without its padding to 512 bytes or the end-of-archive blocks (umoci#436); Go's archive/tar reads them, their diff_ids match" \
+  "$(jq -nc --argjson e "$UI_ENDS" --argjson i "$UI_INFO" '{layerEnds: $e, mergedPaths: $i.mergedPaths}')"
+to_docker_archive umoci-insert "$OUT/umoci-insert-docker-archive.tar" umoci-insert:1.0
+# both archives, and every layer in them, read by Go's archive/tar without an error
+"$GOTAR/gotar" "$OUT/umoci-insert-oci.tar" >/dev/null && "$GOTAR/gotar" "$OUT/umoci-insert-docker-archive.tar" >/dev/null
+meta umoci-insert-docker-archive.tar docker-archive-skopeo none ok \
+  "skopeo docker-archive of the umoci-insert image: skopeo decompresses the layers as they are, so <diffid>.tar members 2 and 3 are uncompressed tars ending inside their final padding (umoci#436), in an archive that is itself complete" \
+  "$(jq -nc --argjson e "$UI_ENDS" --argjson i "$UI_INFO" '{layerEnds: $e, mergedPaths: $i.mergedPaths}')"
+
+# pnpm without the generated client: @prisma/client under node_modules/.pnpm (symlinked from
+# node_modules/@prisma/client, as pnpm lays it out) but no .prisma beside it or under WorkingDir
+log "29 prisma-pnpm-missing.tar"
+prisma_base prisma-pnpm-missing amd64 debian
+PN=$ROOT/app/node_modules/.pnpm/@prisma+client@6.19.0_prisma@6.19.0/node_modules
+mkdir -p "$PN/@prisma/client" "$ROOT/app/node_modules/@prisma"
+printf '{\n  "name": "@prisma/client",\n  "version": "6.19.0",\n  "main": "index.js"\n}\n' > "$PN/@prisma/client/package.json"
+printf "module.exports = { ...require('.prisma/client/default') }\n" > "$PN/@prisma/client/index.js"
+ln -s ../.pnpm/@prisma+client@6.19.0_prisma@6.19.0/node_modules/@prisma/client "$ROOT/app/node_modules/@prisma/client"
+printf "require('@prisma/client')\n" > "$ROOT/app/server.js"
+printf '{ "name": "app", "dependencies": { "@prisma/client": "6.19.0" } }\n' > "$ROOT/app/package.json"
+img_commit 'COPY --from=builder /app /app (pnpm, without prisma generate)'
+prisma_out prisma-pnpm-missing prisma-pnpm-missing.tar none missing-engine \
+  "pnpm layout without the generated client: app/node_modules/@prisma/client is a SYMLINK into app/node_modules/.pnpm/@prisma+client@6.19.0_prisma@6.19.0/node_modules/@prisma/client, and there is no .prisma beside it (nor in app/node_modules)" \
+  '{"expectedTarget":"debian-openssl-3.0.x","engineType":"library","clientSymlink":{"path":"app/node_modules/@prisma/client","target":"../.pnpm/@prisma+client@6.19.0_prisma@6.19.0/node_modules/@prisma/client"}}'
 
 log "install into $FIX"
-# remove previously generated outputs (only files this script owns), then move the new ones in
-if [ -f "$FIX/fixtures.json" ]; then
-  jq -r '.[].file' "$FIX/fixtures.json" | while read -r f; do rm -f "$FIX/$f"; done
-fi
 chmod 0644 "$OUT"/*
-mv "$OUT"/* "$FIX/"
-fx facts "$META" "$FIX" "$FIX/fixtures.json"
+if [ -n "$ONLY" ]; then
+  # only this section's files: moved in, their facts merged into fixtures.json (python writes the
+  # same bytes for the entries it leaves as they are: json.dump with indent 2, as cmd_facts does)
+  NEW=$(cd "$OUT" && ls)
+  mv "$OUT"/* "$FIX/"
+  fx facts "$META" "$FIX" "$WORK/new-facts.json"
+  python3 - "$FIX/fixtures.json" "$WORK/new-facts.json" <<'PYEOF'
+import sys, json
+old = json.load(open(sys.argv[1])); new = json.load(open(sys.argv[2]))
+names = {e['file'] for e in new}
+merged = [e for e in old if e['file'] not in names] + new
+with open(sys.argv[1], 'w') as f: json.dump(merged, f, indent=2); f.write('\n')
+PYEOF
+else
+  NEW=
+  # remove previously generated outputs (only files this script owns), then move the new ones in
+  if [ -f "$FIX/fixtures.json" ]; then
+    jq -r '.[].file' "$FIX/fixtures.json" | while read -r f; do rm -f "$FIX/$f"; done
+  fi
+  mv "$OUT"/* "$FIX/"
+  fx facts "$META" "$FIX" "$FIX/fixtures.json"
+fi
 
 log "self-check with skopeo inspect"
 fail=0
 while read -r f layout expect; do
   [ "$expect" = ok ] || continue
+  if [ -n "$NEW" ]; then grep -qx "$f" <<<"$NEW" || continue; fi
   case "$layout" in
     docker-*) ref="docker-archive:$FIX/$f" ;;
     containerd) ref="docker-archive:$FIX/$f" ;;

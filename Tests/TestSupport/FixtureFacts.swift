@@ -24,6 +24,20 @@ package struct FixtureFacts: Decodable, Sendable {
         package var digest: String?
         package var mediaType: String?
         package var compressedSize: Int64?
+        /// Bytes of padding the layer's last entry lacks (umoci insert layers): the layer ends
+        /// inside it, without end-of-archive blocks.
+        package var missingPadding: Int?
+    }
+
+    /// How a layer's tar ends, as the fixture script found it (`layerEnds`, umoci insert fixtures).
+    package struct LayerEnd: Decodable, Sendable {
+        package var size: Int64
+        package var missingPadding: Int
+        package var endsWithZeroBlocks: Bool
+        /// Entries Go's `archive/tar` read, without an error.
+        package var goArchiveTarEntries: Int
+        /// `tar -tf`'s exit status (2: "Unexpected EOF in archive").
+        package var gnuTarExit: Int32
     }
 
     package var file: String
@@ -39,6 +53,7 @@ package struct FixtureFacts: Decodable, Sendable {
     package var cutAt: Int64?
     package var manifestLayers: Int?
     package var configDiffIDs: Int?
+    package var layerEnds: [LayerEnd]?
 
     /// The images imgtool shows (not attestations, not manifests whose blobs are absent).
     package var shownImages: [Image] {

@@ -15,8 +15,15 @@ import Testing
             var elf: String
         }
 
+        /// pnpm fixtures: `node_modules/@prisma/client`, a symlink into `node_modules/.pnpm`.
+        struct ClientSymlink: Decodable, Sendable {
+            var path: String
+            var target: String
+        }
+
         struct Verify: Decodable, Sendable {
             var result: String?
+            var clientSymlink: ClientSymlink?
             var expectedTarget: String?
             var engineFiles: [EngineFile]?
             var nodeElf: String?
@@ -34,6 +41,14 @@ import Testing
         }()
 
         static func named(_ file: String) -> Facts { all.first { $0.file == file }! }
+
+        /// Where Node finds `.prisma` for the app in /app: beside `@prisma/client`'s real path
+        /// (the symlink's target, for pnpm), else `/app/node_modules/.prisma`.
+        var prismaDir: String {
+            guard let link = verify?.clientSymlink else { return "/app/node_modules/.prisma" }
+            let real = URL(fileURLWithPath: "/" + link.path).deletingLastPathComponent().appendingPathComponent(link.target).standardized
+            return real.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".prisma").path
+        }
 
         /// The single-platform Prisma/arch fixtures (every one with a `verify.result`).
         static var singlePlatformVerify: [String] { all.filter { $0.verify?.result != nil }.map(\.file) }
