@@ -23,7 +23,7 @@ RELEASE_FLAGS := -c release $(STATIC) $(IMPORT_CHECK) $(filter -Xswiftc -warning
 
 SAMPLE := Tests/Fixtures/skopeo-docker-archive.tar.gz
 
-.PHONY: all build release run test bench fixtures install clean format lint
+.PHONY: all build release run test bench bench-zstd fixtures install clean format lint
 
 all: build
 
@@ -70,6 +70,13 @@ bench:
 	bash bench/run.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
 	bash bench/pack.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
 	bash bench/ship.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
+	bash bench/zstd.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
+
+# The zstd rows alone (bench/zstd.sh): verify, pack --zstd and the deploy loop.
+bench-zstd:
+	$(SWIFT) build $(RELEASE_FLAGS)
+	bash ../shared/bench/make-bench-archive.sh $(BENCH_DIR) $(BENCH_SIZE)
+	bash bench/zstd.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
 
 # The installed binary is stripped of its symbols (STRIP=no keeps them, for profiling).
 STRIP ?= yes
