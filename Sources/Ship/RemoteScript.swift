@@ -106,7 +106,8 @@ enum RemoteScript {
                     [ -f "$k" ] || continue
                     read -r kw kn < "$k"
                     [ -f "$D/$kn" ] && [ "$(cut -c1-64 < "$D/$kn.sha256" 2>/dev/null)" = "$kw" ] || continue
-                    l=$(grep -m 1 "^$x " "$k") || continue
+                    # Past the header line: a one-chunk archive's chunk has the archive's own hash.
+                    l=$(tail -n +2 "$k" | grep -m 1 "^$x ") || continue
                     set -- $l
                     t="$S/.tmp.$I.$x"
                     tail -c +$(($2 + 1)) "$D/$kn" 2>/dev/null | head -c "$3" > "$t" 2>/dev/null

@@ -80,6 +80,31 @@ extension ShipOverSSHTests {
             #expect(control.bytesUp > size)
         }
 
+        /// An archive small enough to be one chunk, shipped again under another name: the kept
+        /// index's header line (the archive's hash, which is also its one chunk's) is not mistaken
+        /// for a chunk line, and the chunk is reused, not reported damaged and sent again.
+        @Test func aOneChunkArchiveIsReusedUnderAnotherName() throws {
+            let server = try SSHTestServer()
+            defer { server.stop() }
+            let local = try TS.TempDir()
+            defer { local.cleanup() }
+            let file = TS.fixture("prisma-ok-debian-amd64.tar")
+            let a = local.path("a.tar")
+            let b = local.path("b.tar")
+            try FileManager.default.copyItem(atPath: file, toPath: a)
+            try FileManager.default.copyItem(atPath: file, toPath: b)
+            let remote = server.remote("one-chunk")
+            let first = try server.imgtool(["ship", "--json", "--no-verify", a, "ship:\(remote)"])
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(try ShipOverSSHTests.summary(first).chunks == 1)
+            let second = try server.imgtool(["ship", "--json", "--no-verify", b, "ship:\(remote)"])
+            #expect(second.status == 0, "\(second.stderr)")
+            let d = try ShipOverSSHTests.summary(second).destinations[0]
+            #expect(d.chunksReused == 1, "\(second.stdout)")
+            #expect((d.chunksSent ?? 0) == 0 && (d.chunksResent ?? 0) == 0, "\(second.stdout)")
+            #expect(try TS.bytes(remote + "/b.tar") == TS.bytes(file))
+        }
+
         @Test func keepRemembersExactlyTheLastNArchives() throws {
             let server = try SSHTestServer()
             defer { server.stop() }
