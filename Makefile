@@ -23,7 +23,7 @@ RELEASE_FLAGS := -c release $(STATIC) $(IMPORT_CHECK) $(filter -Xswiftc -warning
 
 SAMPLE := Tests/Fixtures/skopeo-docker-archive.tar.gz
 
-.PHONY: all build release run test bench bench-zstd fixtures install clean format lint
+.PHONY: all build release run test bench bench-zstd fixtures install clean format lint deps
 
 all: build
 
@@ -39,6 +39,27 @@ release:
 run: build
 	@echo "Running imgtool inspect on $(SAMPLE)..."
 	$$($(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)/imgtool inspect $(SAMPLE)
+
+# Every Debian/Ubuntu package the build and the tests need, in one place (.ci/run calls
+# `make deps`; the README's Set-up explains what each is for). Swift itself is not among them.
+#   build:   zlib1g-dev libzstd-dev libssl-dev pkg-config
+#   interop: gzip pigz zstd xz-utils bzip2 tar python3 (the independent readers and writers),
+#            python3-zstandard golang-go golang-github-klauspost-compress-dev (Python's and Go's
+#            zstd readers, which read back what pack --zstd writes)
+#   ship:    openssh-server openssh-client openssl coreutils findutils (a real sshd on 127.0.0.1)
+#   root-only tests: util-linux (mount: small tmpfs for the disk-full ship tests)
+#   bsdutils (script(1): the terminal of the progress test), time (GNU time: peak memory of the
+#   hostile-input tests)
+DEPS := zlib1g-dev libzstd-dev libssl-dev pkg-config gzip pigz zstd xz-utils bzip2 tar python3 \
+	python3-zstandard golang-go golang-github-klauspost-compress-dev \
+	openssh-server openssh-client openssl coreutils findutils util-linux bsdutils time
+# apt-get needs root: sudo when not run as root.
+SUDO ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+deps:
+	@echo "Installing the packages the build and the tests need (apt-get)..."
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEPS) >/dev/null
 
 test:
 	@echo "Running the tests..."

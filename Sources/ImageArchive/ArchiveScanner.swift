@@ -1,5 +1,6 @@
 import ByteIO
 import Codec
+import Gzip
 import OCI
 import Tar
 
@@ -52,6 +53,8 @@ struct ArchiveScanner {
         let got = try head.withUnsafeMutableBytes { try raw.readFully(into: $0) }
         head.removeSubrange(got...)
         if got == 0 { throw ArchiveError.notAnArchive(found: "an empty input") }
+        // A file cut inside the gzip magic itself (1 or 2 bytes of `1f 8b`): a cut gzip header.
+        if got < 3, [0x1f, 0x8b].starts(with: head) { throw ArchiveError.gzip(member: nil, .truncated(compressedOffset: Int64(got))) }
         let compression = CompressionFormat.detect(head)
         let counted = CountingSource(PrefixedSource(prefix: head, source: raw), progress: options.progress, tap: input.tap)
         // Headers only: nothing hashed, entry data skipped by moving the file position.
@@ -106,6 +109,11 @@ struct ArchiveScanner {
                 // not add up, or no octal checksum at all.
                 if first, compression != .none, e.isBadHeader {
                     throw ArchiveError.notAnArchive(found: "\(compression.rawValue)-compressed data that is not a tar archive")
+                }
+                // A complete compressed stream (its trailer checked) that holds less than one header.
+                if first, compression != .none, case .truncated(nil, 0, _) = e {
+                    let n = pipeline?.source.summary?.outputBytes ?? decompressor?.bytesProduced ?? 0
+                    throw ArchiveError.notAnArchive(found: Self.describeShortStream(compression, n))
                 }
                 throw e
             }
@@ -281,9 +289,19 @@ struct ArchiveScanner {
         return false
     }
 
+    /// What a complete `format` stream of `count` bytes, too short for a tar header, holds.
+    static func describeShortStream(_ format: CompressionFormat, _ count: Int64) -> String {
+        count == 0
+            ? "\(format.rawValue)-compressed empty data (the \(format.rawValue) of an empty input)"
+            : "\(format.rawValue)-compressed data that is not a tar archive (\(count) bytes, shorter than one tar header)"
+    }
+
     static func describe(_ head: [UInt8]) -> String {
         if head.allSatisfy({ $0 == 0 }) { return "\(head.count) zero bytes" }
-        if Self.looksLikeJSON(head) { return "a JSON document (did you pass manifest.json rather than the archive?)" }
+        // (`looksLikeJSON` also takes `null`: not for text that merely starts with an n.)
+        if Self.looksLikeJSON(head), head.first(where: { $0 > 0x20 }).map({ $0 != UInt8(ascii: "n") }) == true {
+            return "a JSON document (did you pass manifest.json rather than the archive?)"
+        }
         if head.starts(with: [0x50, 0x4b, 0x03, 0x04]) { return "a zip file" }
         if head.count < 512 { return "\(head.count) bytes, shorter than one tar header" }
         let shown = head.prefix(8).map { b -> String in

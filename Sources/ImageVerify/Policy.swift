@@ -2,6 +2,7 @@
 // and `metadataTest` (pkg/types/v2), plus the checks imgtool adds: platform, required paths,
 // strict ELF, Prisma, a non-root user and a health check.
 import ByteIO
+import Foundation
 import ImageArchive
 import OCI
 import Tar
@@ -105,7 +106,15 @@ extension Policy {
         arch = try c.decodeIfPresent(String.self, forKey: .arch)
         require = try c.decodeIfPresent([String].self, forKey: .require)
         strictElf = try c.decodeIfPresent(Bool.self, forKey: .strictElf)
-        prisma = try c.decodeIfPresent(VerifyOptions.PrismaMode.self, forKey: .prisma)
+        prisma = try c.decodeIfPresent(String.self, forKey: .prisma).map { text in
+            guard let mode = VerifyOptions.PrismaMode(rawValue: text) else {
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: c.codingPath + [CodingKeys.prisma],
+                        debugDescription: "expected \"auto\", \"force\" or \"off\", found \"\(text)\""))
+            }
+            return mode
+        }
         fileExistenceTests = try c.decodeIfPresent([FileExistenceTest].self, forKey: .fileExistenceTests)
         metadataTest = try c.decodeIfPresent(MetadataTest.self, forKey: .metadataTest)
     }
@@ -127,6 +136,25 @@ extension Policy.FileExistenceTest {
         uid = try c.decodeIfPresent(Int.self, forKey: .uid)
         gid = try c.decodeIfPresent(Int.self, forKey: .gid)
         isExecutableBy = try c.decodeIfPresent(String.self, forKey: .isExecutableBy)
+        if let who = isExecutableBy, !["owner", "group", "other", "any"].contains(who) {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: c.codingPath + [CodingKeys.isExecutableBy],
+                    debugDescription: "expected \"owner\", \"group\", \"other\" or \"any\", found \"\(who)\""))
+        }
+        if let p = permissions, !Self.isPermissionString(p) {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: c.codingPath + [CodingKeys.permissions],
+                    debugDescription: "expected permissions as `ls -l` shows them (10 characters, e.g. \"-rwxr-xr-x\"), found \"\(p)\""))
+        }
+    }
+
+    /// Whether `text` reads like `ls -l`'s mode column: a type character, then nine of `rwx-`
+    /// (with `sStT` for the set-id and sticky bits).
+    static func isPermissionString(_ text: String) -> Bool {
+        let chars = Array(text)
+        return chars.count == 10 && chars.dropFirst().allSatisfy { "rwx-sStT".contains($0) }
     }
 }
 
@@ -168,6 +196,25 @@ extension Policy.KeyValue {
         key = try c.decode(String.self, forKey: .key)
         value = try c.decodeIfPresent(String.self, forKey: .value)
         isRegex = try c.decodeIfPresent(Bool.self, forKey: .isRegex)
+        if isRegex == true, let value, let why = Self.regexProblem(value) {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: c.codingPath + [CodingKeys.value], debugDescription: "invalid regular expression '\(value)': \(why)"))
+        }
+    }
+
+    /// Why `pattern` is no regular expression the `isRegex` comparison can use (it is matched
+    /// whole, as `^(?:pattern)$`, with `NSRegularExpression`), or `nil` when it is one.
+    static func regexProblem(_ pattern: String) -> String? {
+        if (try? NSRegularExpression(pattern: pattern)) != nil, (try? NSRegularExpression(pattern: "^(?:" + pattern + ")$")) != nil {
+            return nil
+        }
+        // NSRegularExpression says only "the value is invalid"; Swift's parser says why.
+        do {
+            _ = try Regex(pattern)
+            return "not a regular expression ICU accepts"
+        } catch {
+            return "\(error)"
+        }
     }
 }
 
@@ -180,8 +227,8 @@ struct PolicyKey: CodingKey {
 
     /// Throws when the object `decoder` holds has a key that is not one of `valid`.
     ///
-    /// - Throws: `DecodingError.dataCorrupted` at the object's coding path: "unknown key 'arhc'
-    ///   (did you mean 'arch'?); valid keys: …", the valid keys in declaration order. An
+    /// - Throws: `DecodingError.dataCorrupted` at the (first) unknown key's coding path: "unknown
+    ///   key 'arhc' (did you mean 'arch'?); valid keys: …", the valid keys in declaration order. An
     ///   object that is not a JSON object is left to the decoding that follows.
     static func rejectUnknownKeys<Keys: CodingKey & CaseIterable>(in decoder: any Decoder, valid: Keys.Type) throws {
         guard let object = try? decoder.container(keyedBy: PolicyKey.self) else { return }
@@ -193,7 +240,8 @@ struct PolicyKey: CodingKey {
             message += " (did you mean '\(near)'?)"
         }
         message += "; valid keys: " + names.joined(separator: ", ")
-        throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: message))
+        throw DecodingError.dataCorrupted(
+            .init(codingPath: decoder.codingPath + [PolicyKey(stringValue: first)], debugDescription: message))
     }
 
     /// The Levenshtein distance of two keys, ignoring case.

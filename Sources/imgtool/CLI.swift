@@ -21,19 +21,23 @@ enum CLI {
 
     static func run(_ arguments: [String], io: Output) -> Int32 {
         guard let first = arguments.first else {
-            io.out(HelpText.render(root, subcommands: commands, extra: [ExitCode.helpTable]))
+            io.out(rootHelp)
             return ExitCode.success.rawValue
         }
         switch first {
         case "-h", "--help":
-            io.out(HelpText.render(root, subcommands: commands, extra: [ExitCode.helpTable]))
+            io.out(rootHelp)
             return ExitCode.success.rawValue
         case "--version":
             io.out(version + "\n")
             return ExitCode.success.rawValue
         case "help":
             guard arguments.count > 1 else {
-                io.out(HelpText.render(root, subcommands: commands, extra: [ExitCode.helpTable]))
+                io.out(rootHelp)
+                return ExitCode.success.rawValue
+            }
+            if arguments[1] == "exit-codes" {
+                io.out(ExitCode.helpTable(for: nil) + "\n")
                 return ExitCode.success.rawValue
             }
             guard let spec = commands.first(where: { $0.name == arguments[1] }) else {
@@ -61,8 +65,16 @@ enum CLI {
         }
     }
 
+    /// `imgtool --help`: every subcommand, and the full table of exit codes.
+    static var rootHelp: String {
+        HelpText.render(
+            root, subcommands: commands,
+            extra: [ExitCode.helpTable(for: nil), "See 'imgtool help exit-codes' for the exit codes alone."])
+    }
+
+    /// A subcommand's help, with the exit codes that command can return.
     static func helpText(_ spec: CommandSpec) -> String {
-        HelpText.render(spec, extra: [ExitCode.helpTable])
+        HelpText.render(spec, extra: [ExitCode.helpTable(for: spec.name)])
     }
 
     /// Parses, prints help or a usage error, or returns the parsed arguments.
@@ -103,38 +115,55 @@ enum CLI {
         "wasm",
     ]
 
-    /// Prints an archive error as one line on stderr and returns its exit code.
+    /// Prints an error as one line on stderr, naming the input, and returns its exit code.
     ///
-    /// Errors that judge the input as a whole (not an image archive, an unread compression) are
-    /// prefixed with its name (the path given, or `stdin`), as `io` errors already are; a compression imgtool does not read gets the
-    /// command line that pipes it in.
     /// - Parameters:
     ///   - invocation: The command run; by default the process's own command line.
     static func fail(_ error: any Error, io: Output, invocation: Invocation? = .current) -> Int32 {
-        if let e = error as? ArchiveError {
-            io.err("Error: \(message(e, invocation: invocation))\n")
-            return ExitCode(e.kind).rawValue
-        }
+        let d = describe(error, invocation: invocation)
+        io.err("Error: \(d.text)\n")
+        return d.code
+    }
+
+    /// The line ``fail(_:io:invocation:)`` prints (without `Error: `) and the exit code.
+    static func describe(_ error: any Error, invocation: Invocation? = .current) -> (text: String, code: Int32) {
+        if let e = error as? ArchiveError { return (message(e, invocation: invocation), ExitCode(e.kind).rawValue) }
         if let e = error as? ByteIOError {
-            io.err("Error: \(e)\n")
-            return ExitCode.io.rawValue
+            if let path = e.path { return ("\(path): \(e.withoutPath)", ExitCode.io.rawValue) }
+            return (named("\(e)", invocation: invocation), ExitCode.io.rawValue)
         }
-        io.err("Error: \(error)\n")
-        return ExitCode.checkFailed.rawValue
+        return (named("\(error)", invocation: invocation), ExitCode.checkFailed.rawValue)
+    }
+
+    /// What messages call the input: the path given, or `stdin` for `-`.
+    static func inputName(_ path: String) -> String { path == "-" ? "stdin" : path }
+
+    /// Prints `text` as an error line about the input `path` (`Error: app.tar: ...`).
+    static func error(_ text: String, input path: String, io: Output) {
+        io.err("Error: \(inputName(path)): \(text)\n")
+    }
+
+    /// `text` with the archive of `invocation` in front of it, when there is one.
+    static func named(_ text: String, invocation: Invocation?) -> String {
+        guard let archive = invocation?.archive else { return text }
+        return "\(inputName(archive)): \(text)"
     }
 }
 
 extension CLI {
-    /// The line `fail` prints for an archive error, without `Error: `.
+    /// The line `fail` prints for an archive error, without `Error: `: the input's name (the
+    /// path, or `stdin`) first, so that a loop over many archives shows which one failed (an
+    /// `io` error names it already), and for a compression imgtool does not read, the command
+    /// line that pipes it in.
     static func message(_ e: ArchiveError, invocation: Invocation?) -> String {
+        if case .io = e { return "\(e)" }
         guard let invocation, let archive = invocation.archive else { return "\(e)" }
-        let name = archive == "-" ? "stdin" : archive
         var text = "\(e)"
         if case .unsupportedCompression(let format) = e, let tool = format.decompressCommand {
             text = ArchiveError.unsupportedCompressionMessage(
                 format, advice: decompressAdvice(tool, invocation: invocation, archive: archive))
         }
-        return e.isAboutTheWholeInput ? "\(name): \(text)" : text
+        return "\(inputName(archive)): \(text)"
     }
 
     /// What to run instead of an archive compressed with what imgtool does not read: the

@@ -37,10 +37,11 @@ enum CatCommand {
         // every file with the same base name, then resolve in the merged filesystem.
         let base = wanted.split(separator: "/").last.map(String.init) ?? wanted
         let capture = CapturePolicy(exact: [], suffixes: [base], maximumSize: maximumSize)
+        let input = parsed.positionals[0]
         let archive: ImageArchive
         let image: ArchiveImage
         switch ImageSelection.readSingle(
-            parsed.positionals[0], options: ReadOptions(capture: capture, readFileHeads: false), platform: platform,
+            input, options: ReadOptions(capture: capture, readFileHeads: false), platform: platform,
             reference: parsed.value("image"), io: io)
         {
         case .failure(let f): return f.code
@@ -51,11 +52,11 @@ enum CatCommand {
         let path = wanted.hasPrefix("/") ? wanted : workdir + "/" + wanted
         let lookup = fs.lookup(path)
         guard let node = lookup.node else {
-            io.err("Error: \(lookup.reason ?? path)\n")
+            CLI.error(lookup.reason ?? path, input: input, io: io)
             return ExitCode.checkFailed.rawValue
         }
         guard node.isRegularFile || node.kind == .hardlink else {
-            io.err("Error: \(node.path): not a regular file\n")
+            CLI.error("\(node.path): not a regular file", input: input, io: io)
             return ExitCode.checkFailed.rawValue
         }
         guard let bytes = fs.content(node.path) else {
@@ -63,17 +64,17 @@ enum CatCommand {
                 node.size > maximumSize
                 ? "it is \(node.size) bytes, more than the \(maximumSize) imgtool cat holds"
                 : "it was not captured in the single pass (its name differs from '\(base)'); run imgtool cat on \(node.path)"
-            io.err("Error: \(node.path): cannot show it: \(why)\n")
+            CLI.error("\(node.path): cannot show it: \(why)", input: input, io: io)
             return ExitCode.checkFailed.rawValue
         }
         if !archive.problems.isEmpty {
-            for p in archive.problems { io.err("Error: \(p)\n") }
+            for p in archive.problems { CLI.error("\(p)", input: input, io: io) }
             return ExitCode.corrupt.rawValue
         }
         do {
             try bytes.withUnsafeBytes { try stdout.write($0) }
         } catch {
-            io.err("Error: writing to stdout: \(error)\n")
+            CLI.error("\(node.path): writing it to stdout: \(error)", input: input, io: io)
             return ExitCode.io.rawValue
         }
         return ExitCode.success.rawValue

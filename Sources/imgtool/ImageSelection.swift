@@ -22,20 +22,23 @@ enum ImageSelection {
             return .success(archive)
         } catch {
             Terminal.clearProgress(enabled: show)
-            return .failure(Failure(code: CLI.fail(error, io: io)))
+            return .failure(Failure.printing(error, io: io))
         }
     }
 
     /// Exactly one image for `ls` and `cat`.
-    static func single(_ archive: ImageArchive, platform: Platform?, reference: String?, io: Output) -> Result<ArchiveImage, Failure> {
+    static func single(_ archive: ImageArchive, path: String, platform: Platform?, reference: String?, io: Output) -> Result<
+        ArchiveImage, Failure
+    > {
         do {
             let images = try archive.select(platform: platform, reference: reference)
             if images.count == 1 { return .success(images[0]) }
             let names = images.map { "\($0.displayName) (\($0.platform))" }.joined(separator: ", ")
-            io.err("Error: the archive holds \(images.count) images (\(names)); choose one with --platform or --image\n")
-            return .failure(Failure(code: ExitCode.noMatch.rawValue))
+            let text = "the archive holds \(images.count) images (\(names)); choose one with --platform or --image"
+            CLI.error(text, input: path, io: io)
+            return .failure(Failure(code: ExitCode.noMatch.rawValue, message: "\(CLI.inputName(path)): \(text)"))
         } catch {
-            return .failure(Failure(code: CLI.fail(error, io: io)))
+            return .failure(Failure.printing(error, io: io))
         }
     }
 
@@ -44,9 +47,20 @@ enum ImageSelection {
         _ path: String, options: ReadOptions, platform: Platform?, reference: String?, io: Output
     ) -> Result<(ImageArchive, ArchiveImage), Failure> {
         read(path, options: options, io: io).flatMap { archive in
-            single(archive, platform: platform, reference: reference, io: io).map { (archive, $0) }
+            single(archive, path: path, platform: platform, reference: reference, io: io).map { (archive, $0) }
         }
     }
 
-    struct Failure: Error { var code: Int32 }
+    /// A command that could not go on: its exit code, and the error line printed (without `Error: `).
+    struct Failure: Error {
+        var code: Int32
+        var message = ""
+
+        /// Prints `error` as ``CLI/fail(_:io:invocation:)`` does, and keeps its line.
+        static func printing(_ error: any Error, io: Output) -> Failure {
+            let d = CLI.describe(error)
+            io.err("Error: \(d.text)\n")
+            return Failure(code: d.code, message: d.text)
+        }
+    }
 }

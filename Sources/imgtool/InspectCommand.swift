@@ -61,14 +61,14 @@ enum InspectCommand {
             var report = InspectReport(path: path, archive: archive, images: images)
             for i in report.images.indices { report.images[i].elfCensus = MergedFilesystem.elfCensus(of: images[i]) }
             guard let data = try? encoder.encode(report) else {
-                io.err("Error: could not encode the report\n")
+                CLI.error("could not encode the report", input: path, io: io)
                 return ExitCode.checkFailed.rawValue
             }
             io.out(String(decoding: data, as: UTF8.self) + "\n")
         } else {
             io.out(render(path: path, archive: archive, images: images))
         }
-        for p in archive.problems { io.err("Error: \(p)\n") }
+        for p in archive.problems { CLI.error("\(p)", input: path, io: io) }
         return archive.problems.isEmpty ? ExitCode.success.rawValue : ExitCode.corrupt.rawValue
     }
 

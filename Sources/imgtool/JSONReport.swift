@@ -1,3 +1,4 @@
+import Foundation
 import ImageArchive
 import ImageVerify
 import OCI
@@ -8,6 +9,10 @@ struct JSONReport: Encodable {
     var archive: String
     var passed: Bool
     var images: [Image]
+    /// Checks about the archive as a whole rather than an image: a failed `read` (the archive
+    /// could not be read) or `select` (no image matches `--platform` / `--image`); empty when
+    /// the images were checked.
+    var checks: [CheckResult]
     /// `pack` only: the output and its gzip members.
     var pack: PackCommand.JSONPack?
 
@@ -27,5 +32,12 @@ struct JSONReport: Encodable {
             checks = r.checks
             elfCensus = r.elfCensus
         }
+    }
+
+    /// The document, pretty-printed with sorted keys, and a newline.
+    var text: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self) + "\n"
     }
 }

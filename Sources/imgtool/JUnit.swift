@@ -4,18 +4,22 @@ import OCI
 
 /// JUnit XML, as CI systems (GitLab, Jenkins, GitHub test reporters) display it.
 enum JUnit {
-    static func render(path: String, reports: [ImageVerdict]) -> String {
-        let tests = reports.reduce(0) { $0 + $1.checks.count }
-        let failures = reports.reduce(0) { $0 + $1.checks.filter { $0.status == .failed }.count }
-        let skipped = reports.reduce(0) { $0 + $1.checks.filter { $0.status == .skipped }.count }
+    /// The document: a testsuite per image (`path: title`), a testcase per check; the
+    /// `archiveChecks` (a failed `read` or `select`) in a testsuite named after `path` alone.
+    static func render(path: String, reports: [ImageVerdict], archiveChecks: [CheckResult] = []) -> String {
+        var suites = reports.map { (name: path + ": " + $0.title, checks: $0.checks) }
+        if !archiveChecks.isEmpty { suites.insert((name: path, checks: archiveChecks), at: 0) }
+        let tests = suites.reduce(0) { $0 + $1.checks.count }
+        let failures = suites.reduce(0) { $0 + $1.checks.filter { $0.status == .failed }.count }
+        let skipped = suites.reduce(0) { $0 + $1.checks.filter { $0.status == .skipped }.count }
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         xml += "<testsuites name=\"imgtool verify\" tests=\"\(tests)\" failures=\"\(failures)\" skipped=\"\(skipped)\">\n"
-        for r in reports {
-            let f = r.checks.filter { $0.status == .failed }.count
-            let s = r.checks.filter { $0.status == .skipped }.count
+        for suite in suites {
+            let f = suite.checks.filter { $0.status == .failed }.count
+            let s = suite.checks.filter { $0.status == .skipped }.count
             xml +=
-                "  <testsuite name=\"\(escape(path + ": " + r.title))\" tests=\"\(r.checks.count)\" failures=\"\(f)\" skipped=\"\(s)\">\n"
-            for c in r.checks {
+                "  <testsuite name=\"\(escape(suite.name))\" tests=\"\(suite.checks.count)\" failures=\"\(f)\" skipped=\"\(s)\">\n"
+            for c in suite.checks {
                 xml += "    <testcase classname=\"imgtool.verify\" name=\"\(escape(c.id + (c.subject.map { " " + $0 } ?? "")))\">"
                 let detail = "expected: \(c.expected)\nfound: \(c.found)" + (c.fix.map { "\nfix: \($0)" } ?? "")
                 switch c.status {

@@ -37,10 +37,11 @@ enum LsCommand {
             io.err(error.text)
             return ExitCode.usage.rawValue
         }
+        let input = parsed.positionals[0]
         let archive: ImageArchive
         let image: ArchiveImage
         switch ImageSelection.readSingle(
-            parsed.positionals[0], options: ReadOptions(capture: .none), platform: platform, reference: parsed.value("image"), io: io)
+            input, options: ReadOptions(capture: .none), platform: platform, reference: parsed.value("image"), io: io)
         {
         case .failure(let f): return f.code
         case .success(let pair): (archive, image) = pair
@@ -50,7 +51,7 @@ enum LsCommand {
         // As `ls -l`: a symlink given as the path is listed itself; `link/` follows it.
         let lookup = fs.lookup(path, followFinalSymlink: path.hasSuffix("/"))
         guard let node = lookup.node else {
-            io.err("Error: \(lookup.reason ?? path)\n")
+            CLI.error(lookup.reason ?? path, input: input, io: io)
             return ExitCode.checkFailed.rawValue
         }
         var out = ""
@@ -65,7 +66,7 @@ enum LsCommand {
             for child in fs.list(node.path) ?? [] { out += row(child) }
         }
         io.out(out)
-        for p in archive.problems { io.err("Error: \(p)\n") }
+        for p in archive.problems { CLI.error("\(p)", input: input, io: io) }
         return archive.problems.isEmpty ? ExitCode.success.rawValue : ExitCode.corrupt.rawValue
     }
 

@@ -80,7 +80,7 @@ enum PackCommand {
 
         let sink: AtomicFileSink
         do { sink = try AtomicFileSink(destination: output) } catch {
-            io.err("Error: \(output): cannot create the output: \(error)\n")
+            CLI.error("cannot create the output \(output): \(error)", input: path, io: io)
             return ExitCode.checkFailed.rawValue
         }
         let cleanup = Terminal.removeOnInterrupt(sink.temporaryPath)
@@ -96,17 +96,17 @@ enum PackCommand {
             Terminal.clearProgress(enabled: show)
             sink.discard()
             if let e = error as? PackError {
-                io.err("Error: \(output): \(e)\n")
+                CLI.error("\(output): \(e)", input: path, io: io)
                 return ExitCode.checkFailed.rawValue
             }
-            return CLI.fail(error, io: io)
+            return VerifyCommand.reportFailure(.printing(error, io: io), check: "read", path: path, request: request, io: io)
         }
         let archive = packed.archive
         let reports: [ImageVerdict]
         switch VerifyCommand.evaluate(archive, request: request, io: io) {
         case .failure(let f):
             sink.discard()
-            return f.code
+            return VerifyCommand.reportFailure(f, check: "select", path: path, request: request, io: io)
         case .success(let r): reports = r
         }
         let failed = reports.reduce(0) { $0 + $1.checks.filter { $0.status == .failed }.count }
@@ -125,7 +125,7 @@ enum PackCommand {
         }
         if refusal == nil {
             do { try sink.commit() } catch {
-                io.err("Error: \(output): cannot write the packed archive: \(error)\n")
+                CLI.error("cannot write the packed archive \(output): \(error)", input: path, io: io)
                 return ExitCode.checkFailed.rawValue
             }
         } else {
@@ -133,11 +133,11 @@ enum PackCommand {
         }
         let json = JSONPack(output: output, written: refusal == nil, packed: packed)
         let trailer = refusal == nil ? summary(output: output, packed: packed, failedChecks: failed) : ""
-        if let code = VerifyCommand.emit(path: path, reports: reports, request: request, io: io, pack: json, trailer: trailer) {
-            return code
-        }
+        let written = VerifyCommand.emit(path: path, reports: reports, request: request, io: io, pack: json, trailer: trailer)
+        VerifyCommand.listProblems(archive, path: path, io: io)
+        if let code = written { return code }
         if let refusal {
-            io.err("Error: \(refusal.message)\n")
+            CLI.error(refusal.message, input: path, io: io)
             return refusal.code
         }
         return ExitCode.success.rawValue

@@ -74,7 +74,9 @@ enum ShipCommand {
             }
             let passed = reports.allSatisfy { $0.passed } && archive.problems.isEmpty
             if !passed {
-                if let code = VerifyCommand.emit(path: path, reports: reports, request: request.checks, io: io) { return code }
+                let written = VerifyCommand.emit(path: path, reports: reports, request: request.checks, io: io)
+                VerifyCommand.listProblems(archive, path: path, io: io)
+                if let code = written { return code }
                 let failed = reports.reduce(0) { $0 + $1.checks.filter { $0.status == .failed }.count }
                 io.err(
                     "Error: \(path): not shipped: "
@@ -167,7 +169,7 @@ enum ShipCommand {
             let file = try FileSource(path: path)
             defer { file.close() }
             guard file.isSeekableRegularFile else {
-                io.err("Error: \(path): not a regular file; ship sends a file it can read twice\n")
+                CLI.error("not a regular file; ship sends a file it can read twice", input: path, io: io)
                 return .failure(.init(code: ExitCode.io.rawValue))
             }
             var archive: ImageArchive?

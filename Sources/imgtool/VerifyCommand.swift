@@ -54,17 +54,25 @@ enum VerifyCommand {
         let path = parsed.positionals[0]
         let archive: ImageArchive
         switch ImageSelection.read(path, options: .verify, io: io) {
-        case .failure(let f): return f.code
+        case .failure(let f): return reportFailure(f, check: "read", path: path, request: request, io: io)
         case .success(let a): archive = a
         }
         let reports: [ImageVerdict]
         switch evaluate(archive, request: request, io: io) {
-        case .failure(let f): return f.code
+        case .failure(let f): return reportFailure(f, check: "select", path: path, request: request, io: io)
         case .success(let r): reports = r
         }
-        if let code = emit(path: path, reports: reports, request: request, io: io) { return code }
+        let written = emit(path: path, reports: reports, request: request, io: io)
+        listProblems(archive, path: path, io: io)
+        if let code = written { return code }
         if !archive.problems.isEmpty { return ExitCode.corrupt.rawValue }
         return reports.allSatisfy({ $0.passed }) ? ExitCode.success.rawValue : ExitCode.checkFailed.rawValue
+    }
+
+    /// Lists every integrity problem of `archive` on stderr, one line each, naming the input
+    /// (as `inspect` does); the exit code is then 3.
+    static func listProblems(_ archive: ImageArchive, path: String, io: Output) {
+        for p in archive.problems { CLI.error("\(p)", input: path, io: io) }
     }
 
     /// Runs every check on the images the request selects (``ImageVerify/ImageVerifier``).
@@ -74,8 +82,29 @@ enum VerifyCommand {
         do {
             return .success(try ImageVerifier.verify(archive, options: request.options, policy: request.policy, image: request.image))
         } catch {
-            return .failure(ImageSelection.Failure(code: CLI.fail(error, io: io)))
+            let d = CLI.describe(error)
+            io.err("Error: \(d.text)\n")
+            return .failure(ImageSelection.Failure(code: d.code, message: d.text))
         }
+    }
+
+    /// After the archive could not be read (`check` is `read`) or no image matched (`select`),
+    /// writes the `--json` document and the `--junit` file anyway, with the error as a failed
+    /// check, so that a CI report never comes up empty. The error is on stderr already.
+    ///
+    /// - Parameter pack: What `pack` adds to the JSON document.
+    /// - Returns: The failure's exit code (or the JUnit file's write failure).
+    static func reportFailure(
+        _ failure: ImageSelection.Failure, check: String, path: String, request: VerifyRequest, io: Output,
+        pack: PackCommand.JSONPack? = nil
+    ) -> Int32 {
+        guard request.json || request.junitSink != nil else { return failure.code }
+        let result = ReadFailureCheck.result(failure, id: check)
+        if request.json { io.out(JSONReport(archive: path, passed: false, images: [], checks: [result], pack: pack).text) }
+        if let code = writeJUnit(JUnit.render(path: path, reports: [], archiveChecks: [result]), request: request, io: io) {
+            return code
+        }
+        return failure.code
     }
 
     /// Prints the report (text, or JSON with `--json`) and writes the JUnit file of `--junit`.
@@ -90,23 +119,24 @@ enum VerifyCommand {
     ) -> Int32? {
         let passed = reports.allSatisfy { $0.passed }
         if request.json {
-            let doc = JSONReport(archive: path, passed: passed, images: reports.map(JSONReport.Image.init), pack: pack)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            io.out(String(decoding: (try? encoder.encode(doc)) ?? Data(), as: UTF8.self) + "\n")
+            io.out(JSONReport(archive: path, passed: passed, images: reports.map(JSONReport.Image.init), checks: [], pack: pack).text)
         } else {
             io.out(VerifyTextReport.render(path: path, reports: reports, passed: passed) + trailer)
         }
-        if let junit = request.junit {
-            let xml = JUnit.render(path: path, reports: reports)
-            do {
-                let sink = try FileSink(creating: junit, mode: 0o644)
-                try Array(xml.utf8).withUnsafeBytes { try sink.write($0) }
-                try sink.close()
-            } catch {
-                io.err("Error: \(junit): cannot write the JUnit report: \(error)\n")
-                return ExitCode.io.rawValue
-            }
+        return writeJUnit(JUnit.render(path: path, reports: reports), request: request, io: io)
+    }
+
+    /// Writes `xml` to the `--junit` file opened when the command line was read.
+    ///
+    /// - Returns: `nil`, or exit code 1 when it cannot be written (a full disk).
+    static func writeJUnit(_ xml: String, request: VerifyRequest, io: Output) -> Int32? {
+        guard let sink = request.junitSink, let junit = request.junit else { return nil }
+        do {
+            try Array(xml.utf8).withUnsafeBytes { try sink.write($0) }
+            try sink.close()
+        } catch {
+            io.err("Error: \(junit): cannot write the JUnit report: \(error)\n")
+            return ExitCode.checkFailed.rawValue
         }
         return nil
     }

@@ -20,6 +20,9 @@ struct VerifyRequest {
     var json: Bool
     /// `--junit`.
     var junit: String?
+    /// The `--junit` file, opened (created or truncated) before the archive is read, so that a
+    /// path that cannot be written is a usage error rather than a report lost at the end.
+    var junitSink: FileSink?
 
     /// Reads the check options of `parsed` (see ``VerifyCommand/checkOptions``).
     ///
@@ -34,11 +37,9 @@ struct VerifyRequest {
                 throw UsageError(.custom("\(file): cannot read the policy: \(Self.reason(error))"), spec: spec)
             }
             do {
-                policy = try JSONDecoder().decode(Policy.self, from: data)
-            } catch let e as DecodingError {
-                throw UsageError(.custom("\(file): not a valid policy: \(e.explanation(topLevel: nil))"), spec: spec)
+                policy = try Policy.decode(json: data)
             } catch {
-                throw UsageError(.custom("\(file): not a valid policy: \(error)"), spec: spec)
+                throw UsageError(.custom("\(file):\(error.line):\(error.column): not a valid policy: \(error.reason)"), spec: spec)
             }
             if wanted == nil, let p = policy?.platform {
                 guard let parsedPlatform = Platform(parsing: p) else {
@@ -70,6 +71,12 @@ struct VerifyRequest {
         image = parsed.value("image")
         json = parsed.flag("json")
         junit = parsed.value("junit")
+        if let junit {
+            do { junitSink = try FileSink(creating: junit, mode: 0o644) } catch {
+                throw UsageError(
+                    .custom("--junit \(junit): cannot write the JUnit report: \(Self.reason(error, creating: true))"), spec: spec)
+            }
+        }
     }
 
     /// The most bytes of a policy file read: a policy is a few KiB of JSON.
@@ -102,11 +109,13 @@ struct VerifyRequest {
         }
     }
 
-    /// Why a policy file cannot be read, in `ls`'s words for the common `errno`s ("no such file").
-    static func reason(_ error: any Error) -> String {
+    /// Why a policy file cannot be read (or, `creating`, a report file cannot be created), in
+    /// `ls`'s words for the common `errno`s ("no such file").
+    static func reason(_ error: any Error, creating: Bool = false) -> String {
         guard let e = error as? ByteIOError else { return "\(error)" }
         switch e.errno {
-        case ENOENT: return "no such file"
+        case ENOENT: return creating ? "no such directory" : "no such file"
+        case EROFS: return "read-only file system"
         case EACCES, EPERM: return "permission denied"
         case EISDIR: return "is a directory"
         case ENOTDIR: return "not a directory"

@@ -63,7 +63,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "/tmp/imgtool-never-written.tar.gz"))
     }
 
-    /// Errors that judge the input as a whole name it (the path, or stdin), once.
+    /// Errors name the input (the path, or stdin), once.
     @Test func notAnArchiveNamesTheInput() throws {
         let dir = try TS.TempDir()
         defer { dir.cleanup() }
@@ -72,7 +72,7 @@ import Testing
         let gz = dir.path("noise.tar.gz")
         try TS.write([UInt8](try TS.tool("gzip", ["-c", noise]).stdoutData), to: gz)
         let notTar =
-            "not an image archive: expected a tar archive (optionally gzip-compressed), found gzip-compressed data that is not a tar archive"
+            "not an image archive: expected a tar archive (optionally gzip- or zstd-compressed), found gzip-compressed data that is not a tar archive"
         for command in ["inspect", "verify"] {
             let r = try TS.imgtool([command, gz])
             #expect(r.status == 4)
@@ -86,8 +86,10 @@ import Testing
             #expect(r.stderr.hasPrefix("Error: \(TS.fixture(file)): not an image archive: "), "\(r.stderr)")
         }
         let truncated = try TS.imgtool(["inspect", TS.fixture("truncated-at-boundary.tar")])
-        // Errors located in the stream keep their location (the same for a file and stdin).
-        #expect(truncated.stderr.hasPrefix("Error: at byte 80384 of the archive: archive truncated"))
+        // Errors located in the stream name the input too, then their location.
+        #expect(
+            truncated.stderr.hasPrefix("Error: \(TS.fixture("truncated-at-boundary.tar")): at byte 80384 of the archive: archive truncated")
+        )
         // Errors that name the path already are not prefixed again.
         let missing = try TS.imgtool(["inspect", "/does/not/exist.tar"])
         #expect(missing.status == 6)

@@ -114,7 +114,7 @@ import Testing
         let r = try TS.imgtool(["ls", TS.fixture("prisma-ok-debian-amd64.tar"), "/nope"])
         #expect(r.status == 1)
         #expect(r.stdout.isEmpty)
-        #expect(lines(r.stderr) == ["Error: /nope: no such file or directory"])
+        #expect(lines(r.stderr) == ["Error: \(TS.fixture("prisma-ok-debian-amd64.tar")): /nope: no such file or directory"])
     }
 
     @Test(arguments: ["prisma-multiarch.tar", "skopeo-docker-archive-multi.tar"])
@@ -122,7 +122,7 @@ import Testing
         let r = try TS.imgtool(["ls", TS.fixture(file), "/app"])
         #expect(r.status == 7)
         #expect(r.stdout.isEmpty)
-        #expect(r.stderr.hasPrefix("Error: the archive holds 2 images"))
+        #expect(r.stderr.hasPrefix("Error: \(TS.fixture(file)): the archive holds 2 images"))
         #expect(r.stderr.contains("--platform or --image"))
     }
 

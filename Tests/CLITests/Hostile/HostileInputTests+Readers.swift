@@ -129,7 +129,7 @@ extension HostileInputTests {
         #expect(run.status == 3)
         #expect(
             run.stderr
-                == "Error: l.tar: at byte 0 of the member: tar header field 'size' is invalid: found 4294967296 bytes for a PAX header, more than 1048576\n"
+                == "Error: \(archive): l.tar: at byte 0 of the member: tar header field 'size' is invalid: found 4294967296 bytes for a PAX header, more than 1048576\n"
         )
         #expect(run.maxRSSMiB < 100, "\(run.maxRSSMiB) MiB")
     }

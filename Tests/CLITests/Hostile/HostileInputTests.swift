@@ -80,7 +80,7 @@ import Glibc
         defer { dir.remove() }
         let archive = dir.path("refs.tar")
         try python(Scripts.references, [archive, "--refs", "80000", "--entries", "20000", "--no-diff-ids"])
-        let message = "Error: manifest.json: too many layers for one image in entry 1: expected at most 1000, found 80000\n"
+        let message = "Error: \(archive): manifest.json: too many layers for one image in entry 1: expected at most 1000, found 80000\n"
         for command in ["verify", "inspect"] {
             let run = try imgtool([command, archive])
             #expect(run.status == 4)

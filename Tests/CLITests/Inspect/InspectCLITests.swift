@@ -158,7 +158,7 @@ import Testing
         #expect(none.stdout.isEmpty)
         #expect(
             lines(none.stderr) == [
-                "Error: no image matches platform linux/s390x; the archive holds: app:1.0 (linux/amd64), app:1.0 (linux/arm64/v8)"
+                "Error: \(path): no image matches platform linux/s390x; the archive holds: app:1.0 (linux/amd64), app:1.0 (linux/arm64/v8)"
             ])
     }
 
@@ -181,6 +181,6 @@ import Testing
         #expect(lines(none.stderr).count == 1)
         #expect(
             none.stderr.hasPrefix(
-                "Error: no image matches image 'nope:9'; the archive holds: app:1.0 (linux/amd64), tool:2.0 (linux/amd64)"))
+                "Error: \(path): no image matches image 'nope:9'; the archive holds: app:1.0 (linux/amd64), tool:2.0 (linux/amd64)"))
     }
 }

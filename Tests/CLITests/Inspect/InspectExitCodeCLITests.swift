@@ -51,7 +51,7 @@ import Testing
         let layer = facts.images![0].layers![0]
         let path = TS.fixture(facts.file)
         let mismatch =
-            "Error: \(layer.path!): layer 1 diff_id mismatch: the config expects \(layer.diffID!), the uncompressed layer is \(layer.actualDiffID!)"
+            "Error: stdin: \(layer.path!): layer 1 diff_id mismatch: the config expects \(layer.diffID!), the uncompressed layer is \(layer.actualDiffID!)"
         let r = try TS.imgtool(["inspect", "-"], stdinPath: path)
         #expect(r.status == 3)
         #expect(!r.stdout.contains("all verified"))

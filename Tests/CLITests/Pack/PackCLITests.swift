@@ -185,7 +185,10 @@ import Testing
         let r = try Self.pack("prisma-missing.tar", in: dir)
         #expect(r.status == 1)
         #expect(r.stdout.contains("FAIL  prisma"))
-        #expect(r.stderr == "Error: \(dir.path("out.tar.gz")) not written: 1 of 3 checks failed; --force writes it anyway\n")
+        #expect(
+            r.stderr
+                == "Error: \(TS.fixture("prisma-missing.tar")): \(dir.path("out.tar.gz")) not written: 1 of 3 checks failed; --force writes it anyway\n"
+        )
         #expect(try Self.files(dir) == ["out.tar.gz"])
         #expect(try TS.bytes(dir.path("out.tar.gz")) == Array("previous".utf8), "the previous file is untouched")
         let forced = try Self.pack("prisma-missing.tar", in: dir, ["--force"])

@@ -6,7 +6,8 @@ extension ShipOverSSHTests {
     /// Remote failures give clear errors and publish nothing: a full disk, no inodes, a read-only
     /// directory, and every kind of connection or setup problem, each with what to do.
     @Suite struct RemoteErrors {
-        @Test func aFullRemoteDiskIsReportedAndNothingIsPublished() throws {
+        @Test(.enabled(if: getuid() == 0, "needs root: it mounts small tmpfs filesystems (no space, no inodes, read-only)"))
+        func aFullRemoteDiskIsReportedAndNothingIsPublished() throws {
             let server = try SSHTestServer()
             defer { server.stop() }
             let local = try TS.TempDir()

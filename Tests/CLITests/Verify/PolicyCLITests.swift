@@ -69,7 +69,8 @@ import Testing
         try Data(#"{"fileExistenceTests": [{"shouldExist": true}]}"#.utf8).write(to: URL(fileURLWithPath: policy))
         let r = try TS.imgtool(["verify", "--policy", policy, TS.fixture("prisma-ok-debian-amd64.tar")])
         #expect(r.status == 64)
-        #expect(r.stderr.hasPrefix("Error: \(policy): not a valid policy"))
+        #expect(
+            r.stderr.hasPrefix("Error: \(policy):1:25: not a valid policy: at .fileExistenceTests[0]: missing key 'path'\n"), "\(r.stderr)")
         #expect(r.stdout.isEmpty)
         let missing = try TS.imgtool(["verify", "--policy", dir.path("absent.json"), TS.fixture("prisma-ok-debian-amd64.tar")])
         #expect(missing.status == 64)
@@ -102,7 +103,8 @@ import Testing
         #expect(r.status == 64)
         #expect(r.stdout.isEmpty)
         let first = r.stderr.split(separator: "\n").first.map(String.init) ?? ""
-        #expect(first.hasPrefix("Error: \(policy): not a valid policy: \(message)"), "\(first)")
+        #expect(first.hasPrefix("Error: \(policy):1:"), "\(first)")
+        #expect(first.contains(": not a valid policy: \(message)"), "\(first)")
         #expect(first.contains(hint), "\(first)")
     }
 
@@ -143,6 +145,34 @@ import Testing
             try FileManager.default.setAttributes([.posixPermissions: 0], ofItemAtPath: locked)
             let r = try TS.imgtool(["verify", "--policy", locked, archive])
             #expect(r.stderr.hasPrefix("Error: \(locked): cannot read the policy: permission denied\n"), "\(r.stderr)")
+        }
+    }
+
+    /// A policy whose check could only fail silently, of the wrong shape, or not JSON at all:
+    /// a usage error (64) before the archive is read, naming the file, line and column, and the
+    /// key, in JSON's words; with --json and --junit, no report (the command line is wrong).
+    @Test(arguments: [
+        (
+            "{\"metadataTest\": {\"envVars\": [\n  {\"key\": \"PORT\", \"value\": \"[0-9+\", \"isRegex\": true}]}}", "2:28",
+            "at .metadataTest.envVars[0].value: invalid regular expression '[0-9+'"
+        ),
+        ("{\"require\": \"node_modules/.prisma\"}", "1:13", #"at .require: expected an array, found a string ("node_modules/.prisma")"#),
+        ("{\n  \"strictElf\": \"yes\"\n}", "2:16", #"at .strictElf: expected true or false, found a string ("yes")"#),
+        ("{\n  \"arch\": \"amd64\",\n  \"require\": [\"/app\"\n}", "4:1", "malformed JSON: expected ',' or ']', found '}'"),
+    ])
+    func invalidPolicyIsAUsageErrorWithLineAndColumn(_ json: String, _ position: String, _ message: String) throws {
+        let dir = try TS.TempDir()
+        defer { dir.cleanup() }
+        let policy = dir.path("policy.json")
+        try Data(json.utf8).write(to: URL(fileURLWithPath: policy))
+        let junit = dir.path("verify.xml")
+        for archive in [TS.fixture("prisma-ok-debian-amd64.tar"), dir.path("absent.tar")] {
+            let r = try TS.imgtool(["verify", "--json", "--junit", junit, "--policy", policy, archive])
+            #expect(r.status == 64, "\(r.stderr)")
+            #expect(r.stdout.isEmpty)
+            #expect(lines(r.stderr).first?.hasPrefix("Error: \(policy):\(position): not a valid policy: \(message)") == true, "\(r.stderr)")
+            #expect(!r.stderr.contains("Expected to decode") && !r.stderr.contains("not valid JSON"), "\(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: junit))
         }
     }
 }

@@ -45,7 +45,8 @@ extension VerifyCLITests {
             defer { tmp.cleanup() }
             let xml = tmp.path("report.xml")
             let r = try TS.imgtool(["verify", "--json", "--junit", xml] + c.args + [TS.fixture(c.file)])
-            #expect(r.stderr.isEmpty)
+            // Only the corrupt archive says anything on stderr: its mismatch, one line.
+            #expect(lines(r.stderr).count == (c.file == "bad-layer-digest.tar" ? 1 : 0), "\(r.stderr)")
             let root = try VerifyCLITests.json(r)
             let images = try #require(root["images"] as? [[String: Any]])
             let all = images.flatMap(VerifyCLITests.checks)
@@ -70,12 +71,26 @@ extension VerifyCLITests {
             #expect(text.components(separatedBy: "<failure ").count - 1 == failed.count)
         }
 
-        @Test func junitUnwritablePathIsAnIOError() throws {
-            let r = try TS.imgtool([
-                "verify", "--arch", "amd64", "--junit", "/nonexistent-imgtool-dir/report.xml", TS.fixture("prisma-ok-debian-amd64.tar"),
-            ])
-            #expect(r.status == 6)
-            #expect(r.stderr.contains("/nonexistent-imgtool-dir/report.xml"))
+        /// A `--junit` path that cannot be created is a usage error, found before the archive is
+        /// read (the archive here does not even exist: 64, not 6); the file is not left behind.
+        @Test func junitUnwritablePathIsAUsageErrorBeforeReading() throws {
+            let tmp = try TS.TempDir()
+            defer { tmp.cleanup() }
+            let cases = [
+                ("/nonexistent-imgtool-dir/report.xml", "no such directory"), (tmp.url.path, "is a directory"),
+                ("/proc/version/report.xml", "not a directory"),
+            ]
+            for (junit, why) in cases {
+                for archive in [TS.fixture("prisma-ok-debian-amd64.tar"), "/nonexistent-imgtool/app.tar"] {
+                    let r = try TS.imgtool(["verify", "--arch", "amd64", "--junit", junit, archive])
+                    #expect(r.status == 64, "\(junit): \(r.stderr)")
+                    #expect(lines(r.stderr).first == "Error: --junit \(junit): cannot write the JUnit report: \(why)", "\(r.stderr)")
+                    #expect(r.stdout.isEmpty)
+                }
+            }
+            let pack = try TS.imgtool(["pack", "-o", tmp.path("o.tar.gz"), "--junit", "/nonexistent-imgtool-dir/r.xml", "-"])
+            #expect(pack.status == 64, "\(pack.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: tmp.path("o.tar.gz")))
         }
     }
 }
