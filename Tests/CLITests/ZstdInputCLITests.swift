@@ -71,6 +71,13 @@ import Testing
             let w = try TS.imgtool(["verify", long])
             #expect(w.status == 5, "\(w.stderr)")
             #expect(w.stderr.contains("needs a 256 MiB window; imgtool decodes windows of at most 128 MiB"), "\(w.stderr)")
+            // A zstd stream that holds no tar is not an image archive (4), not a truncated one.
+            let notTar = dir.appendingPathComponent("text.zst").path
+            let n = try TS.run("/bin/sh", ["-c", "echo hello | zstd -q -c > \"$1\"", "sh", notTar])
+            try #require(n.status == 0)
+            let nt = try TS.imgtool(["inspect", notTar])
+            #expect(nt.status == 4, "\(nt.stderr)")
+            #expect(nt.stderr.contains("zstd-compressed data that is not a tar archive"), "\(nt.stderr)")
         }
     }
 }
