@@ -10,6 +10,7 @@
 // and lengths are right and the fuzzer drives member boundaries, read sizes and padding; the
 // stream must inflate back to the pieces exactly. A third mode flips one byte of a built stream.
 import ByteIO
+
 @testable import Gzip
 
 /// The most bytes one input may inflate to here (a bomb is bounded by the limit, not the harness).
@@ -66,6 +67,7 @@ private func compare(_ stream: [UInt8], knob: Int, expected: [UInt8]?) {
             }
         } catch let e as GzipError {
             if case .limitExceeded = e { limited = true }
+            _ = e.description
             inflated.failed = true
         }
         inflated.produced = z.bytesProduced

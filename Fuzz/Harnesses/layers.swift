@@ -10,9 +10,10 @@
 // ELF headers and captured files), then the image goes through `ImageVerifier.verify`.
 import ByteIO
 import Foundation
-@testable import ImageArchive
 import ImageVerify
 import OCI
+
+@testable import ImageArchive
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzLayers(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -85,10 +86,14 @@ struct LayerProgram {
             switch op {
             case "L": layers.append([])
             case "d": add(FuzzTarEntry(name: a, typeflag: UInt8(ascii: "5"), mode: 0o755))
-            case "f", "x": add(FuzzTarEntry(name: a, mode: op == "x" ? 0o755 : 0o644, data: Array(fields.dropFirst(2).joined(separator: " ").utf8)))
+            case "f", "x":
+                add(FuzzTarEntry(name: a, mode: op == "x" ? 0o755 : 0o644, data: Array(fields.dropFirst(2).joined(separator: " ").utf8)))
             case "e":
                 let machine = UInt16(clamping: Int(b) ?? 62)
-                add(FuzzTarEntry(name: a, mode: 0o755, data: FuzzArchiveBuilder.elf(machine: machine, is64Bit: !fields.contains("32"), bigEndian: fields.contains("be"))))
+                add(
+                    FuzzTarEntry(
+                        name: a, mode: 0o755,
+                        data: FuzzArchiveBuilder.elf(machine: machine, is64Bit: !fields.contains("32"), bigEndian: fields.contains("be"))))
             case "s": add(FuzzTarEntry(name: a, typeflag: UInt8(ascii: "2"), mode: 0o777, linkName: b))
             case "h": add(FuzzTarEntry(name: a, typeflag: UInt8(ascii: "1"), mode: 0o644, linkName: b))
             case "p": add(FuzzTarEntry(name: a, typeflag: UInt8(ascii: "6"), mode: 0o644))
@@ -98,7 +103,8 @@ struct LayerProgram {
             case "@workdir": container["WorkingDir"] = a
             case "@user": container["User"] = a
             case "@env": env.append(rest)
-            case "@label": labels[a.split(separator: "=").first.map(String.init) ?? a] = a.split(separator: "=", maxSplits: 1).last.map(String.init)
+            case "@label":
+                labels[a.split(separator: "=").first.map(String.init) ?? a] = a.split(separator: "=", maxSplits: 1).last.map(String.init)
             case "@port": ports[a] = [String: Any]()
             case "@entrypoint": container["Entrypoint"] = Array(fields.dropFirst())
             case "@cmd": container["Cmd"] = Array(fields.dropFirst())

@@ -47,7 +47,8 @@ enum PolicyImage {
             "https://example.com/app","maintainer":"a@example.com"},"Healthcheck":{"Test":["CMD","true"]}},\
             "rootfs":{"type":"layers","diff_ids":{{diffids}}}}
             """
-        let elf: [UInt8] = [0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0, count: 8) + [2, 0, 62, 0] + [UInt8](repeating: 0, count: 44)
+        let elf: [UInt8] =
+            [0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0] + [UInt8](repeating: 0, count: 8) + [2, 0, 62, 0] + [UInt8](repeating: 0, count: 44)
         let layer = FuzzTar.archive([
             FuzzTarEntry(name: "app/", typeflag: UInt8(ascii: "5"), mode: 0o755),
             FuzzTarEntry(name: "app/server.js", mode: 0o644, data: Array("require('x')\n".utf8)),

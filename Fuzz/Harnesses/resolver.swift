@@ -19,7 +19,13 @@ import OCI
 public func fuzzResolver(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let text = Array(UnsafeBufferPointer(start: data, count: size))
     let tar = FuzzTar.archive(FuzzMembers.entries(text))
-    guard let archive = try? ImageArchive.read(.stream(BufferSource(tar), name: "stdin"), options: .verify) else { return 0 }
+    let archive: ImageArchive
+    do {
+        archive = try ImageArchive.read(.stream(BufferSource(tar), name: "stdin"), options: .verify)
+    } catch {
+        _ = "\(error)"  // the message the CLI prints
+        return 0
+    }
     _ = archive.problems.map(\.description)
     for image in archive.images {
         _ = try? archive.select(reference: image.tags.first ?? image.configDigest.hex)

@@ -9,6 +9,7 @@
 // place), and the two must agree entry by entry and on whether the stream is damaged. The
 // span splitter that `pack` uses sees the same bytes and must account for every one of them.
 import ByteIO
+
 @testable import Tar
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -30,6 +31,7 @@ private func check(_ bytes: [UInt8]) {
     for requiresEnd in [true, false] {
         let streamed = readStreaming(bytes, requiresEnd: requiresEnd)
         let inMemory = bytes.withUnsafeBytes { readInMemory($0, requiresEnd: requiresEnd) }
+        _ = streamed.failure?.description
         if streamed != inMemory {
             fatalError("stream and memory readers disagree:\nstream \(streamed)\nmemory \(inMemory)")
         }
