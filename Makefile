@@ -23,7 +23,7 @@ RELEASE_FLAGS := -c release $(STATIC) $(IMPORT_CHECK) $(filter -Xswiftc -warning
 
 SAMPLE := Tests/Fixtures/skopeo-docker-archive.tar.gz
 
-.PHONY: all build release run test bench bench-zstd fixtures install clean format lint deps
+.PHONY: all build release run test bench bench-zstd fixtures install clean format lint deps fuzz
 
 all: build
 
@@ -66,8 +66,17 @@ test:
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
 
+# libFuzzer harnesses (Fuzz/README.md): the libraries built with -sanitize=fuzzer,address into
+# .build-fuzz, then each harness of Fuzz/Harnesses run for FUZZ_SECONDS; fails when one crashes,
+# hangs or runs out of memory (the input is kept in .build-fuzz/fuzz/artifacts).
+FUZZ_SECONDS ?= 60
+
+fuzz:
+	@echo "Fuzzing every harness for $(FUZZ_SECONDS) s (instrumented build in .build-fuzz)..."
+	SWIFT=$(SWIFT) FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/fuzz.sh
+
 # The toolchain's own formatter (swift format, no package), configured by .swift-format.
-FORMAT_PATHS := Package.swift Sources Tests
+FORMAT_PATHS := Package.swift Sources Tests Fuzz
 
 format:
 	@echo "Formatting the tree..."
