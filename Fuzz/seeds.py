@@ -308,6 +308,27 @@ def seeds_gzip(directory):
     write(directory, "damaged.txt", b"\x03\x2a" + text)
 
 
+def seeds_zstd(directory):
+    import subprocess
+    text = b"the quick brown fox jumps over the lazy dog\n" * 20
+    # Raw mode (first byte 0): zstd streams as they are, from the fixtures (real zstd and pzstd)
+    # and from the zstd command here.
+    for name in ("skopeo-docker-archive.tar.zst", "zstd/docker-archive.pzstd.tar.zst", "zstd/docker-archive.frames.tar.zst"):
+        path = os.path.join(FIXTURES, name)
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                write(directory, "raw-" + os.path.basename(name), b"\x00\x11" + f.read())
+    for level in ("-1", "-19"):
+        try:
+            out = subprocess.run(["zstd", "-q", level, "-c"], input=text, capture_output=True, check=True).stdout
+            write(directory, "raw-text" + level + ".zst", b"\x00\x11" + out + out)
+        except (OSError, subprocess.CalledProcessError):
+            pass
+    # Built mode (first byte 2): pieces compressed by the harness; 3 flips a byte of that.
+    write(directory, "built.txt", b"\x02\x83" + text)
+    write(directory, "damaged.txt", b"\x03\x2a" + text)
+
+
 def seeds_policy(directory):
     policies = {
         "full.json": {
@@ -341,7 +362,7 @@ def seeds_archive(directory):
 
 
 GENERATORS = {
-    "resolver": seeds_resolver, "layers": seeds_layers, "tar": seeds_tar, "gzip": seeds_gzip, "policy": seeds_policy,
+    "resolver": seeds_resolver, "layers": seeds_layers, "tar": seeds_tar, "gzip": seeds_gzip, "zstd": seeds_zstd, "policy": seeds_policy,
     "archive": seeds_archive,
 }
 

@@ -3,8 +3,8 @@
 
 // Harness `policy`: the `--policy` parser, and the checks of a policy that parses.
 //
-// The bytes are decoded as `imgtool verify --policy` decodes a policy file (JSONDecoder into
-// `Policy`, the message of a decoding error formatted as the CLI formats it, the platform and
+// The bytes are decoded as `imgtool verify --policy` decodes a policy file (`Policy.decode(json:)`,
+// its located error formatted as the CLI prints it, the platform and
 // arch strings parsed), then the policy's checks run against a small image that has a file, a
 // symlink, an ELF binary, environment variables, labels and ports for them to look at.
 import ByteIO
@@ -18,12 +18,10 @@ public func fuzzPolicy(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Data(bytes: data, count: size)
     let policy: Policy
     do {
-        policy = try JSONDecoder().decode(Policy.self, from: bytes)
-    } catch let e as DecodingError {
-        _ = e.explanation(topLevel: nil)
-        return 0
+        policy = try Policy.decode(json: bytes)
     } catch {
-        _ = "\(error)"
+        // Located at a line and column of the bytes, as the CLI prints it.
+        _ = error.description
         return 0
     }
     if let p = policy.platform { _ = Platform(parsing: p) }

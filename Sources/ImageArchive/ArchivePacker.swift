@@ -68,6 +68,13 @@ public enum ArchivePacker {
             try packing.finish()
         } catch {
             deflater.cancel()
+            // The reader saw only the decompressed stream: say what held it, as a read does.
+            if format != .none, case .notAnArchive(let found) = error as? ArchiveError {
+                throw ArchiveError.notAnArchive(
+                    found: packing.count < 512
+                        ? ArchiveScanner.describeShortStream(format, packing.count)
+                        : "\(format.rawValue)-compressed data that is not a tar archive (\(found))")
+            }
             throw error
         }
         counted.reportNow()

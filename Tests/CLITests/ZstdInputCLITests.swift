@@ -78,6 +78,14 @@ import Testing
             let nt = try TS.imgtool(["inspect", notTar])
             #expect(nt.status == 4, "\(nt.stderr)")
             #expect(nt.stderr.contains("zstd-compressed data that is not a tar archive"), "\(nt.stderr)")
+            // pack says the same, for zstd and for gzip.
+            let gz = dir.appendingPathComponent("text.gz").path
+            try #require(try TS.run("/bin/sh", ["-c", "echo hello | gzip -c > \"$1\"", "sh", gz]).status == 0)
+            for (input, format) in [(notTar, "zstd"), (gz, "gzip")] {
+                let p = try TS.imgtool(["pack", "-o", dir.appendingPathComponent("never.tar.gz").path, input])
+                #expect(p.status == 4, "\(p.stderr)")
+                #expect(p.stderr.contains("\(format)-compressed data that is not a tar archive (6 bytes"), "\(p.stderr)")
+            }
         }
     }
 }
