@@ -324,9 +324,9 @@ def seeds_zstd(directory):
             write(directory, "raw-text" + level + ".zst", b"\x00\x11" + out + out)
         except (OSError, subprocess.CalledProcessError):
             pass
-    # Built mode (first byte 2): pieces compressed by the harness; 3 flips a byte of that.
-    write(directory, "built.txt", b"\x02\x83" + text)
-    write(directory, "damaged.txt", b"\x03\x2a" + text)
+    # Built mode (first byte 6): pieces compressed by the harness; 7 flips a byte of that.
+    write(directory, "built.txt", b"\x06\x83" + text)
+    write(directory, "damaged.txt", b"\x07\x2a" + text)
 
 
 def seeds_policy(directory):
