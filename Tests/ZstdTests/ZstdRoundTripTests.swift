@@ -67,6 +67,19 @@ import Zstd
         #expect(d.membersCompleted == 1)
     }
 
+    /// Found by the zstd fuzz harness (Tests/Fixtures/fuzz-regressions/zstd/empty-built-stream:
+    /// members with no bytes): a compressor given nothing writes nothing, no frame, and that empty
+    /// stream is not zstd, as an empty file is not gzip. (The harness expected a frame; it was
+    /// the harness that was wrong.)
+    @Test func nothingCompressedIsNoFrame() throws {
+        let regression = try TS.bytes(TS.fixture("fuzz-regressions/zstd/empty-built-stream"))
+        #expect(regression.count == 2, "the harness's mode and knob bytes, no data")
+        let (bytes, compressor) = try zstd([[], [], []])
+        #expect(bytes.isEmpty)
+        #expect(compressor.writtenMembers.isEmpty)
+        #expect(throws: ZstdError.notZstd(offset: 0)) { _ = try unzstd(bytes) }
+    }
+
     @Test func levelsOutOfRange() {
         #expect(throws: ZstdError.invalidLevel(0)) { _ = try ZstdCompressor(BufferSink(), level: 0) }
         #expect(throws: ZstdError.invalidLevel(99)) { _ = try ZstdCompressor(BufferSink(), level: 99) }
