@@ -83,7 +83,9 @@ struct ShipReport {
         var checksPassed: Int?
         var destinations: [Destination]
 
-        /// A destination: its ``ShipResult`` fields, `ok`, and `error` when it failed.
+        /// A destination: its ``ShipResult`` fields, `ok`, and `error` when it failed: the
+        /// transfer, or, once the archive arrived, `docker load` or `--then` (exit 9), so that a
+        /// CI job that checks `.ok` sees a failed load.
         struct Destination: Encodable {
             var result: ShipResult?
             var error: String?
@@ -93,8 +95,16 @@ struct ShipReport {
                 if let result { try result.encode(to: encoder) }
                 var c = encoder.container(keyedBy: Keys.self)
                 if result == nil { try c.encode(destination, forKey: .destination) }
-                try c.encode(error == nil, forKey: .ok)
-                try c.encodeIfPresent(error, forKey: .error)
+                let failure = error ?? result.flatMap(Self.remoteFailure)
+                try c.encode(failure == nil, forKey: .ok)
+                try c.encodeIfPresent(failure, forKey: .error)
+            }
+
+            /// What failed on the remote after the archive arrived, as the error line says it.
+            static func remoteFailure(_ r: ShipResult) -> String? {
+                if let l = r.load, l.status != 0 { return "`docker load` exited with status \(l.status)" }
+                if let t = r.then, t.status != 0 { return "`\(t.command)` exited with status \(t.status)" }
+                return nil
             }
 
             enum Keys: String, CodingKey { case destination, ok, error }

@@ -18,6 +18,9 @@ extension ShipOverSSHTests {
             let d = try ShipOverSSHTests.summary(r).destinations[0]
             #expect(d.loaded == ["app:1.0"])
             #expect(d.then?.status == 3)
+            // The archive arrived, but --then failed: not ok, for a CI job that checks `.ok`.
+            #expect(!d.ok)
+            #expect(d.error == "`echo started > then.txt; exit 3` exited with status 3", "\(d.error ?? "")")
             #expect(try String(contentsOfFile: remote + "/then.txt", encoding: .utf8) == "started\n")
             let log = try String(contentsOfFile: server.dockerLog, encoding: .utf8)
             let tarHex = try TS.python(
@@ -41,6 +44,10 @@ extension ShipOverSSHTests {
             let other = server.remote("load-fails")
             let f = try server.imgtool(["ship", "--load", "--then", "touch then-ran", tar, "ship:\(other)"])
             #expect(f.status == 9, "\(f.stderr)")
+            let fj = try server.imgtool(["ship", "--json", "--load", tar, "ship:\(server.remote("load-fails-json"))"])
+            #expect(fj.status == 9, "\(fj.stderr)")
+            let fd = try ShipOverSSHTests.summary(fj).destinations[0]
+            #expect(!fd.ok && fd.error == "`docker load` exited with status 1", "\(fj.stdout)")
             #expect(f.stdout.contains("shipped \(other)/prisma-ok-debian-amd64.tar"))
             #expect(f.stdout.contains("load: `docker load` exited with status 1"))
             #expect(f.stderr.contains("Cannot connect to the Docker daemon"))
