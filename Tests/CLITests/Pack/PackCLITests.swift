@@ -43,6 +43,9 @@ import Testing
             }
             var output: String
             var written: Bool
+            /// `gzip` or `zstd`.
+            var format: String
+            var level: Int32
             var bytes: Int64
             var tarBytes: Int64
             var members: [Member]

@@ -20,24 +20,8 @@ import Testing
         return try TS.bytes(path)
     }
 
-    struct JSONDoc: Decodable {
-        struct Pack: Decodable {
-            struct Member: Decodable {
-                var compressedOffset: Int64
-                var compressedSize: Int64
-                var tarOffset: Int64
-                var tarSize: Int64
-                var crc32: UInt32?
-                var tarMember: String?
-            }
-            var format: String
-            var level: Int32
-            var bytes: Int64
-            var tarBytes: Int64
-            var members: [Member]
-        }
-        var pack: Pack
-    }
+    /// `pack --json`'s document, as PackCLITests reads it.
+    typealias JSONDoc = PackCLITests.JSONDoc
 
     static let pythonZstandard =
         FileManager.default.fileExists(atPath: "/usr/bin/python3")
