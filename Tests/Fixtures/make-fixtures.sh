@@ -2,7 +2,7 @@
 # make-fixtures.sh — regenerate every imgtool test fixture in Tests/Fixtures/ from scratch.
 #
 # Fixtures are written by real tools (umoci, skopeo, podman, GNU tar, gzip, pigz, zstd, xz,
-# bzip2, python3 tarfile). Where no tool writes a layout (OCI index with attestation, containerd
+# bzip2, python3 tarfile; Docker 20.10's own `docker save` for docker/, section 30). Where no tool writes a layout (OCI index with attestation, containerd
 # export with absent blobs, Docker >= 25 classic export, legacy docker save around hand-chosen
 # tar corners) the small JSON documents are written by the python helper embedded below, around
 # layer blobs made by umoci or GNU tar. README.md says which tool made what.
@@ -12,7 +12,8 @@
 # `umoci unpack` (for the merged trees), never by hand.
 #
 # Requirements: Debian 12, root, and
-#   apt-get install -y umoci skopeo podman pigz zstd xz-utils bzip2 jq attr python3 binutils file
+#   apt-get install -y umoci skopeo podman pigz zstd xz-utils bzip2 jq attr python3 binutils file \
+#     docker.io containerd      (section 30: a dockerd of its own, started and stopped by the script)
 # plus apt access for `apt-get download` of two tiny packages for amd64 and arm64 (real ELF files):
 #   libattr1 (libattr.so.1: a 26 KB / 67 KB ELF shared object) and hostname (/bin/hostname: a
 #   22 KB / 67 KB ELF executable). The script adds the arm64 dpkg architecture if needed.
@@ -24,12 +25,20 @@
 #            moves just those into Tests/Fixtures and merges their facts into fixtures.json,
 #            leaving every other fixture file (and every other fixtures.json entry) as it is.
 #            Section 29 also needs Go (golang-go) for its archive/tar check.
+#        Tests/Fixtures/make-fixtures.sh --only docker
+#            makes only the fixtures of section 30 (Tests/Fixtures/docker/: `docker save` of
+#            Docker 20.10 itself, from a dockerd the script starts on its own socket and stops),
+#            replaces Tests/Fixtures/docker/ and merges their facts into fixtures.json, leaving
+#            every other fixture file (and every other fixtures.json entry) as it is.
+#            Section 30 needs Debian's docker.io (20.10) and containerd: /usr/bin/docker and
+#            /usr/sbin/dockerd, named by path (a different docker client may come first on PATH).
 set -euo pipefail
 ONLY=
+usage() { echo "usage: $0 [--only issue18|docker]" >&2; exit 64; }
 case "${1:-}" in
   "") ;;
-  --only) [ "${2:-}" = issue18 ] || { echo "usage: $0 [--only issue18]" >&2; exit 64; }; ONLY=issue18 ;;
-  *) echo "usage: $0 [--only issue18]" >&2; exit 64 ;;
+  --only) case "${2:-}" in issue18 | docker) ONLY=$2 ;; *) usage ;; esac ;;
+  *) usage ;;
 esac
 umask 022
 export LC_ALL=C TZ=UTC
@@ -43,12 +52,19 @@ CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/imgtool-fixtures/debs
 [ "$(id -u)" = 0 ] || { echo "make-fixtures.sh must run as root (umoci unpack, mknod, chown)" >&2; exit 1; }
 missing=()
 TOOLS="umoci skopeo podman tar gzip pigz zstd xz bzip2 jq python3 setfattr getfattr sha256sum stat
-       apt-get dpkg dpkg-deb mknod mkfifo truncate split file"
+       apt-get dpkg dpkg-deb mknod mkfifo truncate split file containerd"
 # --only issue18: umoci, skopeo, GNU tar, python, jq, file, dpkg-deb (amd64 ELF files only), go
-[ -n "$ONLY" ] && TOOLS="umoci skopeo tar gzip jq python3 sha256sum stat apt-get dpkg dpkg-deb file go"
+[ "$ONLY" = issue18 ] && TOOLS="umoci skopeo tar gzip jq python3 sha256sum stat apt-get dpkg dpkg-deb file go"
+# --only docker: Debian's docker.io 20.10 (checked below by path) and containerd, skopeo for the self-check
+[ "$ONLY" = docker ] && TOOLS="skopeo tar gzip jq python3 sha256sum stat containerd"
 for t in $TOOLS; do
   command -v "$t" >/dev/null 2>&1 || missing+=("$t")
 done
+# section 30 (not --only issue18): Debian's docker.io, by path
+DOCKER=/usr/bin/docker DOCKERD=/usr/sbin/dockerd
+if [ "$ONLY" != issue18 ]; then
+  for t in "$DOCKER" "$DOCKERD"; do [ -x "$t" ] || missing+=("$t (apt-get install -y docker.io containerd)"); done
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "missing tools: ${missing[*]}" >&2
   echo "install: apt-get update && apt-get install -y umoci skopeo podman pigz zstd xz-utils bzip2 jq attr python3 file" >&2
@@ -416,6 +432,12 @@ def archive_facts(path):
             tags = [t for t in [a.get('io.containerd.image.name') or a.get('org.opencontainers.image.ref.name')] if t]
             ref_name = a.get('org.opencontainers.image.ref.name')
             walk(d, tags)
+    def resolve(name, depth=0):
+        m = members.get(name)
+        if m is not None and m.issym() and depth < 4:
+            return resolve(os.path.normpath(os.path.join(os.path.dirname(name), m.linkname)), depth + 1)
+        if m is not None and m.islnk() and depth < 4: return resolve(m.linkname, depth + 1)
+        return name
     if 'manifest.json' in members:
         mj = json.loads(get('manifest.json'))
         dimgs = []
@@ -428,7 +450,10 @@ def archive_facts(path):
                 lb = get(lp)
                 ls.append(layer_facts(lb, dids[i] if i < len(dids) else None) if lb is not None
                           else {'path': lp, 'present': False})
-                ls[-1]['path'] = lp
+                # path: the member holding the bytes; manifestPath: what manifest.json names, when
+                # that is a link member to it (Docker 20.10's `docker save a b`, section 30)
+                ls[-1]['path'] = resolve(lp)
+                if ls[-1]['path'] != lp: ls[-1]['manifestPath'] = lp
             img = {'tags': e.get('RepoTags') or [], 'platform': plat(cfg), 'configDigest': cd,
                    'manifestDigest': idx_manifests.get(cd), 'configDiffIDs': len(dids), 'layers': ls}
             dimgs.append(img)
@@ -475,9 +500,10 @@ meta() {
 }
 
 # ------------------------------------------------------------------ real ELF files (Debian packages)
+if [ "$ONLY" != docker ]; then   # section 30 (Docker's own builds) needs none
 log "real ELF files from Debian packages (amd64 + arm64)"
 mkdir -p "$CACHE"
-if [ -n "$ONLY" ]; then
+if [ "$ONLY" = issue18 ]; then
   # section 29 uses the amd64 files only
   (cd "$CACHE" && for n in libattr1 hostname; do
     ls "${n}"_*_amd64.deb >/dev/null 2>&1 || apt-get download -q "$n:amd64" >/dev/null 2>&1 \
@@ -518,6 +544,7 @@ dpkg-deb -x "$(ls "$CACHE"/libzstd1_*_amd64.deb | sort | tail -1)" "$ELF/zstd-am
 ZSTD_amd64=$(find "$ELF/zstd-amd64" -name 'libzstd.so.1.*' -type f | head -1)
 SO_amd64=$ELF/so-amd64; SO_arm64=$ELF/so-arm64; EXE_amd64=$ELF/exe-amd64; EXE_arm64=$ELF/exe-arm64
 fi
+fi   # end of the real ELF files
 
 # ------------------------------------------------------------------ umoci image helpers
 # img_new NAME ARCH : OCI layout $WORK/img/NAME/oci (tag img), bundle .../b; sets ROOT
@@ -1114,6 +1141,7 @@ A2=$(jq -r '.layers[-1].digest' "$WORK/img/deploy-v2/oci/blobs/sha256/${B2#sha25
 [ "$A1" != "$A2" ] || { echo "deploy-v1 and deploy-v2 app layers are equal" >&2; exit 1; }
 fi   # end of sections 1-28
 
+if [ "$ONLY" != docker ]; then   # section 29: also in the full run
 # ====================================================================== 29. issue 18 (--only issue18)
 # umoci 0.4.7's `insert` never closes its tar writer (umoci#436, fixed by umoci#534): the layer
 # ends right after the last file's data, with neither its padding to 512 bytes nor the two
@@ -1188,20 +1216,208 @@ img_commit 'COPY --from=builder /app /app (pnpm, without prisma generate)'
 prisma_out prisma-pnpm-missing prisma-pnpm-missing.tar none missing-engine \
   "pnpm layout without the generated client: app/node_modules/@prisma/client is a SYMLINK into app/node_modules/.pnpm/@prisma+client@6.19.0_prisma@6.19.0/node_modules/@prisma/client, and there is no .prisma beside it (nor in app/node_modules)" \
   '{"expectedTarget":"debian-openssl-3.0.x","engineType":"library","clientSymlink":{"path":"app/node_modules/@prisma/client","target":"../.pnpm/@prisma+client@6.19.0_prisma@6.19.0/node_modules/@prisma/client"}}'
+fi   # end of section 29
+
+if [ "$ONLY" != issue18 ]; then   # section 30: also in the full run
+# ====================================================================== 30. Docker 20.10's own writer (--only docker)
+# `docker save` of Debian's docker.io 20.10 (legacy layout: <v1id>/layer.tar, <v1id>/json,
+# <v1id>/VERSION, <config>.json, manifest.json, repositories) from a dockerd this section starts
+# itself: own data and exec roots under the work dir, vfs, no iptables and no bridge, its own unix
+# socket; stopped through its pidfile when the script exits, also on an error. The images are
+# `DOCKER_BUILDKIT=0 docker build`s FROM scratch (COPY, ENV, WORKDIR, LABEL, CMD, ENTRYPOINT; no
+# RUN) of small text files. Reproducible where the classic builder lets it be: the context's
+# files have fixed contents, modes and mtimes (2024-01-01); but the builder stamps `created` (config
+# and history) with the build time, and every directory that a COPY or WORKDIR creates gets the
+# build time as its mtime, so each run writes new config digests, v1 ids and diff_ids (only a
+# layer of files at / , hello.txt's, keeps its diff_id). fixtures.json is regenerated with them.
+log "30 docker/*.tar (docker save of Debian's docker.io 20.10)"
+DKD=$WORK/dockerd; mkdir -m 0700 "$DKD"
+DKPID=
+# docker_stop: the dockerd of this section, by its pidfile (dockerd removes it when it exits;
+# before it is written, by the pid of the background job), then what it may have left mounted
+docker_stop() {
+  local pid=
+  [ -s "$DKD/docker.pid" ] && pid=$(cat "$DKD/docker.pid")
+  [ -n "$pid" ] || pid=$DKPID
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "dockerd $pid did not stop in 15 s: killed" >&2; kill -9 "$pid" 2>/dev/null || true
+      # its containerd (started by dockerd, pidfile in the exec root) is left without it
+      [ -s "$DKD/exec/containerd/containerd.pid" ] && kill -9 "$(cat "$DKD/exec/containerd/containerd.pid")" 2>/dev/null || true
+      sleep 0.5
+    fi
+  fi
+  DKPID=
+  findmnt -rn -o TARGET 2>/dev/null | awk -v d="$DKD/" 'index($0, d) == 1' | sort -r | while read -r m; do umount "$m" || true; done
+}
+trap 'docker_stop; cleanup' EXIT
+trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM
+"$DOCKERD" --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
+  --data-root "$DKD/root" --exec-root "$DKD/exec" --pidfile "$DKD/docker.pid" \
+  -H "unix://$DKD/docker.sock" > "$DKD/dockerd.log" 2>&1 &
+DKPID=$!
+dk() { "$DOCKER" -H "unix://$DKD/docker.sock" "$@"; }
+for i in $(seq 1 100); do
+  dk version >/dev/null 2>&1 && break
+  kill -0 "$DKPID" 2>/dev/null || { echo "dockerd exited:" >&2; tail -20 "$DKD/dockerd.log" >&2; exit 1; }
+  [ "$i" = 100 ] && { echo "dockerd did not answer in 20 s:" >&2; tail -20 "$DKD/dockerd.log" >&2; exit 1; }
+  sleep 0.2
+done
+DKVER=$(dk version --format '{{.Server.Version}}')
+case "$DKVER" in 20.10.*) ;; *) echo "section 30 wants Docker 20.10's writer, the daemon is $DKVER" >&2; exit 1 ;; esac
+DKOUT=$OUT/docker; mkdir -p "$DKOUT"
+CTX=$WORK/docker-ctx
+# dbuild NAME TAG : build context $CTX/NAME (Dockerfile written by the caller), fixed modes and mtimes
+dbuild() {
+  local c=$CTX/$1
+  find "$c" -type d -exec chmod 0755 {} +
+  find "$c" -type f ! -name '*.sh' ! -path '*/bin/*' -exec chmod 0644 {} +
+  find "$c" -exec touch -h -d "@$E" {} +
+  DOCKER_BUILDKIT=0 dk build --quiet --no-cache --platform linux/amd64 -t "$2" "$c" >/dev/null
+}
+# dfacts FILE : what python (tarfile, json, hashlib) finds in a docker save archive beyond
+# archive_facts: each image's history (empty_layer entries), the repositories file, symlink members
+dfacts() {
+  python3 - "$1" "$DKVER" <<'PYEOF'
+import sys, json, tarfile, hashlib, gzip, io
+p, ver = sys.argv[1], sys.argv[2]
+raw = open(p, 'rb').read()
+if raw[:2] == b'\x1f\x8b': raw = gzip.decompress(raw)
+t = tarfile.open(fileobj=io.BytesIO(raw))
+ms = {m.name: m for m in t}
+rd = lambda n: t.extractfile(ms[n]).read()
+images = []
+for e in json.loads(rd('manifest.json')):
+    cb = rd(e['Config']); cfg = json.loads(cb)
+    hist = [{'createdBy': h.get('created_by'), 'emptyLayer': bool(h.get('empty_layer'))} for h in cfg.get('history', [])]
+    assert sum(not h['emptyLayer'] for h in hist) == len(cfg['rootfs']['diff_ids']) == len(e['Layers']), p
+    images.append({'configDigest': 'sha256:' + hashlib.sha256(cb).hexdigest(), 'config': e['Config'],
+                   'repoTags': e.get('RepoTags'), 'history': hist,
+                   'emptyLayerEntries': sum(h['emptyLayer'] for h in hist)})
+links = [{'member': m.name, 'target': m.linkname} for m in t if m.issym() or m.islnk()]
+print(json.dumps({'madeBy': f'docker save (Docker {ver})', 'dockerSave': {
+    'images': images, 'repositories': json.loads(rd('repositories')), 'symlinks': links}}, separators=(',', ':')))
+PYEOF
+}
+
+# the files the images copy: a file at /, a small /etc, an app tree with node_modules/.prisma
+mkdir -p "$CTX"/hello "$CTX"/web/etc "$CTX"/web/app/node_modules/@prisma/client "$CTX"/web/app/node_modules/.prisma/client "$CTX"/tool/bin
+printf "hello from Docker 20.10's docker save\n" > "$CTX/hello/hello.txt"
+printf 'PRETTY_NAME="imgtool fixture (FROM scratch)"\nID=scratch\n' > "$CTX/web/etc/os-release"
+printf "console.log('web listening on', process.env.PORT)\n" > "$CTX/web/app/server.js"
+printf '{\n  "name": "web",\n  "version": "1.0.0",\n  "private": true,\n  "dependencies": { "@prisma/client": "6.19.0" }\n}\n' > "$CTX/web/app/package.json"
+printf '{\n  "name": "@prisma/client",\n  "version": "6.19.0",\n  "main": "index.js"\n}\n' > "$CTX/web/app/node_modules/@prisma/client/package.json"
+printf 'generator client {\n  provider = "prisma-client-js"\n}\n\ndatasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n' \
+  > "$CTX/web/app/node_modules/.prisma/client/schema.prisma"
+printf '#!/bin/sh\necho tool 2.0\n' > "$CTX/tool/bin/tool"; chmod 0755 "$CTX/tool/bin/tool"
+
+# (a) one layer: a file at /
+printf 'FROM scratch\nCOPY hello.txt /hello.txt\n' > "$CTX/hello/Dockerfile"
+dbuild hello hello:1.0
+dk save -o "$DKOUT/one-layer.tar" hello:1.0
+meta docker/one-layer.tar docker-legacy none ok \
+  "docker save (Docker $DKVER) of a FROM scratch image with one layer (COPY hello.txt /): <v1id>/layer.tar, <v1id>/json, <v1id>/VERSION, <config>.json, manifest.json, repositories" \
+  "$(dfacts "$DKOUT/one-layer.tar")"
+
+# (b) three layers and five empty_layer history entries: LABEL, ENV, ENV, CMD, and WORKDIR of a
+# directory that is there already; the first WORKDIR /app creates /app, which is a layer of its own
+cat > "$CTX/web/Dockerfile" <<'EOF'
+FROM scratch
+LABEL org.opencontainers.image.title="imgtool fixture" org.opencontainers.image.version="1.0"
+ENV NODE_ENV=production PORT=3000
+COPY etc/ /etc/
+WORKDIR /app
+COPY app/ /app/
+ENV APP_VERSION=1.0
+WORKDIR /app
+CMD ["node", "server.js"]
+EOF
+dbuild web web:1.0
+dk save -o "$DKOUT/empty-layers.tar" web:1.0
+meta docker/empty-layers.tar docker-legacy none ok \
+  "docker save (Docker $DKVER) of a FROM scratch image whose config history has 8 entries, 5 of them empty_layer (LABEL, ENV, ENV, WORKDIR of an existing directory, CMD): 3 layers (COPY etc/, WORKDIR /app creating /app, COPY app/ with node_modules/.prisma/client/schema.prisma)" \
+  "$(dfacts "$DKOUT/empty-layers.tar")"
+# (e) the same image as `docker save | gzip`: docker save writes the same tar again
+dk save web:1.0 | gzip -n -6 > "$DKOUT/empty-layers.tar.gz"
+gzip -dc "$DKOUT/empty-layers.tar.gz" | cmp - "$DKOUT/empty-layers.tar" \
+  || { echo "two docker saves of web:1.0 differ" >&2; exit 1; }
+meta docker/empty-layers.tar.gz docker-legacy gzip ok \
+  "docker save web:1.0 | gzip -n -6: the tar inside is docker/empty-layers.tar byte for byte (checked by the script)" \
+  "$(dfacts "$DKOUT/empty-layers.tar.gz" | jq -c '. + {gunzipsTo: "docker/empty-layers.tar"}')"
+
+# (c) one image, three tags (two repositories, one with a registry host and port)
+cat > "$CTX/web/Dockerfile.app" <<'EOF'
+FROM scratch
+COPY app/package.json /app/package.json
+COPY app/ /app/
+WORKDIR /app
+ENTRYPOINT ["node"]
+CMD ["server.js"]
+EOF
+find "$CTX/web" -exec touch -h -d "@$E" {} +
+DOCKER_BUILDKIT=0 dk build --quiet --no-cache --platform linux/amd64 -f "$CTX/web/Dockerfile.app" -t app:1.0 "$CTX/web" >/dev/null
+dk tag app:1.0 app:latest
+dk tag app:1.0 registry.example:5000/team/app:1.0
+dk save -o "$DKOUT/several-tags.tar" app:1.0 app:latest registry.example:5000/team/app:1.0
+meta docker/several-tags.tar docker-legacy none ok \
+  "docker save app:1.0 app:latest registry.example:5000/team/app:1.0 (Docker $DKVER): one manifest.json entry with three RepoTags, repositories with two repositories" \
+  "$(dfacts "$DKOUT/several-tags.tar")"
+
+# (d) two images in one archive: tool:2.0 is FROM hello:1.0. hello's layer is the top layer of
+# one and not of the other, so Docker gives it two v1 ids: one <v1id>/layer.tar is the file, the
+# other a symlink member to it. Which image gets which, and the order of manifest.json, follow
+# Go's map order and can change from one save to the next.
+printf 'FROM hello:1.0\nCOPY bin/ /usr/local/bin/\nENV TOOL_VERSION=2.0\nENTRYPOINT ["/usr/local/bin/tool"]\n' > "$CTX/tool/Dockerfile"
+dbuild tool tool:2.0
+dk save -o "$DKOUT/two-images.tar" hello:1.0 tool:2.0
+DF=$(dfacts "$DKOUT/two-images.tar")
+[ "$(jq '.dockerSave.symlinks | length' <<<"$DF")" = 1 ] || { echo "two-images.tar: expected one symlinked layer.tar" >&2; exit 1; }
+meta docker/two-images.tar docker-legacy none ok \
+  "docker save hello:1.0 tool:2.0 (Docker $DKVER), tool FROM hello: two manifest.json entries; hello's layer stored once, the other <v1id>/layer.tar a symlink member to it (manifestPath)" \
+  "$DF"
+
+docker_stop
+trap cleanup EXIT
+fi   # end of section 30
 
 log "install into $FIX"
-chmod 0644 "$OUT"/*
+find "$OUT" -type d -exec chmod 0755 {} +
+find "$OUT" -type f -exec chmod 0644 {} +
+# install_out : every file of $OUT to the same relative path under $FIX (docker/ is a folder)
+install_out() {
+  (cd "$OUT" && find . -type f | sed 's|^\./||' | sort) | while read -r f; do
+    mkdir -p "$FIX/$(dirname "$f")"; mv "$OUT/$f" "$FIX/$f"
+  done
+}
 if [ -n "$ONLY" ]; then
   # only this section's files: moved in, their facts merged into fixtures.json (python writes the
-  # same bytes for the entries it leaves as they are: json.dump with indent 2, as cmd_facts does)
-  NEW=$(cd "$OUT" && ls)
-  mv "$OUT"/* "$FIX/"
+  # same bytes for the entries it leaves as they are: json.dump with indent 2, as cmd_facts does).
+  # --only docker owns Tests/Fixtures/docker/: its old files and entries are replaced as a whole.
+  NEW=$(cd "$OUT" && find . -type f | sed 's|^\./||' | sort)
+  OWNED=; [ "$ONLY" = docker ] && OWNED=docker/
+  if [ -n "$OWNED" ]; then
+    jq -r --arg p "$OWNED" '.[].file | select(startswith($p))' "$FIX/fixtures.json" | while read -r f; do rm -f "$FIX/$f"; done
+  fi
+  install_out
   fx facts "$META" "$FIX" "$WORK/new-facts.json"
-  python3 - "$FIX/fixtures.json" "$WORK/new-facts.json" <<'PYEOF'
+  python3 - "$FIX/fixtures.json" "$WORK/new-facts.json" "$OWNED" <<'PYEOF'
 import sys, json
-old = json.load(open(sys.argv[1])); new = json.load(open(sys.argv[2]))
+old = json.load(open(sys.argv[1])); new = json.load(open(sys.argv[2])); owned = sys.argv[3]
+# in place: a remade entry where it was (the owned folder's new entries where its first old one
+# was), entries that are new at the end
 names = {e['file'] for e in new}
-merged = [e for e in old if e['file'] not in names] + new
+merged, placed = [], set()
+for e in old:
+    f = e['file']
+    if owned and f.startswith(owned):
+        if not placed: merged += new; placed |= names
+    elif f in names:
+        if f not in placed: merged.append(next(n for n in new if n['file'] == f)); placed.add(f)
+    else:
+        merged.append(e)
+merged += [n for n in new if n['file'] not in placed]
 with open(sys.argv[1], 'w') as f: json.dump(merged, f, indent=2); f.write('\n')
 PYEOF
 else
@@ -1210,7 +1426,7 @@ else
   if [ -f "$FIX/fixtures.json" ]; then
     jq -r '.[].file' "$FIX/fixtures.json" | while read -r f; do rm -f "$FIX/$f"; done
   fi
-  mv "$OUT"/* "$FIX/"
+  install_out
   fx facts "$META" "$FIX" "$FIX/fixtures.json"
 fi
 
@@ -1230,7 +1446,7 @@ while read -r f layout expect; do
   case "$f" in *.gz)
     gzip -t "$FIX/$f"; gzip -dc "$FIX/$f" > "$WORK/inspect.tar"; ref="${ref%%:*}:$WORK/inspect.tar" ;;
   esac
-  case "$f" in *multi.tar) ref="$ref:docker.io/library/tool:2.0" ;; esac
+  case "$f" in *multi.tar) ref="$ref:docker.io/library/tool:2.0" ;; docker/two-images.tar) ref="$ref:tool:2.0" ;; esac
   if ! skopeo inspect --raw "$ref" >/dev/null 2>"$WORK/sk.err"; then
     echo "skopeo inspect failed: $f: $(cat "$WORK/sk.err")" >&2; fail=1
   fi
