@@ -50,9 +50,12 @@ run: build
 #   root-only tests: util-linux (mount: small tmpfs for the disk-full ship tests)
 #   bsdutils (script(1): the terminal of the progress test), time (GNU time: peak memory of the
 #   hostile-input tests)
+#   docker.io, containerd (a real Docker daemon the ship tests start on their own socket),
+#   busybox-static (the static busybox their images run), tmux (the first-contact terminal test)
 DEPS := zlib1g-dev libzstd-dev libssl-dev pkg-config gzip pigz zstd xz-utils bzip2 tar python3 \
 	python3-zstandard golang-go golang-github-klauspost-compress-dev \
-	openssh-server openssh-client openssl coreutils findutils util-linux bsdutils time
+	openssh-server openssh-client openssl coreutils findutils util-linux bsdutils time \
+	docker.io containerd busybox-static tmux
 # apt-get needs root: sudo when not run as root.
 SUDO ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -70,7 +70,8 @@ let package = Package(
             exclude: readme,
             swiftSettings: upcoming
         ),
-        .target(name: "ImageVerify", dependencies: ["ImageArchive", "Tar", "OCI", "ByteIO"], exclude: readme, swiftSettings: upcoming),
+        .target(
+            name: "ImageVerify", dependencies: ["ImageArchive", "Tar", "Codec", "OCI", "ByteIO"], exclude: readme, swiftSettings: upcoming),
         .target(name: "Ship", dependencies: ["OCI", "ByteIO"], exclude: readme, swiftSettings: upcoming),
         .executableTarget(
             name: "imgtool",

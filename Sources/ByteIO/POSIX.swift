@@ -162,4 +162,69 @@ enum POSIX {
         return -1
         #endif
     }
+
+    /// `posix_spawnp(3)`: starts `argv` (looked up on the PATH) in the caller's process group,
+    /// with stdin, stdout and stderr opened from the paths given (`nil` keeps the caller's), every
+    /// signal unblocked and SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTTIN, SIGTTOU and
+    /// SIGCHLD at their default actions (the caller may ignore or block them for itself).
+    /// - Returns: The pid, or the `errno` of the failure.
+    static func spawn(_ argv: [String], stdin: String?, stdout: String?, stderr: String?) -> Result<Int32, ByteIOError> {
+        #if canImport(Darwin)
+        var actions: posix_spawn_file_actions_t? = nil
+        var attributes: posix_spawnattr_t? = nil
+        #else
+        var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        #endif
+        posix_spawn_file_actions_init(&actions)
+        posix_spawnattr_init(&attributes)
+        defer {
+            posix_spawn_file_actions_destroy(&actions)
+            posix_spawnattr_destroy(&attributes)
+        }
+        if let stdin { posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0) }
+        if let stdout { posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o600) }
+        if let stderr { posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o600) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTTIN, SIGTTOU, SIGCHLD] { sigaddset(&defaults, sig) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(truncatingIfNeeded: POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for a in cArgs { free(a) } }
+        var pid: pid_t = 0
+        let code = posix_spawnp(&pid, argv.first ?? "", &actions, &attributes, &cArgs, environ)
+        return code == 0 ? .success(pid) : .failure(ByteIOError(operation: "posix_spawn", errno: code, path: argv.first))
+    }
+
+    /// `waitpid(2)` until `pid` ends, retrying `EINTR`: its exit status, or 128 + the signal
+    /// that ended it; `-1` when it is not a child of this process.
+    static func waitForExit(_ pid: Int32) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { return -1 }
+        }
+        let signal = status & 0x7F
+        return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+    }
+
+    /// `kill(2)`; the result is not checked (the process may have ended).
+    static func sendSignal(_ pid: Int32, _ sig: Int32) { _ = kill(pid, sig) }
+
+    /// `SIGTERM`.
+    static var terminateSignal: Int32 { SIGTERM }
+
+    /// The width of the terminal `fd` is, from `ioctl(TIOCGWINSZ)`; `nil` when it is none.
+    static func terminalColumns(_ fd: Int32) -> Int? {
+        var size = winsize()
+        #if canImport(Darwin)
+        let rc = ioctl(fd, TIOCGWINSZ, &size)
+        #else
+        let rc = ioctl(fd, UInt(TIOCGWINSZ), &size)
+        #endif
+        return rc == 0 && size.ws_col > 0 ? Int(size.ws_col) : nil
+    }
 }

@@ -6,7 +6,9 @@ import OCI
 /// arrives, its stderr collected.
 ///
 /// The readers run on their own threads so that a chatty remote can never block the writer.
-final class RemoteProcess {
+/// Shared by the thread that feeds it and the one that may stop it (``SSHSession/terminateCommands()``);
+/// `Process` and `Pipe` are safe to use from both.
+final class RemoteProcess: @unchecked Sendable {
     private let process = Process()
     private let stdinPipe = Pipe()
     private let stdoutPipe = Pipe()
@@ -16,15 +18,15 @@ final class RemoteProcess {
     private var stdinClosed = false
 
     /// Starts `argv`; `onLine` is called, on a reader thread, with each line of its stdout.
-    init(_ argv: [String], onLine: @escaping @Sendable (String) -> Void) throws(ShipError) {
-        guard let executable = argv.first else { throw .transfer(host: "", detail: "no ssh command") }
+    init(_ argv: [String], host: String = "", onLine: @escaping @Sendable (String) -> Void) throws(ShipError) {
+        guard let executable = argv.first else { throw .sshNotRunnable(host: host, command: "", detail: "no ssh command") }
         process.executableURL = URL(fileURLWithPath: executable.contains("/") ? executable : "/usr/bin/env")
         process.arguments = executable.contains("/") ? Array(argv.dropFirst()) : argv
         process.standardInput = stdinPipe
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
         do { try process.run() } catch {
-            throw .transfer(host: "", detail: "cannot start \(executable): \(error.localizedDescription)")
+            throw .sshNotRunnable(host: host, command: argv.joined(separator: " "), detail: "it cannot be started")
         }
         Self.readLines(stdoutPipe.fileHandleForReading, group: readers, onLine: onLine)
         let errors = errorText

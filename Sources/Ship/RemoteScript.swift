@@ -229,24 +229,29 @@ enum RemoteScript {
             """
     }
 
-    /// `docker load` of the published archive, its compression recognised by its first bytes
-    /// (never its name): gzip decompressed on the fly; zstd read by `docker load` itself from
-    /// Docker 23 on (moby#41759), through `zstd -dc` before that; anything else as it is.
+    /// `docker load` (or, where there is no docker, `podman load`) of the published archive, its
+    /// compression recognised by its first bytes (never its name): gzip and zstd decompressed on
+    /// the server by `gzip -dc` / `zstd -dc` when it has them, which every engine then reads
+    /// (Docker 20.10 reads no zstd, moby/moby#41759; Docker 24's containerd store no compressed
+    /// archive at all, moby/moby#46600; podman 4.3 no gzip docker-archive); only without the tool
+    /// is the file handed to `load -i` as it is. `TargetChecks` in ImageVerify judges the same
+    /// rules before anything is sent.
     static func load(_ c: Context) -> String {
         c.prelude + """
             cd "$D" || exit 1
+            if command -v docker >/dev/null 2>&1; then L=docker
+            elif command -v podman >/dev/null 2>&1; then L=podman
+            else echo "imgtool: neither docker nor podman is on the PATH of $(uname -n)" >&2; exit 127
+            fi
             m=$(head -c 4 -- "$N" | od -An -tx1 | tr -d ' \\n')
             case "$m" in
-                1f8b08*) gzip -dc -- "$N" | docker load ;;
-                28b52ffd|5?2a4d18)
-                    v=$(docker version --format '{{.Server.Version}}' 2>/dev/null); v=${v%%.*}
-                    case "$v" in ''|*[!0-9]*) v=0 ;; esac
-                    if [ "$v" -ge 23 ]; then docker load -i "$N"
-                    elif command -v zstd >/dev/null 2>&1; then zstd -dc -- "$N" | docker load
-                    else echo "imgtool: this docker cannot load zstd (Docker 23 and later can) and zstd is not installed: install zstd here, or ship a gzip pack" >&2; exit 1
-                    fi ;;
-                *) docker load -i "$N" ;;
+                1f8b08*) z=gzip ;;
+                28b52ffd|5?2a4d18) z=zstd ;;
+                *) z= ;;
             esac
+            if [ -n "$z" ] && command -v "$z" >/dev/null 2>&1; then "$z" -dc -- "$N" | "$L" load
+            else "$L" load -i "$N"
+            fi
             """
     }
 

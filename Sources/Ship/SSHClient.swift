@@ -1,4 +1,5 @@
 import ByteIO
+import Foundation
 import OCI
 
 /// How imgtool runs the system's OpenSSH client.
@@ -68,17 +69,64 @@ public struct SSHClient: Sendable, Equatable {
         return argv.map(ShellQuote.word).joined(separator: " ")
     }
 
-    func arguments(for destination: Destination, controlPath: String, remoteCommand: String?) -> [String] {
-        var argv = command
-        argv += [
-            "-o", "ControlMaster=auto", "-o", "ControlPath=\(controlPath)", "-o", "ControlPersist=60",
-            "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4", "-o", "ConnectTimeout=20",
+    /// The options every ssh of a session takes: the control socket, keep-alives (a link that
+    /// answers nothing for a minute is given up), a connection timeout.
+    private func common(controlPath: String) -> [String] {
+        [
+            "-o", "ControlPath=\(controlPath)", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4",
+            "-o", "ConnectTimeout=20",
         ]
-        if batchMode { argv += ["-o", "BatchMode=yes"] }
+    }
+
+    private func target(_ destination: Destination) -> [String] {
+        var argv: [String] = []
         if let user = destination.user { argv += ["-l", user] }
         if let port = destination.port { argv += ["-p", String(port)] }
-        argv += ["--", destination.host]
+        return argv + ["--", destination.host]
+    }
+
+    /// The connection master: `ssh -f -N` with `ControlMaster=yes`, authenticating (with
+    /// `BatchMode` unless `interactive`) and then serving the session from the background. It
+    /// ends 60 s after its last command should imgtool be killed without closing it.
+    func masterArguments(for destination: Destination, controlPath: String, interactive: Bool) -> [String] {
+        var argv = command + common(controlPath: controlPath) + ["-o", "ControlMaster=yes", "-o", "ControlPersist=60"]
+        if batchMode || !interactive { argv += ["-o", "BatchMode=yes"] }
+        return argv + ["-f", "-N"] + target(destination)
+    }
+
+    /// `ssh -O check` or `ssh -O exit` for the session's master.
+    func controlArguments(for destination: Destination, controlPath: String, operation: String) -> [String] {
+        command + ["-o", "ControlPath=\(controlPath)", "-O", operation] + target(destination)
+    }
+
+    /// A command of the session, through the master; never prompts (`BatchMode`): should the
+    /// master be gone, ssh connects on its own and fails rather than asks.
+    func arguments(for destination: Destination, controlPath: String, remoteCommand: String?) -> [String] {
+        var argv = command + common(controlPath: controlPath) + ["-o", "ControlMaster=no", "-o", "BatchMode=yes"]
+        argv += target(destination)
         if let remoteCommand { argv.append(remoteCommand) }
         return argv
+    }
+
+    /// Checks that the ssh command can be started: an executable file at its path, or on the
+    /// PATH.
+    /// - Throws: ``ShipError/sshNotRunnable(host:command:detail:)`` saying which.
+    func checkRunnable(host: String) throws(ShipError) {
+        let name = command[0]
+        let files = FileManager.default
+        let shown = command.joined(separator: " ")
+        if name.contains("/") {
+            var isDirectory: ObjCBool = false
+            guard files.fileExists(atPath: name, isDirectory: &isDirectory) else {
+                throw .sshNotRunnable(host: host, command: shown, detail: "\(name): no such file")
+            }
+            guard !isDirectory.boolValue, files.isExecutableFile(atPath: name) else {
+                throw .sshNotRunnable(host: host, command: shown, detail: "\(name): not an executable file")
+            }
+            return
+        }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for dir in path.split(separator: ":") where files.isExecutableFile(atPath: "\(dir)/\(name)") { return }
+        throw .sshNotRunnable(host: host, command: shown, detail: "`\(name)` is not on the PATH")
     }
 }

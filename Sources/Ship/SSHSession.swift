@@ -1,19 +1,83 @@
 import ByteIO
 import Foundation
 import OCI
+import Synchronization
 
 /// The shared ssh connection to one destination: authenticated once, then reused by every remote
 /// command of the ship (OpenSSH connection multiplexing, `ControlMaster`).
-final class SSHSession {
+///
+/// The connection is opened by ``connect(interactive:)`` with `ssh -f -N` in imgtool's own
+/// process group, so that on a terminal ssh can ask its questions (an unknown host key, a key's
+/// passphrase) and read the answers; every later command runs with `BatchMode` and never
+/// prompts. ``close()`` stops the connection and removes its private directory; every open
+/// session is also closed by ``ShipCleanup/stopAll()``, which the CLI calls on SIGINT, SIGTERM
+/// and SIGHUP.
+final class SSHSession: @unchecked Sendable {
     let destination: Destination
     let client: SSHClient
+    /// The private directory (mode 0700) of the control socket and the connection's log.
+    let controlDirectory: String
     private let controlPath: String
+    private let state = Mutex(State())
 
-    /// - Parameter controlDirectory: A private directory (mode 0700) for the control socket.
-    init(destination: Destination, client: SSHClient, controlDirectory: String) {
+    private struct State {
+        var processes: [ObjectIdentifier: RemoteProcess] = [:]
+        var starter: ChildProcess?
+        var masterPID: Int32?
+        /// No new command may start (the ship was interrupted, or the session is closing).
+        var closed = false
+        /// ``close()`` ran.
+        var finished = false
+    }
+
+    /// Creates the private directory and registers the session for ``ShipCleanup``.
+    init(destination: Destination, client: SSHClient) throws(ShipError) {
         self.destination = destination
         self.client = client
-        self.controlPath = controlDirectory + "/%C"
+        // In /tmp, not $TMPDIR: a socket path has at most 104 bytes (macOS), and ssh's `%C` is 40.
+        controlDirectory = "/tmp/imgtool-\(ProcessInfo.processInfo.processIdentifier)-\(Shipper.randomID())"
+        controlPath = controlDirectory + "/%C"
+        do { try Directory.create(controlDirectory, mode: 0o700) } catch {
+            throw .localIO(path: controlDirectory, underlying: error)
+        }
+        ShipCleanup.register(self)
+    }
+
+    /// Opens the connection: `ssh -f -N` as the control master, which authenticates (asking on
+    /// the terminal when `interactive`), then goes to the background and serves every later
+    /// command of the session.
+    /// - Throws: The ``ShipError`` that ssh's messages say (unreachable, host key,
+    ///   authentication), or ``ShipError/sshNotRunnable(host:command:detail:)``.
+    func connect(interactive: Bool) throws(ShipError) {
+        try client.checkRunnable(host: destination.label)
+        let log = controlDirectory + "/connect.log"
+        let argv = client.masterArguments(for: destination, controlPath: controlPath, interactive: interactive)
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(argv, stdin: interactive ? nil : "/dev/null", stdout: "/dev/null", stderr: log)
+        } catch {
+            throw .sshNotRunnable(host: destination.label, command: client.command.joined(separator: " "), detail: error.reason)
+        }
+        state.withLock { $0.starter = child }
+        let status = child.wait()
+        state.withLock { $0.starter = nil }
+        let stderr = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(atPath: log)
+        guard status == 0 else {
+            if let e = classify(stderr, status: status, connected: false) { throw e }
+            let last = stderr.split(whereSeparator: \.isNewline).last.map { $0.trimmingCharacters(in: .whitespaces) }
+            throw .unreachable(
+                host: destination.label, detail: last ?? "ssh exited with status \(status)", ssh: client.plainCommand(for: destination))
+        }
+        // The master's pid, to stop it even if `ssh -O exit` cannot reach it.
+        if let check = try? RemoteProcess(
+            client.controlArguments(for: destination, controlPath: controlPath, operation: "check"), onLine: { _ in })
+        {
+            let (_, text) = check.wait()
+            if let r = text.range(of: "pid="), let pid = Int32(text[r.upperBound...].prefix { $0.isNumber }) {
+                state.withLock { $0.masterPID = pid }
+            }
+        }
     }
 
     /// Runs `script` with the remote's `sh`, feeding its stdin with `input`, and returns the lines
@@ -26,14 +90,13 @@ final class SSHSession {
         onLine: @escaping @Sendable (String) -> Void = { _ in }
     ) throws(ShipError) -> [String] {
         let lines = Shared<[String]>([])
-        let argv = client.arguments(for: destination, controlPath: controlPath, remoteCommand: "sh -c " + ShellQuote.quote(script))
-        let process = try RemoteProcess(argv) { line in
+        let process = try start(script) { line in
             lines.withLock { $0.append(line) }
             onLine(line)
         }
         var writeError: (any Error)?
         do { try input(process.input) } catch { writeError = error }
-        let (status, stderr) = process.wait()
+        let (status, stderr) = finish(process)
         let output = lines.value
         if let e = writeError as? ShipError { throw e }
         if status == 255 || output.last != "end" {
@@ -47,23 +110,68 @@ final class SSHSession {
     }
 
     /// Runs a user-visible command (`docker load`, `--then`), passing its output on; returns its
-    /// exit status.
+    /// exit status (127 when the remote shell did not find it) and its stderr.
     func runCommand(_ script: String, onLine: @escaping @Sendable (String) -> Void) throws(ShipError) -> (status: Int32, stderr: String) {
-        let argv = client.arguments(for: destination, controlPath: controlPath, remoteCommand: "sh -c " + ShellQuote.quote(script))
-        let process = try RemoteProcess(argv, onLine: onLine)
-        let (status, stderr) = process.wait()
-        if status == 255 || status == 127, let e = classify(stderr, status: status, connected: false) { throw e }
+        let process = try start(script, onLine: onLine)
+        let (status, stderr) = finish(process)
+        // 255 is ssh's own failure (a remote command's 255 cannot be told apart).
+        if status == 255, let e = classify(stderr, status: status, connected: false) { throw e }
         return (status, stderr)
     }
 
-    /// Closes the shared connection.
+    private func start(_ script: String, onLine: @escaping @Sendable (String) -> Void) throws(ShipError) -> RemoteProcess {
+        let argv = client.arguments(for: destination, controlPath: controlPath, remoteCommand: "sh -c " + ShellQuote.quote(script))
+        let process = try RemoteProcess(argv, host: destination.label, onLine: onLine)
+        let closed = state.withLock { s in
+            s.processes[ObjectIdentifier(process)] = process
+            return s.closed
+        }
+        if closed { process.terminate() }
+        return process
+    }
+
+    private func finish(_ process: RemoteProcess) -> (status: Int32, stderr: String) {
+        let result = process.wait()
+        _ = state.withLock { $0.processes.removeValue(forKey: ObjectIdentifier(process)) }
+        return result
+    }
+
+    /// Stops every remote command of the session (their ssh clients), for an interrupted ship.
+    func terminateCommands() {
+        let (processes, starter) = state.withLock { s in
+            s.closed = true
+            return (Array(s.processes.values), s.starter)
+        }
+        starter?.terminate()
+        for p in processes { p.terminate() }
+    }
+
+    /// Closes the shared connection (`ssh -O exit`, then SIGTERM to the master should it still
+    /// run) and removes the private directory. Calling it again does nothing.
     func close() {
-        var argv = client.command
-        argv += ["-o", "ControlPath=\(controlPath)", "-O", "exit"]
-        if let user = destination.user { argv += ["-l", user] }
-        if let port = destination.port { argv += ["-p", String(port)] }
-        argv += ["--", destination.host]
-        if let p = try? RemoteProcess(argv, onLine: { _ in }) { _ = p.wait() }
+        let (first, pid) = state.withLock { s in
+            let first = !s.finished
+            s.finished = true
+            s.closed = true
+            return (first, s.masterPID)
+        }
+        guard first else { return }
+        if let p = try? RemoteProcess(
+            client.controlArguments(for: destination, controlPath: controlPath, operation: "exit"), onLine: { _ in })
+        {
+            _ = p.wait()
+        }
+        if let pid { ChildProcess.terminate(pid: pid) }
+        Self.removeDirectory(controlDirectory)
+        ShipCleanup.unregister(self)
+    }
+
+    /// Removes the control directory and what is left in it (a socket, a log).
+    private static func removeDirectory(_ path: String) {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+            unlink(path + "/" + name)
+        }
+        rmdir(path)
     }
 
     /// Maps the ssh client's own messages to an error that says what to do.
@@ -73,10 +181,6 @@ final class SSHSession {
         let host = destination.label
         let lines = stderr.split(whereSeparator: \.isNewline).map { String($0).trimmingCharacters(in: .whitespaces) }
         func line(_ needle: String) -> String? { lines.first { $0.localizedCaseInsensitiveContains(needle) } }
-        // env(1) could not start the ssh command.
-        if !connected, status == 127, let l = line("No such file") ?? line("not found") ?? line("Permission denied") {
-            return .sshNotRunnable(command: client.command.joined(separator: " "), detail: l)
-        }
         let ssh = client.plainCommand(for: destination)
         if let l = line("REMOTE HOST IDENTIFICATION HAS CHANGED") {
             return .hostKey(host: host, detail: l.trimmingCharacters(in: CharacterSet(charactersIn: "@ ")), ssh: ssh)
@@ -99,5 +203,23 @@ final class SSHSession {
             if let l = line(needle) { return .unreachable(host: host, detail: l, ssh: ssh) }
         }
         return nil
+    }
+}
+
+/// Stops every ssh connection and remote command that ship started, and removes their private
+/// directories: what an interrupted `imgtool ship` does before it exits.
+public enum ShipCleanup {
+    private static let sessions = Mutex<[ObjectIdentifier: SSHSession]>([:])
+
+    static func register(_ s: SSHSession) { sessions.withLock { $0[ObjectIdentifier(s)] = s } }
+    static func unregister(_ s: SSHSession) { _ = sessions.withLock { $0.removeValue(forKey: ObjectIdentifier(s)) } }
+
+    /// Stops the remote commands of every open session, then closes each (`ssh -O exit`, the
+    /// master stopped, its directory removed). Safe to call from a signal handler's queue while
+    /// ships are running on other threads.
+    public static func stopAll() {
+        let open = sessions.withLock { Array($0.values) }
+        for s in open { s.terminateCommands() }
+        for s in open { s.close() }
     }
 }

@@ -29,16 +29,33 @@ public enum ShipError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A local file cannot be read or created: the archive, or ship's own ssh control directory.
     case localIO(path: String, underlying: ByteIOError)
     /// The ssh command itself cannot be run (not installed, or a wrong `--ssh`).
-    case sshNotRunnable(command: String, detail: String)
+    case sshNotRunnable(host: String, command: String, detail: String)
+    /// The remote cannot create the destination directory (a path under `/proc`, a missing
+    /// parent it may not create).
+    case cannotCreateDirectory(host: String, path: String, detail: String)
+    /// A target check failed (the ``RemoteTarget`` does not suit the archive): nothing was sent.
+    /// `checks` are the ids of the failed checks, listed on stdout before.
+    case targetCheckFailed(host: String, checks: [String])
 
     /// The host this error is about, if any.
     public var host: String? {
         switch self {
         case .unreachable(let h, _, _), .authenticationFailed(let h, _, _), .hostKey(let h, _, _), .noSHA256Tool(let h),
-            .notADirectory(let h, _), .permissionDenied(let h, _, _), .diskFull(let h, _, _), .transfer(let h, _):
-            h
-        case .invalidDestination, .archiveChanged, .localIO, .sshNotRunnable:
+            .notADirectory(let h, _), .permissionDenied(let h, _, _), .diskFull(let h, _, _), .transfer(let h, _),
+            .sshNotRunnable(let h, _, _), .cannotCreateDirectory(let h, _, _), .targetCheckFailed(let h, _):
+            h.isEmpty ? nil : h
+        case .invalidDestination, .archiveChanged, .localIO:
             nil
+        }
+    }
+
+    /// Whether running the same command again can succeed: a connection that dropped or timed
+    /// out (``transfer(host:detail:)``, ``unreachable(host:detail:ssh:)``), or a remote disk that
+    /// was full. Everything else needs a fix first, which the message names.
+    public var isRetriable: Bool {
+        switch self {
+        case .transfer, .unreachable, .diskFull: true
+        default: false
         }
     }
 
@@ -66,8 +83,13 @@ public enum ShipError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(path): the file changed at byte \(offset) after it was verified; ship it again once it is complete"
         case .localIO(let path, let underlying):
             "\(path): \(underlying.withoutPath)"
-        case .sshNotRunnable(let command, let detail):
-            "cannot run the ssh command `\(command)`: \(detail); install the OpenSSH client, or fix --ssh / IMGTOOL_SSH"
+        case .sshNotRunnable(let host, let command, let detail):
+            (host.isEmpty ? "" : "\(host): ")
+                + "cannot run the ssh command `\(command)`: \(detail); install the OpenSSH client, or fix --ssh / IMGTOOL_SSH"
+        case .cannotCreateDirectory(let host, let path, let detail):
+            "\(host):\(path): cannot create the directory: \(detail); ship into a directory that can be created there"
+        case .targetCheckFailed(let host, let checks):
+            "\(host): not shipped: the target check\(checks.count == 1 ? "" : "s") \(checks.joined(separator: ", ")) failed (listed above), nothing was sent; fix the image or the server, or pass --no-target-check"
         }
     }
 }

@@ -29,21 +29,34 @@ public struct ShipResult: Sendable, Codable, Equatable {
     public var chunksResent: Int
     /// Wall time, from connecting to the end of `--then`.
     public var seconds: Double
-    /// The images `docker load` reported, when `--load` was given.
     /// Whether another file of the same name was there and is now replaced.
     public var replaced: Bool
+    /// The images `docker load` reported, when `--load` was given.
     public var loaded: [String]?
     /// `docker load`'s exit status, with `--load`.
     public var load: CommandStatus?
     /// The `--then` command and its exit status.
     public var then: CommandStatus?
+    /// What the remote said it is, when the target probe ran (not with `--no-target-check`).
+    public var target: RemoteTarget?
+    /// How many times the transfer made no progress for the stall time (`--stall-timeout`).
+    public var stalls: Int
 
     /// A remote command and how it ended.
     public struct CommandStatus: Sendable, Codable, Equatable {
         /// The command as given.
         public var command: String
-        /// Its exit status.
+        /// Its exit status (127: the remote shell did not find the command).
         public var status: Int32
+        /// The last line of its stderr, when it failed: the remote's own message.
+        public var message: String?
+
+        /// Creates a status.
+        public init(command: String, status: Int32, message: String? = nil) {
+            self.command = command
+            self.status = status
+            self.message = status == 0 ? nil : message
+        }
     }
 
     /// Creates an empty result for `destination`.
@@ -63,5 +76,6 @@ public struct ShipResult: Sendable, Codable, Equatable {
         chunksReused = 0
         chunksResent = 0
         seconds = 0
+        stalls = 0
     }
 }

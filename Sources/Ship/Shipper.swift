@@ -17,14 +17,55 @@ public struct ShipOptions: Sendable {
     /// How many probe–send–publish rounds to try before giving up (chunks removed by a concurrent
     /// ship, or damaged on the remote, are sent again in the next round).
     public var rounds: Int
+    /// Whether to ask the remote what it is (``RemoteTarget``) before sending, and hand that to
+    /// ``ShipEvents/target`` to judge (not with `--no-target-check`).
+    public var probeTarget: Bool
+    /// The commands `--then` starts, looked up on the remote's PATH by the target probe.
+    public var thenCommands: [String]
+    /// Seconds without a byte taken by the connection after which the transfer is reported as
+    /// stalled (``ShipEvents/stalled``); it goes on (ssh's keep-alives end a dead link).
+    public var stallSeconds: Double
 
     /// Creates options.
-    public init(client: SSHClient, keep: Int = 1, load: Bool = false, then: String? = nil, rounds: Int = 3) {
+    public init(
+        client: SSHClient, keep: Int = 1, load: Bool = false, then: String? = nil, rounds: Int = 3, probeTarget: Bool = true,
+        thenCommands: [String] = [], stallSeconds: Double = 30
+    ) {
         self.client = client
         self.keep = keep
         self.load = load
         self.then = then
         self.rounds = rounds
+        self.probeTarget = probeTarget
+        self.thenCommands = thenCommands
+        self.stallSeconds = stallSeconds
+    }
+}
+
+/// What a ship tells its caller while it runs.
+public struct ShipEvents: Sendable {
+    /// Judges the remote, once it has said what it is and before anything is sent: `nil` to go
+    /// on, or the ids of the checks that failed, which stop this destination
+    /// (``ShipError/targetCheckFailed(host:checks:)``).
+    public var target: @Sendable (RemoteTarget) -> [String]?
+    /// Progress, as chunks go out.
+    public var progress: @Sendable (ShipProgress) -> Void
+    /// Each line that `docker load` or `--then` prints.
+    public var remoteOutput: @Sendable (String) -> Void
+    /// The transfer made no progress for this many seconds (called once a stall).
+    public var stalled: @Sendable (Int) -> Void
+
+    /// Creates the callbacks; each does nothing unless given.
+    public init(
+        target: @escaping @Sendable (RemoteTarget) -> [String]? = { _ in nil },
+        progress: @escaping @Sendable (ShipProgress) -> Void = { _ in },
+        remoteOutput: @escaping @Sendable (String) -> Void = { _ in },
+        stalled: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
+        self.target = target
+        self.progress = progress
+        self.remoteOutput = remoteOutput
+        self.stalled = stalled
     }
 }
 
@@ -65,26 +106,22 @@ public struct Shipper: Sendable {
     ///
     /// - Parameters:
     ///   - destination: Where to.
-    ///   - progress: Called as chunks go out.
-    ///   - remoteOutput: Each line that `docker load` or `--then` prints.
-    /// - Returns: What was sent and skipped, and the results of `--load` and `--then`.
+    ///   - events: The target judge, progress, the remote commands' output, stalls.
+    /// - Returns: What was sent and skipped, the target, and the results of `--load` and `--then`.
     /// - Throws: ``ShipError``, naming the host and what to do.
-    public func ship(
-        to destination: Destination, progress: @escaping @Sendable (ShipProgress) -> Void = { _ in },
-        remoteOutput: @escaping @Sendable (String) -> Void = { _ in }
-    ) throws(ShipError) -> ShipResult {
+    public func ship(to destination: Destination, events: ShipEvents = ShipEvents()) throws(ShipError) -> ShipResult {
         let started = Date()
-        let control = "/tmp/imgtool-\(ProcessInfo.processInfo.processIdentifier)-\(Self.randomID())"
-        // The ssh control directory: the connection's socket lives there.
-        do { try Directory.create(control, mode: 0o700) } catch { throw .localIO(path: control, underlying: error) }
-        let session = SSHSession(destination: destination, client: options.client, controlDirectory: control)
-        defer {
-            session.close()
-            try? FileManager.default.removeItem(atPath: control)
-        }
+        let session = try SSHSession(destination: destination, client: options.client)
+        defer { session.close() }
+        try session.connect(interactive: !options.client.batchMode)
         var result = ShipResult(destination: destination, name: name, plan: plan)
         var context = RemoteScript.Context(
             directory: destination.directory, name: name, digest: plan.digest.hex, size: plan.size, shipID: Self.randomID())
+        if options.probeTarget {
+            let target = RemoteTarget.parse(try session.run(RemoteScript.target(context, commands: options.thenCommands)))
+            result.target = target
+            if let failed = events.target(target) { throw .targetCheckFailed(host: destination.label, checks: failed) }
+        }
         let distinct = plan.distinctChunks
         var published = false
         for round in 1...max(1, options.rounds) {
@@ -134,7 +171,7 @@ public struct Shipper: Sendable {
             var attempts = 0
             while !pending.isEmpty {
                 attempts += 1
-                let failed = try send(pending, session: session, context: context, result: &result, progress: progress)
+                let failed = try send(pending, session: session, context: context, result: &result, events: events)
                 if failed.isEmpty { break }
                 result.chunksResent += failed.count
                 if attempts >= 3 {
@@ -173,16 +210,17 @@ public struct Shipper: Sendable {
                 for prefix in ["Loaded image: ", "Loaded image ID: "] where line.hasPrefix(prefix) {
                     loaded.withLock { $0.append(String(line.dropFirst(prefix.count))) }
                 }
-                remoteOutput(line)
+                events.remoteOutput(line)
             }
-            for line in stderr.split(separator: "\n") { remoteOutput(String(line)) }
+            for line in stderr.split(separator: "\n") { events.remoteOutput(String(line)) }
             result.loaded = loaded.value
-            result.load = .init(command: "docker load", status: status)
+            let loader = result.target?.loader?.kind ?? "docker"
+            result.load = .init(command: "\(loader) load", status: status, message: Self.lastLine(stderr))
         }
         if let command = options.then, result.load.map({ $0.status == 0 }) ?? true {
-            let (status, stderr) = try session.runCommand(RemoteScript.then(context, command: command), onLine: remoteOutput)
-            for line in stderr.split(separator: "\n") { remoteOutput(String(line)) }
-            result.then = .init(command: command, status: status)
+            let (status, stderr) = try session.runCommand(RemoteScript.then(context, command: command), onLine: events.remoteOutput)
+            for line in stderr.split(separator: "\n") { events.remoteOutput(String(line)) }
+            result.then = .init(command: command, status: status, message: Self.lastLine(stderr))
         }
         result.seconds = Date().timeIntervalSince(started)
         return result
@@ -190,8 +228,7 @@ public struct Shipper: Sendable {
 
     /// Streams `chunks` to the remote's receiver; returns the chunks that arrived damaged.
     private func send(
-        _ chunks: [Chunk], session: SSHSession, context: RemoteScript.Context, result: inout ShipResult,
-        progress: @escaping @Sendable (ShipProgress) -> Void
+        _ chunks: [Chunk], session: SSHSession, context: RemoteScript.Context, result: inout ShipResult, events: ShipEvents
     ) throws(ShipError) -> [Chunk] {
         let file: FileSource
         do { file = try FileSource(path: path) } catch { throw .localIO(path: path, underlying: error) }
@@ -199,6 +236,8 @@ public struct Shipper: Sendable {
         let total = chunks.reduce(Int64(0)) { $0 + Int64($1.length) }
         let sent = Shared<Int64>(0)
         let base = result
+        let watchdog = StallWatchdog(seconds: options.stallSeconds, report: events.stalled)
+        defer { result.stalls += watchdog.stop() }
         let lines = try session.run(RemoteScript.receive(context)) { sink in
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
             defer { buffer.deallocate() }
@@ -225,7 +264,8 @@ public struct Shipper: Sendable {
                         s += Int64(n)
                         return s
                     }
-                    progress(
+                    watchdog.moved()
+                    events.progress(
                         ShipProgress(
                             bytesSent: base.bytesSent + done, bytesSkipped: base.bytesSkipped, bytesToSend: total,
                             chunksSkipped: base.chunksSkipped))
@@ -262,6 +302,13 @@ public struct Shipper: Sendable {
         switch kind {
         case "nosha": return .noSHA256Tool(host: host)
         case "notdir": return .notADirectory(host: host, path: dir)
+        case "mkdir" where !detail.localizedCaseInsensitiveContains("No space left"):
+            let d = detail.trimmingCharacters(in: .whitespaces)
+            if d.localizedCaseInsensitiveContains("Permission denied") || d.localizedCaseInsensitiveContains("Read-only") {
+                return .permissionDenied(host: host, path: dir, detail: d)
+            }
+            if d.localizedCaseInsensitiveContains("Not a directory") { return .notADirectory(host: host, path: dir) }
+            return .cannotCreateDirectory(host: host, path: dir, detail: d.isEmpty ? "mkdir failed" : d)
         default:
             let d = detail.trimmingCharacters(in: .whitespaces)
             if d.localizedCaseInsensitiveContains("No space left") || d.localizedCaseInsensitiveContains("quota") {
@@ -274,6 +321,13 @@ public struct Shipper: Sendable {
                 return .notADirectory(host: host, path: dir)
             }
             return .transfer(host: host, detail: d.isEmpty ? "the remote reported an error" : d)
+        }
+    }
+
+    /// The last non-empty line of a command's stderr: its own message, for the report.
+    private static func lastLine(_ text: String) -> String? {
+        text.split(whereSeparator: \.isNewline).last { !$0.allSatisfy(\.isWhitespace) }.map {
+            String($0).trimmingCharacters(in: .whitespaces)
         }
     }
 

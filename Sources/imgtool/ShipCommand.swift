@@ -38,6 +38,17 @@ enum ShipCommand {
                 help:
                     "Remember the last n archives shipped to a destination, so that the next ship takes the chunks it shares with them from those files instead of sending them (default: 1; 0 leaves nothing in DIR/.imgtool)."
             ),
+            .init(
+                names: ["--no-target-check"], valueName: nil,
+                help:
+                    "Do not ask each server what it is (CPU, docker and its version, compose, disk) and check the archive against it before sending."
+            ),
+            .init(
+                names: ["--allow-emulation"], valueName: nil,
+                help: "Ship an image for another CPU to a server that emulates that CPU (binfmt_misc, qemu) instead of refusing it."),
+            .init(
+                names: ["--stall-timeout"], valueName: "seconds",
+                help: "Report the transfer as stalled after this long without progress (default: 30; 0: never)."),
             .init(names: ["--chunk-size"], valueName: "size", help: "The mean chunk size, e.g. 4M (default: 4M)."),
             .init(
                 names: ["--ssh"], valueName: "command",
@@ -86,37 +97,66 @@ enum ShipCommand {
             }
             checksPassed = reports.reduce(0) { $0 + $1.checks.count }
         }
+        // The verdict before anything is sent.
+        if let checksPassed, !request.json { io.out("verify: all \(Format.plural(checksPassed, "check", "checks")) passed\n") }
 
-        // 2. Ship to every destination at once.
+        // 2. Ship to every destination at once, each checked against what it says it is first.
         let shipper = Shipper(path: path, plan: planned.plan, options: request.options)
+        let judge = ShipTargetJudge(
+            archive: planned.archive, images: selectedImages(planned.archive, request: request),
+            use: TargetChecks.Use(
+                load: request.options.load, then: request.options.then.map(ShellCommandLine.init),
+                allowEmulation: request.allowEmulation, archiveBytes: planned.plan.size),
+            print: !request.json)
         let display = ShipProgressLine(enabled: io.errIsTerminal)
-        // Ctrl-C: say how to go on, then end as the signal would.
+        let sending = Flag()
+        let interrupted = Flag()
+        // Ctrl-C, SIGTERM, SIGHUP: stop every ssh, remove ship's directories, say how to go on,
+        // then end as the signal would.
         let interrupt = Terminal.onInterrupt {
+            interrupted.set()
+            ShipCleanup.stopAll()
             display.clear()
             Terminal.writeError(
-                "imgtool: interrupted: the chunks that arrived stay on the remote, checked; run the same command again to resume\n")
+                sending.isSet
+                    ? "imgtool: interrupted: the chunks that arrived stay on the remote, checked; run the same command again to resume\n"
+                    : "imgtool: interrupted before anything was sent\n")
         }
         defer { interrupt.cancel() }
         let outcomes = Outcomes(count: destinations.count)
         let many = destinations.count > 1
         let targets = destinations
+        let stall = Int(request.options.stallSeconds)
         DispatchQueue.concurrentPerform(iterations: targets.count) { i in
             let d = targets[i]
+            let events = ShipEvents(
+                target: { judge.judge(i, d, $0) },
+                progress: { p in
+                    sending.set()
+                    display.update(i, p)
+                },
+                remoteOutput: { line in
+                    display.clear()
+                    // Straight to stderr: these lines come from the shipping threads.
+                    Terminal.writeError((many ? "[\(d.label)] " : "") + line + "\n")
+                },
+                stalled: { _ in
+                    display.clear()
+                    Terminal.writeError(
+                        "imgtool: \(d.label): no progress for \(stall) s; still trying (ssh gives up after 60 s without an answer from the server)\n"
+                    )
+                })
             let outcome: Result<ShipResult, ShipError>
             do throws(ShipError) {
-                outcome = .success(
-                    try shipper.ship(
-                        to: d, progress: { display.update(i, $0) },
-                        remoteOutput: { line in
-                            display.clear()
-                            // Straight to stderr: these lines come from the shipping threads.
-                            Terminal.writeError((many ? "[\(d.label)] " : "") + line + "\n")
-                        }))
+                outcome = .success(try shipper.ship(to: d, events: events))
             } catch {
                 outcome = .failure(error)
             }
             outcomes.set(i, outcome)
         }
+        // Stopped by a signal: its handler ends the process once ssh is stopped; the failures
+        // that stopping caused are not the outcome.
+        while interrupted.isSet { pause() }
         display.clear()
 
         // 3. Report.
@@ -124,6 +164,8 @@ enum ShipCommand {
         var code = ExitCode.success
         for r in results {
             switch r {
+            case .failure(.targetCheckFailed):
+                if code == .success || code == .remoteCommandFailed { code = .checkFailed }
             case .failure:
                 code = .shipFailed
             case .success(let s):
@@ -134,7 +176,8 @@ enum ShipCommand {
         }
         let report = ShipReport(
             archive: path, plan: planned.plan, verified: planned.archive != nil, checksPassed: checksPassed,
-            destinations: destinations, results: results)
+            destinations: destinations, results: results, verdicts: destinations.indices.map { judge.verdict($0) },
+            targetChecked: request.targetCheck)
         io.out(request.json ? report.json() : report.text())
         for r in results {
             switch r {
@@ -143,14 +186,21 @@ enum ShipCommand {
             case .success(let s):
                 if let l = s.load, l.status != 0 {
                     io.err(
-                        "Error: \(s.destination): `docker load` exited with status \(l.status); \(s.remotePath) arrived and is checked, --then was not run\n"
+                        "Error: \(s.destination): `\(l.command)` \(ShipReport.failure(l)); \(s.remotePath) arrived and is checked, --then was not run\n"
                     )
                 } else if let t = s.then, t.status != 0 {
-                    io.err("Error: \(s.destination): `\(t.command)` exited with status \(t.status)\n")
+                    io.err("Error: \(s.destination): `\(t.command)` \(ShipReport.failure(t)); \(s.remotePath) arrived and is checked\n")
                 }
             }
         }
         return code.rawValue
+    }
+
+    /// The images the target checks look at: those `--platform`/`--image` choose, else all.
+    static func selectedImages(_ archive: ImageArchive?, request: ShipRequest) -> [ArchiveImage] {
+        guard let archive else { return [] }
+        let chosen = try? archive.select(platform: request.checks.platform, reference: request.checks.image)
+        return chosen ?? archive.images
     }
 
     struct Planned {
@@ -189,6 +239,13 @@ enum ShipCommand {
             Terminal.clearProgress(enabled: show)
             return .failure(.init(code: CLI.fail(error, io: io)))
         }
+    }
+
+    /// Set once, from any thread: whether a byte was sent.
+    final class Flag: Sendable {
+        private let value = Mutex(false)
+        func set() { value.withLock { $0 = true } }
+        var isSet: Bool { value.withLock { $0 } }
     }
 
     /// The outcome of each destination, filled in from the shipping threads.

@@ -17,11 +17,15 @@ struct ShipReport {
     var destinations: [Destination]
     /// One per destination, in the same order.
     var results: [Result<ShipResult, ShipError>]
+    /// The target and its checks, per destination, when the probe ran.
+    var verdicts: [ShipTargetJudge.Verdict?]
+    /// Whether the target checks ran (not with `--no-target-check`).
+    var targetChecked: Bool
 
-    /// The text report: the checks' line, then each destination that succeeded (failures go to
-    /// stderr as errors).
+    /// The text report: each destination that succeeded (the checks' verdicts were printed
+    /// before the transfer; failures go to stderr as errors).
     func text() -> String {
-        var out = checksPassed.map { "verify: all \($0) checks passed\n" } ?? ""
+        var out = targetChecked ? "" : "ship: target check skipped (--no-target-check)\n"
         for r in results {
             if case .success(let s) = r { out += Self.render(s) }
         }
@@ -33,10 +37,18 @@ struct ShipReport {
         let doc = JSONSummary(
             archive: archive, size: plan.size, sha256: plan.digest.description,
             chunks: plan.distinctChunks.count, verified: verified, checksPassed: checksPassed,
-            destinations: zip(destinations, results).map { d, r in
+            targetChecked: targetChecked,
+            destinations: zip(destinations.indices, results).map { i, r in
+                let v = verdicts[i]
                 switch r {
-                case .success(let s): JSONSummary.Destination(result: s, error: nil, destination: d.description)
-                case .failure(let e): JSONSummary.Destination(result: nil, error: e.description, destination: d.description)
+                case .success(let s):
+                    return JSONSummary.Destination(
+                        result: s, error: nil, destination: destinations[i].description, target: v?.target,
+                        targetChecks: v?.checks)
+                case .failure(let e):
+                    return JSONSummary.Destination(
+                        result: nil, error: e.description, retriable: e.isRetriable, destination: destinations[i].description,
+                        target: v?.target, targetChecks: v?.checks)
                 }
             })
         let encoder = JSONEncoder()
@@ -66,10 +78,21 @@ struct ShipReport {
             out += "  loaded: \(loaded.isEmpty ? "(docker load named no image)" : loaded.joined(separator: ", "))\n"
         }
         if let l = s.load, l.status != 0 {
-            out += "  load: `docker load` exited with status \(l.status) (its output is above); the archive is there, --then not run\n"
+            out += "  load: `\(l.command)` \(failure(l)) (its output is above); the archive is there, --then not run\n"
         }
-        if let t = s.then { out += "  then: `\(t.command)` exited with status \(t.status)\n" }
+        if let t = s.then {
+            out += "  then: `\(t.command)` " + (t.status == 0 ? "exited with status 0" : failure(t)) + "\n"
+        }
+        if s.stalls > 0 { out += "  stalled: \(Format.plural(s.stalls, "time", "times")) (no progress for the stall time)\n" }
         return out
+    }
+
+    /// `exited with status 1: Cannot connect to the Docker daemon…`; for 127, `was not found on
+    /// the server (exit status 127)`.
+    static func failure(_ c: ShipResult.CommandStatus) -> String {
+        let said = c.message.map { ": \($0)" } ?? ""
+        if c.status == 127 { return "was not found on the server (exit status 127)\(said)" }
+        return "exited with status \(c.status)\(said)"
     }
 
     /// The `--json` document.
@@ -81,6 +104,7 @@ struct ShipReport {
         var chunks: Int
         var verified: Bool
         var checksPassed: Int?
+        var targetChecked: Bool
         var destinations: [Destination]
 
         /// A destination: its ``ShipResult`` fields, `ok`, and `error` when it failed: the
@@ -89,25 +113,34 @@ struct ShipReport {
         struct Destination: Encodable {
             var result: ShipResult?
             var error: String?
+            /// For a failure: whether the same command can resume (``Ship/ShipError/isRetriable``).
+            var retriable: Bool?
             var destination: String
+            var target: RemoteTarget?
+            var targetChecks: [CheckResult]?
 
             func encode(to encoder: any Encoder) throws {
                 if let result { try result.encode(to: encoder) }
                 var c = encoder.container(keyedBy: Keys.self)
-                if result == nil { try c.encode(destination, forKey: .destination) }
+                if result == nil {
+                    try c.encode(destination, forKey: .destination)
+                    try c.encodeIfPresent(target, forKey: .target)
+                }
+                try c.encodeIfPresent(targetChecks, forKey: .targetChecks)
                 let failure = error ?? result.flatMap(Self.remoteFailure)
                 try c.encode(failure == nil, forKey: .ok)
                 try c.encodeIfPresent(failure, forKey: .error)
+                try c.encodeIfPresent(retriable, forKey: .retriable)
             }
 
             /// What failed on the remote after the archive arrived, as the error line says it.
             static func remoteFailure(_ r: ShipResult) -> String? {
-                if let l = r.load, l.status != 0 { return "`docker load` exited with status \(l.status)" }
-                if let t = r.then, t.status != 0 { return "`\(t.command)` exited with status \(t.status)" }
+                if let l = r.load, l.status != 0 { return "`\(l.command)` \(ShipReport.failure(l))" }
+                if let t = r.then, t.status != 0 { return "`\(t.command)` \(ShipReport.failure(t))" }
                 return nil
             }
 
-            enum Keys: String, CodingKey { case destination, ok, error }
+            enum Keys: String, CodingKey { case destination, ok, error, retriable, target, targetChecks }
         }
     }
 }

@@ -22,6 +22,10 @@ struct ShipRequest {
     var options: ShipOptions
     /// `--json`.
     var json: Bool
+    /// Whether each destination is probed and checked before sending (not with `--no-target-check`).
+    var targetCheck: Bool
+    /// `--allow-emulation`.
+    var allowEmulation: Bool
 
     /// Reads `parsed` (see ``ShipCommand/spec``).
     ///
@@ -60,9 +64,31 @@ struct ShipRequest {
             }
             chunking = ChunkPlanner.Parameters(average: n)
         }
+        var stall = 30.0
+        if let t = parsed.value("stall-timeout") {
+            guard let n = Double(t), n >= 0, n <= 86_400 else {
+                throw UsageError(
+                    .invalidValue(value: t, label: "--stall-timeout <seconds>", help: "seconds, 0 to 86400 (0: never)"), spec: spec)
+            }
+            stall = n
+        }
+        targetCheck = !parsed.flag("no-target-check")
+        allowEmulation = parsed.flag("allow-emulation")
+        if !targetCheck && allowEmulation {
+            throw UsageError(
+                .custom("--no-target-check skips the target check, so --allow-emulation would be ignored; drop one of them"), spec: spec)
+        }
         let ssh = parsed.value("ssh") ?? ProcessInfo.processInfo.environment["IMGTOOL_SSH"] ?? "ssh"
-        let client = SSHClient(command: SSHClient.split(ssh), batchMode: !Terminal.isTerminal(0))
-        options = ShipOptions(client: client, keep: keep, load: parsed.flag("load"), then: parsed.value("then"))
+        let words = SSHClient.split(ssh)
+        if words.isEmpty { throw UsageError(.invalidValue(value: ssh, label: "--ssh <command>", help: "an ssh command"), spec: spec) }
+        let client = SSHClient(command: words, batchMode: !Terminal.isTerminal(0))
+        let then = parsed.value("then")
+        if let then, then.allSatisfy(\.isWhitespace) {
+            throw UsageError(.invalidValue(value: then, label: "--then <command>", help: "a shell command"), spec: spec)
+        }
+        options = ShipOptions(
+            client: client, keep: keep, load: parsed.flag("load"), then: then, probeTarget: targetCheck,
+            thenCommands: then.map { ShellCommandLine($0).commands } ?? [], stallSeconds: stall)
         json = parsed.flag("json")
     }
 

@@ -19,6 +19,13 @@ enum Terminal {
 }
 
 extension Terminal {
+    /// Writes `text` to stdout at once (one `write(2)`), from any thread: results that come from
+    /// the shipping threads.
+    static func writeOutput(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress, $0.count) }
+    }
+
     /// Writes to stderr directly (usable from `@Sendable` progress callbacks).
     static func writeError(_ text: String) {
         var bytes = Array(text.utf8)
@@ -30,13 +37,20 @@ extension Terminal {
     static func progress(label: String, total: Int64?, enabled: Bool) -> (@Sendable (Int64) -> Void)? {
         guard enabled else { return nil }
         return { done in
-            var line = "\r\u{1B}[K\(label): \(Format.bytes(done))"
+            var line = "\(label): \(Format.bytes(done))"
             if let total, total > 0 {
                 let pct = min(100, Int(done * 100 / total))
                 line += " of \(Format.bytes(total)) (\(pct)%)"
             }
-            writeError(line)
+            writeError("\r\u{1B}[K" + fitted(line, columns: TerminalSize.columns(of: 2)))
         }
+    }
+
+    /// `text` cut to one character less than the terminal's width (the last column wraps on
+    /// some terminals), ending in `…` where it was cut; whole when the width is unknown.
+    static func fitted(_ text: String, columns: Int?) -> String {
+        guard let columns, columns > 1, text.count > columns - 1 else { return text }
+        return String(text.prefix(columns - 2)) + "…"
     }
 
     /// Clears the progress line.

@@ -38,7 +38,16 @@ enum VerifyCommand {
         discussion:
             "Every check runs on the merged filesystem of the image, built in one pass over the archive. The Prisma check runs when the image contains @prisma/client. Exit 0 when every check passes, 1 when one fails; a corrupt, truncated or unreadable archive gives the codes below.",
         arguments: [.init(name: "archive", help: "The archive: a .tar or .tar.gz file, or - for stdin.")],
-        options: checkOptions)
+        options: checkOptions + [
+            .init(
+                names: ["--target"], valueName: "server",
+                help:
+                    "Also check that this server can load and run the image, as `ship` checks a server it asks: docker-20.10, docker-23, docker-25, docker-25-containerd or podman-4 (its CPU is the one of --arch or --platform)."
+            ),
+            .init(
+                names: ["--allow-emulation"], valueName: nil,
+                help: "With --target: pass an image for another CPU as a warning (the server emulates it) instead of failing."),
+        ])
 
     static func run(_ arguments: [String], io: Output) -> Int32 {
         let parsed: ParsedArguments
@@ -80,7 +89,14 @@ enum VerifyCommand {
     /// - Returns: One verdict per image checked; a failure (printed) when `--image` matches nothing.
     static func evaluate(_ archive: ImageArchive, request: VerifyRequest, io: Output) -> Result<[ImageVerdict], ImageSelection.Failure> {
         do {
-            return .success(try ImageVerifier.verify(archive, options: request.options, policy: request.policy, image: request.image))
+            var verdicts = try ImageVerifier.verify(archive, options: request.options, policy: request.policy, image: request.image)
+            // The target checks judge the archive as the server will see it: once, under the first image.
+            if let target = request.target, !verdicts.isEmpty {
+                verdicts[0].checks += TargetChecks.run(
+                    archive: archive, images: verdicts.map(\.image), target: target,
+                    use: TargetChecks.Use(load: true, allowEmulation: request.allowEmulation))
+            }
+            return .success(verdicts)
         } catch {
             let d = CLI.describe(error)
             io.err("Error: \(d.text)\n")

@@ -16,6 +16,10 @@ struct VerifyRequest {
     var options: VerifyOptions
     /// `--image`.
     var image: String?
+    /// `--target`: the server the archive is checked against, offline (`verify` only).
+    var target: DeployTarget?
+    /// `--allow-emulation`, with `--target`.
+    var allowEmulation: Bool
     /// `--json`.
     var json: Bool
     /// `--junit`.
@@ -69,6 +73,17 @@ struct VerifyRequest {
             strictELF: parsed.flag("strict-elf") || policy?.strictElf == true,
             prisma: parsed.flag("prisma") ? .force : parsed.flag("no-prisma") ? .off : policy?.prisma ?? .auto)
         image = parsed.value("image")
+        allowEmulation = parsed.flag("allow-emulation")
+        if let name = parsed.value("target") {
+            guard let t = DeployTarget.preset(name, platform: wanted) else {
+                throw UsageError(
+                    .invalidValue(value: name, label: "--target <server>", help: DeployTarget.presetNames.joined(separator: ", ")),
+                    spec: spec)
+            }
+            target = t
+        } else if allowEmulation && spec.name == "verify" {
+            throw UsageError(.custom("--allow-emulation applies to --target; give the server with --target"), spec: spec)
+        }
         json = parsed.flag("json")
         junit = parsed.value("junit")
         if let junit {

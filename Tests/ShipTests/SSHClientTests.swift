@@ -19,13 +19,26 @@ import Testing
         let argv = SSHClient(command: ["ssh", "-F", "cfg"], batchMode: true)
             .arguments(for: d, controlPath: "/tmp/c/%C", remoteCommand: "sh -c 'x'")
         #expect(Array(argv.prefix(3)) == ["ssh", "-F", "cfg"])
-        #expect(argv.contains("BatchMode=yes"))
-        #expect(argv.contains("ControlMaster=auto"))
+        // Every command goes through the master and never prompts, even on a terminal.
+        #expect(argv.contains("BatchMode=yes") && argv.contains("ControlMaster=no"))
+        #expect(
+            SSHClient(command: ["ssh"], batchMode: false).arguments(for: d, controlPath: "p", remoteCommand: nil).contains("BatchMode=yes"))
         let dash = try #require(argv.firstIndex(of: "--"))
         #expect(Array(argv[dash...]) == ["--", "vps", "sh -c 'x'"])
+    }
+
+    /// The master authenticates, asking on a terminal only, then goes to the background.
+    @Test func theMasterAsksOnlyOnATerminal() throws {
+        let d = try Destination(parsing: "vps:/srv")
+        let client = SSHClient(command: ["ssh"], batchMode: false)
+        let asking = client.masterArguments(for: d, controlPath: "p", interactive: true)
+        #expect(!asking.contains("BatchMode=yes"))
+        #expect(asking.contains("ControlMaster=yes") && asking.contains("-f") && asking.contains("-N"))
+        #expect(Array(asking.suffix(2)) == ["--", "vps"])
+        #expect(client.masterArguments(for: d, controlPath: "p", interactive: false).contains("BatchMode=yes"))
         #expect(
-            !SSHClient(command: ["ssh"], batchMode: false).arguments(for: d, controlPath: "p", remoteCommand: nil)
-                .contains("BatchMode=yes"))
+            SSHClient(command: ["ssh"], batchMode: true).masterArguments(for: d, controlPath: "p", interactive: true).contains(
+                "BatchMode=yes"))
     }
 
     @Test func splitsSSHCommands() {

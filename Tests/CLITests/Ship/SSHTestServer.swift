@@ -4,14 +4,21 @@ import Testing
 
 /// A real OpenSSH server on loopback for the `ship` tests, started and stopped by each test.
 ///
-/// It gets a fresh host key and client key, listens on two free ports of 127.0.0.1 (the second
+/// It gets a fresh host key and client key, listens on free ports of 127.0.0.1 (the second
 /// one gives the remote a PATH without any SHA-256 tool), and puts a stand-in `docker` that
 /// records what it received first on the remote PATH. Clients use `ssh -F <dir>/ssh_config`
 /// with strict host-key checking against the generated key.
+///
+/// Given a real ``DockerTestDaemon``, the remote's `docker` is the real client talking to it
+/// instead, and three more hosts of the ssh config reach remotes with a PATH of every system
+/// command except some: `nozstd` (docker, no zstd), `nodocker` (no docker, no podman) and
+/// `dockerdown` (a docker whose daemon does not answer).
 final class SSHTestServer {
     let dir: TS.TempDir
     let port: Int
     let noSHAPort: Int
+    /// The ports of `nozstd`, `nodocker` and `dockerdown` (only with a daemon).
+    let extraPorts: [Int]
     private var sshdPID: pid_t = 0
 
     /// sshd's pid, from its PidFile.
@@ -25,7 +32,8 @@ final class SSHTestServer {
     var sshCommand: String { "ssh -F \(dir.path("ssh_config"))" }
     /// Where the stand-in docker writes what it saw.
     var dockerLog: String { dir.path("docker.log") }
-    /// What the stand-in's `docker version --format` prints (a daemon version such as `24.0.7`).
+    /// What the stand-in's `docker version --format` prints (a daemon version such as `24.0.7`;
+    /// 20.10.24 without the file).
     var dockerVersionFile: String { dir.path("docker-version") }
     /// While this file exists, the stand-in docker fails as without a daemon.
     var dockerFailMarker: String { dir.path("fail-load") }
@@ -34,39 +42,75 @@ final class SSHTestServer {
 
     static var user: String { ProcessInfo.processInfo.environment["USER"] ?? NSUserName() }
 
-    init() throws {
+    init(docker: DockerTestDaemon? = nil) throws {
         dir = try TS.TempDir()
         let d = dir
         for key in ["host_key", "client_key", "other_key"] {
             let r = try TS.tool("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "imgtool-test", "-f", d.path(key)])
             guard r.status == 0 else { throw Failure("ssh-keygen: \(r.stderr)") }
         }
+        let wanted = docker == nil ? 2 : 5
         let ports = try TS.python(
-            "import socket\nss=[socket.socket() for _ in range(2)]\n[s.bind(('127.0.0.1',0)) for s in ss]\nprint(' '.join(str(s.getsockname()[1]) for s in ss))"
+            "import socket\nss=[socket.socket() for _ in range(\(wanted))]\n[s.bind(('127.0.0.1',0)) for s in ss]\nprint(' '.join(str(s.getsockname()[1]) for s in ss))"
         ).split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        guard ports.count == 2 else { throw Failure("no free ports") }
+        guard ports.count == wanted else { throw Failure("no free ports") }
         port = ports[0]
         noSHAPort = ports[1]
+        extraPorts = Array(ports.dropFirst(2))
         try FileManager.default.createDirectory(atPath: d.path("remote"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: d.path("client_key.pub"), toPath: d.path("authorized_keys"))
 
         // The remote's PATH: the stand-in docker first.
         let bin = d.path("bin")
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        try Self.script(
-            at: bin + "/docker",
-            """
-            #!/bin/sh
-            # Stand-in for docker: records its arguments and the SHA-256 of what it was given.
-            echo "args: $*" >> \(d.path("docker.log"))
-            if [ -f \(d.path("fail-load")) ]; then echo "Cannot connect to the Docker daemon" >&2; exit 1; fi
-            # `docker version`: the daemon version a test wrote, or nothing (an old stand-in).
-            if [ "$1" = version ]; then cat \(d.path("docker-version")) 2>/dev/null; exit 0; fi
-            if [ "$1" = load ]; then
-                if [ "$2" = -i ]; then sha256sum < "$3"; else sha256sum; fi | cut -c1-64 | sed 's/^/stdin: /' >> \(d.path("docker.log"))
-                echo "Loaded image: app:1.0"
-            fi
-            """)
+        if let docker {
+            try Self.script(at: bin + "/docker", docker.wrapper)
+        } else {
+            try Self.script(
+                at: bin + "/docker",
+                """
+                #!/bin/sh
+                # Stand-in for docker: records its arguments and the SHA-256 of what it was given.
+                echo "args: $*" >> \(d.path("docker.log"))
+                if [ -f \(d.path("fail-load")) ]; then echo "Cannot connect to the Docker daemon" >&2; exit 1; fi
+                # `docker version`: the daemon version a test wrote, else 20.10.24; `docker info`: vfs.
+                if [ "$1" = version ]; then cat \(d.path("docker-version")) 2>/dev/null || echo 20.10.24; exit 0; fi
+                if [ "$1" = info ]; then echo 'vfs|null'; exit 0; fi
+                if [ "$1" = compose ]; then exit 1; fi
+                if [ "$1" = load ]; then
+                    if [ "$2" = -i ]; then sha256sum < "$3"; else sha256sum; fi | cut -c1-64 | sed 's/^/stdin: /' >> \(d.path("docker.log"))
+                    echo "Loaded image: app:1.0"
+                fi
+                """)
+        }
+        var matches = ""
+        if let docker {
+            // Every command of the system but containers' and zstd's, and each remote's docker.
+            let farm = d.path("farm")
+            try FileManager.default.createDirectory(atPath: farm, withIntermediateDirectories: true)
+            for dir in ["/usr/bin", "/usr/sbin", "/bin", "/sbin"] {
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+                where !["docker", "podman", "zstd", "unzstd", "pzstd", "dockerd", "containerd"].contains(where: { name.hasPrefix($0) }) {
+                    try? FileManager.default.createSymbolicLink(atPath: farm + "/" + name, withDestinationPath: dir + "/" + name)
+                }
+            }
+            for (name, text) in [
+                ("withdocker", docker.wrapper),
+                ("downdocker", "#!/bin/sh\nexec \(DockerTestDaemon.client) -H unix://\(d.path("no-daemon.sock")) \"$@\"\n"),
+            ] {
+                try FileManager.default.createDirectory(atPath: d.path(name), withIntermediateDirectories: true)
+                try Self.script(at: d.path(name) + "/docker", text)
+            }
+            matches = """
+
+                Match LocalPort \(extraPorts[0])
+                    SetEnv PATH=\(d.path("withdocker")):\(farm)
+                Match LocalPort \(extraPorts[1])
+                    SetEnv PATH=\(farm)
+                Match LocalPort \(extraPorts[2])
+                    SetEnv PATH=\(d.path("downdocker")):\(farm)
+                """
+        }
         // A PATH with the shell and coreutils but no SHA-256 tool.
         let nosha = d.path("nosha")
         try FileManager.default.createDirectory(atPath: nosha, withIntermediateDirectories: true)
@@ -82,6 +126,7 @@ final class SSHTestServer {
         let config = """
             ListenAddress 127.0.0.1:\(port)
             ListenAddress 127.0.0.1:\(noSHAPort)
+            \(extraPorts.map { "ListenAddress 127.0.0.1:\($0)" }.joined(separator: "\n"))
             HostKey \(d.path("host_key"))
             AuthorizedKeysFile \(d.path("authorized_keys"))
             PidFile \(d.path("sshd.pid"))
@@ -96,7 +141,7 @@ final class SSHTestServer {
             SetEnv PATH=\(bin):/usr/local/bin:/usr/bin:/bin
             Match LocalPort \(noSHAPort)
                 SetEnv PATH=\(nosha)
-            """
+            """ + matches
         try config.write(toFile: d.path("sshd_config"), atomically: true, encoding: .utf8)
         let hostKey = try String(contentsOfFile: d.path("host_key.pub"), encoding: .utf8)
         let otherKey = try String(contentsOfFile: d.path("other_key.pub"), encoding: .utf8)
@@ -107,12 +152,18 @@ final class SSHTestServer {
                 Port \(port)
             Host nosha
                 Port \(noSHAPort)
+            \(zip(["nozstd", "nodocker", "dockerdown"], extraPorts).map { "Host \($0)\n    Port \($1)" }.joined(separator: "\n"))
             Host wrongkey
                 Port \(port)
                 User imgtool-no-such-user
             Host wronghost
                 Port \(port)
                 UserKnownHostsFile \(d.path("wrong_known_hosts"))
+            Host newhost
+                Port \(port)
+                UserKnownHostsFile \(d.path("new_known_hosts"))
+                StrictHostKeyChecking ask
+                BatchMode no
             Host *
                 HostName 127.0.0.1
                 User \(Self.user)
@@ -134,10 +185,10 @@ final class SSHTestServer {
         // waitpid, so no other child of the test is ever reaped.
         let started = try TS.run(sshd, ["-f", d.path("sshd_config"), "-E", d.path("sshd.log")])
         guard started.status == 0 else { throw Failure("sshd did not start: \(started.stderr)") }
-        // Ready once both ports accept connections.
+        // Ready once every port accepts connections.
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
-            if let pid = pid, Self.accepts(port) && Self.accepts(noSHAPort) {
+            if let pid = pid, ([port, noSHAPort] + extraPorts).allSatisfy(Self.accepts) {
                 self.sshdPID = pid
                 return
             }

@@ -1,0 +1,61 @@
+extension RemoteScript {
+    /// Finds out what the remote is, reading only: `uname`, the container engines and their
+    /// daemons, compose, the decompressors `--load` can use, binfmt_misc emulators, the
+    /// commands `--then` starts, and the destination directory's state and free space. One
+    /// fact a line (``RemoteTarget/parse(_:)``), then `end`.
+    ///
+    /// Every engine command runs under `timeout 15` where `timeout` exists, so a daemon whose
+    /// socket accepts and never answers cannot hang the ship.
+    static func target(_ c: Context, commands: [String]) -> String {
+        let names = commands.map(ShellQuote.quote).joined(separator: " ")
+        return """
+            export LC_ALL=C
+            D=\(ShellQuote.quote(c.directory))
+            say() { printf '%s\\n' "$*" | tr '\\n' ' '; echo; }
+            if command -v timeout >/dev/null 2>&1; then t() { timeout 15 "$@"; }; else t() { "$@"; }; fi
+            say uname "$(uname -s)" "$(uname -m)"
+            if p=$(command -v docker 2>/dev/null); then
+                say engine docker "$p"
+                say client docker "$(t docker version --format '{{.Client.Version}}' 2>/dev/null | head -n 1)"
+                if v=$(t docker version --format '{{.Server.Version}}' 2>&1) && [ -n "$v" ]; then
+                    say server docker "$(printf '%s\\n' "$v" | tail -n 1)"
+                    i=$(t docker info --format '{{.Driver}}|{{json .DriverStatus}}' 2>/dev/null | head -n 1)
+                    say driver docker "${i%%|*}"
+                    say driver-status docker "${i#*|}"
+                else
+                    say daemon-error docker "$(printf '%s\\n' "$v" | grep -v '^ *$' | tail -n 1)"
+                fi
+                v=$(t docker compose version --short 2>/dev/null | head -n 1)
+                case "$v" in [0-9]*|v[0-9]*) say compose-plugin "$v" ;; esac
+            fi
+            if p=$(command -v podman 2>/dev/null); then
+                say engine podman "$p"
+                say client podman "$(t podman version --format '{{.Client.Version}}' 2>/dev/null | head -n 1)"
+                if v=$(t podman info --format '{{.Version.Version}}' 2>&1) && [ -n "$v" ]; then
+                    say server podman "$(printf '%s\\n' "$v" | tail -n 1)"
+                else
+                    say daemon-error podman "$(printf '%s\\n' "$v" | grep -v '^ *$' | tail -n 1)"
+                fi
+            fi
+            command -v docker-compose >/dev/null 2>&1 && say compose-standalone
+            for x in gzip zstd; do command -v "$x" >/dev/null 2>&1 && say tool "$x"; done
+            for f in /proc/sys/fs/binfmt_misc/*; do
+                [ -f "$f" ] || continue
+                case "${f##*/}" in register|status) continue ;; esac
+                [ "$(head -n 1 "$f" 2>/dev/null)" = enabled ] && say binfmt "${f##*/}"
+            done
+            for x in \(names); do
+                if command -v "$x" >/dev/null 2>&1; then say command "$x" yes; else say command "$x" no; fi
+            done
+            p=$D
+            while [ -n "$p" ] && [ ! -e "$p" ]; do p=$(dirname -- "$p"); done
+            if [ -e "$D" ] && [ ! -d "$D" ]; then say dir notdir
+            elif [ ! -w "${p:-.}" ]; then say dir notwritable "${p:-.}"
+            elif [ -d "$D" ]; then say dir writable
+            else say dir creatable
+            fi
+            say free "$(df -Pk "${p:-.}" 2>/dev/null | awk 'NR==2 {print $4, $2}')"
+            echo end
+            """
+    }
+}

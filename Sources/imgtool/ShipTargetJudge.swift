@@ -1,0 +1,83 @@
+import ImageArchive
+import ImageVerify
+import OCI
+import Ship
+import Synchronization
+
+/// Judges each destination of a ship once it has said what it is: runs the target checks
+/// (``ImageVerify/TargetChecks``) against the archive, prints them (text mode) before anything is
+/// sent there, and keeps them for the report.
+final class ShipTargetJudge: Sendable {
+    /// One destination's target and checks.
+    struct Verdict: Sendable {
+        var target: RemoteTarget
+        var deploy: DeployTarget
+        var checks: [CheckResult]
+        var failed: [String] { checks.filter { $0.status == .failed }.map(\.id) }
+    }
+
+    private let verdicts: Mutex<[Int: Verdict]>
+    private let archive: ImageArchive?
+    private let images: [ArchiveImage]
+    private let use: TargetChecks.Use
+    private let print: Bool
+
+    /// - Parameters:
+    ///   - archive: The archive as verified (`nil` with `--no-verify`: only the checks that need
+    ///     no image run).
+    ///   - images: The images that will run: those `--platform`/`--image` chose, else all.
+    ///   - use: What ship does there.
+    ///   - print: Whether to print each verdict on stdout as it comes (not with `--json`).
+    init(archive: ImageArchive?, images: [ArchiveImage], use: TargetChecks.Use, print: Bool) {
+        verdicts = Mutex([:])
+        self.archive = archive
+        self.images = images
+        self.use = use
+        self.print = print
+    }
+
+    /// The checks for destination `index`; the failed ids, or `nil` to go on.
+    func judge(_ index: Int, _ destination: Destination, _ remote: RemoteTarget) -> [String]? {
+        let deploy = DeployTarget(remote: remote, name: destination.host)
+        let checks = TargetChecks.run(archive: archive, images: images, target: deploy, use: use)
+        let v = Verdict(target: remote, deploy: deploy, checks: checks)
+        verdicts.withLock { $0[index] = v }
+        if print { Terminal.writeOutput(Self.render(destination, v)) }
+        return v.failed.isEmpty ? nil : v.failed
+    }
+
+    /// The verdict of destination `index`, once judged.
+    func verdict(_ index: Int) -> Verdict? { verdicts.withLock { $0[index] } }
+
+    /// `DEST: target linux/amd64 (x86_64), Docker 20.10.24 (classic image store): 4 target checks passed`,
+    /// then a row for every check that did not pass.
+    static func render(_ destination: Destination, _ v: Verdict) -> String {
+        let failed = v.checks.filter { $0.status == .failed }.count
+        let skipped = v.checks.filter { $0.status == .skipped }.count
+        let total = v.checks.count
+        var out = "\(destination): target \(v.deploy.summary): "
+        out +=
+            failed > 0
+            ? "\(failed) of \(Format.plural(total, "target check", "target checks")) failed, nothing sent"
+            : "\(Format.plural(total - skipped, "target check", "target checks")) passed" + (skipped > 0 ? ", \(skipped) skipped" : "")
+        out += "\n"
+        for c in v.checks where c.status != .passed {
+            var t = TextReport(labelWidth: 27)
+            let word =
+                switch c.status {
+                case .failed: "FAIL"
+                case .warning: "WARN"
+                case .skipped: "SKIP"
+                case .passed: "PASS"
+                }
+            t.row("  " + word + "  " + c.id, c.message)
+            if c.status == .failed {
+                t.row("", "expected: \(c.expected)")
+                t.row("", "found: \(c.found)")
+                if let fix = c.fix { t.row("", "fix: \(fix)") }
+            }
+            out += t.text
+        }
+        return out
+    }
+}
