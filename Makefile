@@ -51,11 +51,12 @@ run: build
 #   bsdutils (script(1): the terminal of the progress test), time (GNU time: peak memory of the
 #   hostile-input tests)
 #   docker.io, containerd (a real Docker daemon the ship tests start on their own socket),
-#   busybox-static (the static busybox their images run), tmux (the first-contact terminal test)
+#   busybox-static (the static busybox their images run), tmux (the first-contact terminal test),
+#   podman (ship --load to a server without docker)
 DEPS := zlib1g-dev libzstd-dev libssl-dev pkg-config gzip pigz zstd xz-utils bzip2 tar python3 \
 	python3-zstandard golang-go golang-github-klauspost-compress-dev \
 	openssh-server openssh-client openssl coreutils findutils util-linux bsdutils time \
-	docker.io containerd busybox-static tmux
+	docker.io containerd busybox-static tmux podman
 # apt-get needs root: sudo when not run as root.
 SUDO ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

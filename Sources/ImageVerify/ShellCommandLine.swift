@@ -40,7 +40,7 @@ public struct ShellCommandLine: Sendable, Equatable {
                 }
             }
             guard let name = words.first, Self.isPlainName(name) else { continue }
-            if name == "docker", words.dropFirst().first(where: { !$0.hasPrefix("-") }) == "compose" { plugin = true }
+            if name == "docker", Self.subcommand(of: words.dropFirst()) == "compose" { plugin = true }
             if !commands.contains(name) { commands.append(name) }
         }
         self.commands = commands
@@ -69,6 +69,26 @@ public struct ShellCommandLine: Sendable, Equatable {
         }
         out.append(current)
         return out.filter { !$0.allSatisfy { $0 == " " || $0 == "\t" } }
+    }
+
+    /// docker's global options that take a value (`docker --context prod compose up`).
+    private static let dockerValueOptions: Set<String> = ["--context", "-c", "--host", "-H", "--config", "--log-level", "-l"]
+
+    /// The first word of `arguments` that is not a docker global option or its value.
+    private static func subcommand(of arguments: ArraySlice<String>) -> String? {
+        var skipValue = false
+        for word in arguments {
+            if skipValue {
+                skipValue = false
+                continue
+            }
+            if word.hasPrefix("-") {
+                skipValue = dockerValueOptions.contains(word)
+                continue
+            }
+            return word
+        }
+        return nil
     }
 
     private static func isAssignment(_ word: String) -> Bool {

@@ -58,10 +58,10 @@ extension TargetChecks {
             }
             let why: String
             switch (format, engine.kind) {
-            case (_, .podman): why = "podman 4 cannot read a compressed docker-archive (containers/podman#15944)"
+            case (_, .podman): why = "podman 4 cannot read a compressed docker-archive, containers/podman#15944"
             case (.zstd, _) where engine.version.map({ $0 < zstdLoad }) ?? true:
-                why = "Docker reads zstd archives from 23.0 (moby/moby#41759)"
-            default: why = "Docker 24's containerd image store cannot read a compressed archive (moby/moby#46600, fixed in 25.0)"
+                why = "Docker reads zstd archives from 23.0, moby/moby#41759"
+            default: why = "Docker 24's containerd image store cannot read a compressed archive, moby/moby#46600, fixed in 25.0"
             }
             return CheckResult(
                 id: id, status: .failed, expected: expected, found: "\(tool); \(engine.summary); no \(tool) on the server",

@@ -154,6 +154,12 @@ public enum TargetChecks {
                 message: "\(target.name) has no docker or podman command, which \(why) runs",
                 fix: "install Docker Engine on the server (Debian: apt-get install docker.io), or ship without --load")
         }
+        if let error = e.daemonError, e.kind == .podman {
+            return CheckResult(
+                id: id, status: .failed, expected: "podman that works", found: error,
+                message: "\(target.name): podman is installed but does not work: \(error)",
+                fix: "run `podman info` on the server and fix what it says")
+        }
         if let error = e.daemonError {
             let denied = error.localizedCaseInsensitiveContains("permission denied")
             return CheckResult(

@@ -77,7 +77,8 @@ enum ExitCode: Int32, CaseIterable {
         case (.checkFailed, "inspect"): "Another runtime failure."
         case (.checkFailed, "verify"): "A check failed, or the JUnit report could not be written."
         case (.checkFailed, "pack"): "A check failed (nothing written unless --force), or the output cannot be written."
-        case (.checkFailed, "ship"): "A check failed: nothing was sent."
+        case (.checkFailed, "ship"):
+            "A check failed: of the archive (nothing was sent), or of a server against it (nothing was sent there; the target check, listed on stdout)."
         case (.checkFailed, "ls"): "The path is not in the image."
         case (.checkFailed, "cat"): "The path is not a regular file of the image, or it cannot be shown."
         case (.checkFailed, _): "A check failed (verify), or another runtime failure."

@@ -14,6 +14,10 @@ enum ShipCommand {
         abstract: "Verify an archive, then copy it to hosts over ssh in checksummed chunks that resume.",
         discussion: """
             Runs the checks of `imgtool verify` first (same options) and ships nothing if one fails. \
+            Then it asks each server what it is (CPU, docker or podman and its version and image store, compose, the commands --then runs, the directory and its free space) \
+            and checks the archive against it before sending (the target check; --no-target-check skips it): an image for another CPU, \
+            a format that server's docker load cannot read, or a missing docker or --then command stops that destination with exit 1, nothing sent. \
+            On a terminal, ssh asks its questions (an unknown host key, a passphrase) as usual; elsewhere it runs with BatchMode. \
             The archive goes through the system's ssh (your ~/.ssh/config, agent, jump hosts and known_hosts apply), \
             in chunks whose SHA-256 is checked on arrival; the remote needs only sh, coreutils, find and a SHA-256 tool (sha256sum, openssl or shasum). \
             Run the same command again after an interruption: only the chunks the remote does not hold are sent. \

@@ -41,15 +41,30 @@ final class SSHTestServer {
     var remoteRoot: String { dir.path("remote") }
 
     static var user: String { ProcessInfo.processInfo.environment["USER"] ?? NSUserName() }
+    /// The passphrase of the `locked` host's key.
+    static let passphrase = "imgtool-secret"
 
-    init(docker: DockerTestDaemon? = nil) throws {
+    /// The podman storage of the `podman` host (with `podman: true`).
+    var podmanRoot: String { dir.path("podman") }
+    /// podman's run root: short, as podman wants at most 50 characters; removed by ``stop()``.
+    let podmanRunRoot = "/tmp/imgtool-podrun-\(UUID().uuidString.prefix(8))"
+
+    /// `podman` with this server's storage: what the `podman` host's remote runs.
+    var podmanCommand: [String] {
+        [
+            "/usr/bin/podman", "--root", podmanRoot + "/root", "--runroot", podmanRunRoot, "--storage-driver", "vfs",
+            "--cgroup-manager", "cgroupfs", "--events-backend", "file",
+        ]
+    }
+
+    init(docker: DockerTestDaemon? = nil, podman: Bool = false) throws {
         dir = try TS.TempDir()
         let d = dir
         for key in ["host_key", "client_key", "other_key"] {
             let r = try TS.tool("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "imgtool-test", "-f", d.path(key)])
             guard r.status == 0 else { throw Failure("ssh-keygen: \(r.stderr)") }
         }
-        let wanted = docker == nil ? 2 : 5
+        let wanted = 2 + (docker == nil ? 0 : 3) + (podman ? 1 : 0)
         let ports = try TS.python(
             "import socket\nss=[socket.socket() for _ in range(\(wanted))]\n[s.bind(('127.0.0.1',0)) for s in ss]\nprint(' '.join(str(s.getsockname()[1]) for s in ss))"
         ).split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
@@ -58,7 +73,14 @@ final class SSHTestServer {
         noSHAPort = ports[1]
         extraPorts = Array(ports.dropFirst(2))
         try FileManager.default.createDirectory(atPath: d.path("remote"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: d.path("client_key.pub"), toPath: d.path("authorized_keys"))
+        // A key with a passphrase (and no agent holds it), for the prompt tests: `locked`.
+        let locked = try TS.tool(
+            "ssh-keygen", ["-q", "-t", "ed25519", "-N", Self.passphrase, "-C", "imgtool-locked", "-f", d.path("locked_key")])
+        guard locked.status == 0 else { throw Failure("ssh-keygen: \(locked.stderr)") }
+        let keys =
+            try String(contentsOfFile: d.path("client_key.pub"), encoding: .utf8)
+            + String(contentsOfFile: d.path("locked_key.pub"), encoding: .utf8)
+        try keys.write(toFile: d.path("authorized_keys"), atomically: true, encoding: .utf8)
 
         // The remote's PATH: the stand-in docker first.
         let bin = d.path("bin")
@@ -84,9 +106,9 @@ final class SSHTestServer {
                 """)
         }
         var matches = ""
-        if let docker {
-            // Every command of the system but containers' and zstd's, and each remote's docker.
-            let farm = d.path("farm")
+        // Every command of the system but containers' and zstd's, for the remotes that choose.
+        let farm = d.path("farm")
+        if docker != nil || podman {
             try FileManager.default.createDirectory(atPath: farm, withIntermediateDirectories: true)
             for dir in ["/usr/bin", "/usr/sbin", "/bin", "/sbin"] {
                 for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
@@ -94,6 +116,8 @@ final class SSHTestServer {
                     try? FileManager.default.createSymbolicLink(atPath: farm + "/" + name, withDestinationPath: dir + "/" + name)
                 }
             }
+        }
+        if let docker {
             for (name, text) in [
                 ("withdocker", docker.wrapper),
                 ("downdocker", "#!/bin/sh\nexec \(DockerTestDaemon.client) -H unix://\(d.path("no-daemon.sock")) \"$@\"\n"),
@@ -109,6 +133,16 @@ final class SSHTestServer {
                     SetEnv PATH=\(farm)
                 Match LocalPort \(extraPorts[2])
                     SetEnv PATH=\(d.path("downdocker")):\(farm)
+                """
+        }
+        if podman, let last = extraPorts.last {
+            let bin = d.path("withpodman")
+            try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+            try Self.script(at: bin + "/podman", "#!/bin/sh\nexec \(podmanCommand.joined(separator: " ")) \"$@\"\n")
+            matches += """
+
+                Match LocalPort \(last)
+                    SetEnv PATH=\(bin):\(farm)
                 """
         }
         // A PATH with the shell and coreutils but no SHA-256 tool.
@@ -152,7 +186,7 @@ final class SSHTestServer {
                 Port \(port)
             Host nosha
                 Port \(noSHAPort)
-            \(zip(["nozstd", "nodocker", "dockerdown"], extraPorts).map { "Host \($0)\n    Port \($1)" }.joined(separator: "\n"))
+            \(zip((docker == nil ? [] : ["nozstd", "nodocker", "dockerdown"]) + (podman ? ["podman"] : []), extraPorts).map { "Host \($0)\n    Port \($1)" }.joined(separator: "\n"))
             Host wrongkey
                 Port \(port)
                 User imgtool-no-such-user
@@ -164,7 +198,18 @@ final class SSHTestServer {
                 UserKnownHostsFile \(d.path("new_known_hosts"))
                 StrictHostKeyChecking ask
                 BatchMode no
-            Host *
+            Host locked
+                Port \(port)
+                HostName 127.0.0.1
+                User \(Self.user)
+                IdentityFile \(d.path("locked_key"))
+                IdentitiesOnly yes
+                UserKnownHostsFile \(d.path("known_hosts"))
+                StrictHostKeyChecking yes
+                HostKeyAlias imgtool-test
+                BatchMode no
+                LogLevel ERROR
+            Host * !locked
                 HostName 127.0.0.1
                 User \(Self.user)
                 IdentityFile \(d.path("client_key"))
@@ -205,6 +250,7 @@ final class SSHTestServer {
         // SIGKILL: a child started from a test thread inherits libdispatch's blocked signal mask,
         // so SIGTERM would stay pending forever.
         if sshdPID > 0 { kill(sshdPID, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: podmanRunRoot)
         dir.cleanup()
     }
 
@@ -269,13 +315,14 @@ final class TCPProxy {
     private let process: Process
     private let countFile: String
 
-    init(to target: Int, rate: Int = 0, cutAfter: Int = 0, countFile: String) throws {
+    init(to target: Int, rate: Int = 0, cutAfter: Int = 0, pauseAfter: Int = 0, pauseSeconds: Double = 0, countFile: String) throws {
         self.countFile = countFile
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var args = ["python3", TS.fixturesDir.appendingPathComponent("tools/tcp-proxy.py").path, String(target), "--count-file", countFile]
         if rate > 0 { args += ["--rate", String(rate)] }
         if cutAfter > 0 { args += ["--cut-after", String(cutAfter)] }
+        if pauseAfter > 0 { args += ["--pause-after", String(pauseAfter), "--pause-seconds", String(pauseSeconds)] }
         process.arguments = args
         let out = Pipe()
         process.standardOutput = out

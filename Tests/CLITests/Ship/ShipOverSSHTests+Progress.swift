@@ -25,5 +25,29 @@ extension ShipOverSSHTests {
             #expect(plain.status == 0)
             #expect(!plain.stderr.contains("\u{1B}[K") && !plain.stderr.contains("\r"), "no progress when stderr is not a terminal")
         }
+
+        /// A link that takes nothing for longer than --stall-timeout: reported on stderr while it
+        /// lasts and counted in the JSON; the ship goes on and completes once the link moves.
+        @Test(.timeLimit(.minutes(2))) func aStallIsReported() throws {
+            let server = try SSHTestServer()
+            defer { server.stop() }
+            let local = try TS.TempDir()
+            defer { local.cleanup() }
+            let archive = try ShipOverSSHTests.randomFile(local, "app.tar", size: 32 << 20)
+            // Held still for 8 s after 2 MB: far more than the socket buffers take meanwhile.
+            let held = try TCPProxy(to: server.port, pauseAfter: 2_000_000, pauseSeconds: 8, countFile: local.path("count"))
+            defer { held.stop() }
+            let r = try server.imgtool([
+                "ship", "--json", "--no-verify", "--stall-timeout", "2", archive, "127.0.0.1:\(held.port):\(server.remote("stall"))",
+            ])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stderr.contains("imgtool: 127.0.0.1:\(held.port): no progress for 2 s; still trying"), "\(r.stderr)")
+            struct Doc: Decodable {
+                struct D: Decodable { var stalls: Int }
+                var destinations: [D]
+            }
+            let stalls = try JSONDecoder().decode(Doc.self, from: r.stdoutData).destinations[0].stalls
+            #expect(stalls == 1, "\(r.stdout)")
+        }
     }
 }

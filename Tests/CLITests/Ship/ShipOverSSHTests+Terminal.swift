@@ -86,6 +86,34 @@ extension ShipOverSSHTests {
             #expect((try? String(contentsOfFile: known, encoding: .utf8))?.contains("ssh-ed25519") == true)
         }
 
+        /// A key with a passphrase and no agent: on a terminal ssh asks for it and the ship goes
+        /// on; without a terminal it fails within seconds with the command to try, never hangs.
+        @Test(.timeLimit(.minutes(2))) func passphraseIsAskedOnATerminal() throws {
+            let server = try SSHTestServer()
+            defer { server.stop() }
+            let remote = server.remote("locked")
+            let tar = TS.fixture("prisma-ok-debian-amd64.tar")
+            let term = try TmuxTerminal(
+                "unset SSH_AUTH_SOCK; IMGTOOL_SSH='\(server.sshCommand)' '\(TS.imgtool)' ship '\(tar)' locked:'\(remote)'; echo EXIT=$?",
+                columns: 160)
+            defer { term.stop() }
+            let asked = try term.wait(seconds: 30) { $0.contains { $0.contains("Enter passphrase for key") } }
+            #expect(asked.filter { $0.contains("Enter passphrase for key") }.count == 1, "\(asked.joined(separator: "\n"))")
+            try term.type(SSHTestServer.passphrase)
+            let end = try term.wait(seconds: 30) { $0.contains { $0.hasPrefix("EXIT=") } }
+            #expect(end.contains("EXIT=0"), "\(end.joined(separator: "\n"))")
+            #expect(try TS.bytes(remote + "/prisma-ok-debian-amd64.tar") == TS.bytes(tar))
+
+            var env = ProcessInfo.processInfo.environment
+            env["IMGTOOL_SSH"] = server.sshCommand
+            env.removeValue(forKey: "SSH_AUTH_SOCK")
+            let started = Date()
+            let batch = try TS.run(TS.imgtool, ["ship", tar, "locked:\(server.remote("locked-ci"))"], environment: env)
+            #expect(batch.status == 8, "\(batch.stderr)")
+            #expect(batch.stderr.contains("authentication failed") && batch.stderr.contains("locked true`"), "\(batch.stderr)")
+            #expect(Date().timeIntervalSince(started) < 20)
+        }
+
         /// The progress line is cut to the terminal's width and redrawn in place: at 50 and 120
         /// columns, no progress text wraps onto a second row, and there is never more than one.
         @Test(.timeLimit(.minutes(2)), arguments: [50, 120]) func progressFitsTheTerminal(columns: Int) throws {

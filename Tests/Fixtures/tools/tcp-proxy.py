@@ -3,10 +3,11 @@
 
 Forwards 127.0.0.1:<listen> to 127.0.0.1:<target>, counting the bytes that go from the client
 to the server (ssh's upload direction). It can slow that direction down (--rate bytes/s) and cut
-every connection once a total number of bytes has passed (--cut-after). It prints the port it
+every connection once a total number of bytes has passed (--cut-after), or hold that direction
+still for --pause-seconds once --pause-after bytes have passed (a stalled link). It prints the port it
 listens on, then writes the running byte count to --count-file after every forward.
 
-Usage: tcp-proxy.py TARGET_PORT [--rate N] [--cut-after N] --count-file PATH
+Usage: tcp-proxy.py TARGET_PORT [--rate N] [--cut-after N] [--pause-after N --pause-seconds S] --count-file PATH
 """
 import argparse
 import socket
@@ -18,12 +19,15 @@ parser = argparse.ArgumentParser()
 parser.add_argument("target", type=int)
 parser.add_argument("--rate", type=int, default=0)
 parser.add_argument("--cut-after", type=int, default=0)
+parser.add_argument("--pause-after", type=int, default=0)
+parser.add_argument("--pause-seconds", type=float, default=0)
 parser.add_argument("--count-file", required=True)
 args = parser.parse_args()
 
 lock = threading.Lock()
 total = 0
 cut = False
+paused = False
 
 
 def record():
@@ -34,7 +38,7 @@ def record():
 
 
 def pump(src, dst, upload, peers):
-    global total, cut
+    global total, cut, paused
     started = time.monotonic()
     sent = 0
     try:
@@ -49,6 +53,9 @@ def pump(src, dst, upload, peers):
                         cut = True
                     total += len(data)
                     record()
+                if args.pause_after and not paused and total > args.pause_after:
+                    paused = True
+                    time.sleep(args.pause_seconds)
                 if args.rate:
                     sent += len(data)
                     ahead = sent / args.rate - (time.monotonic() - started)
