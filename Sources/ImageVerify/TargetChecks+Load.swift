@@ -116,6 +116,16 @@ extension TargetChecks {
         let id = "target-load-layers"
         let all = images.flatMap(\.layers)
         guard !all.isEmpty else { return nil }
+        // Media types no engine's load unpacks: encrypted layers (ocicrypt's `+encrypted`, which
+        // needs the key and a decrypting client) and blobs that are no layer at all.
+        let unreadable = all.compactMap(\.mediaType).filter { !$0.isLayer || $0.rawValue.hasSuffix("+encrypted") }
+        if let first = unreadable.first {
+            return CheckResult(
+                id: id, status: .failed, expected: "layers of tar, gzip or zstd",
+                found: "\(unreadable.count) layer\(unreadable.count == 1 ? "" : "s") of media type \(first)",
+                message: "\(target.name): `\(engine.kind.rawValue) load` cannot unpack a layer of media type \(first)",
+                fix: "export the image without encryption or foreign blobs (docker save on the build machine)")
+        }
         let zstd = all.filter { $0.compression == .zstd || $0.mediaType?.isZstd == true }
         let kinds = Set(all.map { $0.compression == .none ? "tar" : $0.compression.rawValue }).sorted().joined(separator: ", ")
         if zstd.isEmpty || engine.kind == .podman || (engine.version.map { $0 >= zstdLoad } ?? false) {

@@ -11,31 +11,33 @@ extension RemoteScript {
         return """
             export LC_ALL=C
             D=\(ShellQuote.quote(c.directory))
-            say() { printf '%s\\n' "$*" | tr '\\n' ' '; echo; }
+            say() { printf '%s\\n' "$(printf '%s' "$*" | tr '\\n' ' ')"; }
             if command -v timeout >/dev/null 2>&1; then t() { timeout 15 "$@"; }; else t() { "$@"; }; fi
             say uname "$(uname -s)" "$(uname -m)"
+            # The engines' commands run at once, in the background (each a second or so on a
+            # small VPS); each job prints its facts with one printf, one write, so that lines
+            # never mix. `engine` comes first: the facts about an engine follow its line.
             if p=$(command -v docker 2>/dev/null); then
                 say engine docker "$p"
-                say client docker "$(t docker version --format '{{.Client.Version}}' 2>/dev/null | head -n 1)"
-                if v=$(t docker version --format '{{.Server.Version}}' 2>&1) && [ -n "$v" ]; then
-                    say server docker "$(printf '%s\\n' "$v" | tail -n 1)"
-                    i=$(t docker info --format '{{.Driver}}|{{json .DriverStatus}}' 2>/dev/null | head -n 1)
-                    say driver docker "${i%%|*}"
-                    say driver-status docker "${i#*|}"
-                else
-                    say daemon-error docker "$(printf '%s\\n' "$v" | grep -v '^ *$' | tail -n 1)"
-                fi
-                v=$(t docker compose version --short 2>/dev/null | head -n 1)
-                case "$v" in [0-9]*|v[0-9]*) say compose-plugin "$v" ;; esac
+                ( printf 'client docker %s\n' "$(t docker version --format '{{.Client.Version}}' 2>/dev/null | head -n 1)" ) &
+                ( if v=$(t docker version --format '{{.Server.Version}}' 2>&1) && [ -n "$v" ]; then
+                      printf 'server docker %s\n' "$(printf '%s\n' "$v" | tail -n 1)"
+                  else
+                      printf 'daemon-error docker %s\n' "$(printf '%s\n' "$v" | grep -v '^ *$' | tail -n 1)"
+                  fi ) &
+                ( i=$(t docker info --format '{{.Driver}}|{{json .DriverStatus}}' 2>/dev/null | head -n 1)
+                  [ -z "$i" ] || printf 'driver docker %s\ndriver-status docker %s\n' "${i%%|*}" "${i#*|}" ) &
+                ( v=$(t docker compose version --short 2>/dev/null | head -n 1)
+                  case "$v" in [0-9]*|v[0-9]*) printf 'compose-plugin %s\n' "$v" ;; esac ) &
             fi
             if p=$(command -v podman 2>/dev/null); then
                 say engine podman "$p"
-                say client podman "$(t podman version --format '{{.Client.Version}}' 2>/dev/null | head -n 1)"
-                if v=$(t podman info --format '{{.Version.Version}}' 2>&1) && [ -n "$v" ]; then
-                    say server podman "$(printf '%s\\n' "$v" | tail -n 1)"
-                else
-                    say daemon-error podman "$(printf '%s\\n' "$v" | grep -v '^ *$' | tail -n 1)"
-                fi
+                ( printf 'client podman %s\n' "$(t podman version --format '{{.Client.Version}}' 2>/dev/null | head -n 1)" ) &
+                ( if v=$(t podman info --format '{{.Version.Version}}' 2>&1) && [ -n "$v" ]; then
+                      printf 'server podman %s\n' "$(printf '%s\n' "$v" | tail -n 1)"
+                  else
+                      printf 'daemon-error podman %s\n' "$(printf '%s\n' "$v" | grep -v '^ *$' | tail -n 1)"
+                  fi ) &
             fi
             command -v docker-compose >/dev/null 2>&1 && say compose-standalone
             for x in gzip zstd; do command -v "$x" >/dev/null 2>&1 && say tool "$x"; done
@@ -55,6 +57,7 @@ extension RemoteScript {
             else say dir creatable
             fi
             say free "$(df -Pk "${p:-.}" 2>/dev/null | awk 'NR==2 {print $4, $2}')"
+            wait
             echo end
             """
     }

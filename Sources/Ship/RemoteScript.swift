@@ -57,7 +57,7 @@ enum RemoteScript {
                 S="$D/.imgtool"
                 C="$S/chunks"
                 \(hash)
-                say() { printf '%s\\n' "$*" | tr '\\n' ' '; echo; }
+                say() { printf '%s\\n' "$(printf '%s' "$*" | tr '\\n' ' ')"; }
                 size() { wc -c < "$1" | tr -d ' '; }
                 # stage TMP HEX: a checked chunk into chunks/, which a concurrent ship's cleanup
                 # may have just removed (it removes it whenever it is empty).

@@ -103,6 +103,7 @@ enum ShipCommand {
         }
         // The verdict before anything is sent.
         if let checksPassed, !request.json { io.out("verify: all \(Format.plural(checksPassed, "check", "checks")) passed\n") }
+        if !request.targetCheck && !request.json { io.out("ship: target check skipped (--no-target-check)\n") }
 
         // 2. Ship to every destination at once, each checked against what it says it is first.
         let shipper = Shipper(path: path, plan: planned.plan, options: request.options)

@@ -22,10 +22,10 @@ struct ShipReport {
     /// Whether the target checks ran (not with `--no-target-check`).
     var targetChecked: Bool
 
-    /// The text report: each destination that succeeded (the checks' verdicts were printed
-    /// before the transfer; failures go to stderr as errors).
+    /// The text report: each destination that succeeded (the checks' verdicts, and a skipped
+    /// target check, were printed before the transfer; failures go to stderr as errors).
     func text() -> String {
-        var out = targetChecked ? "" : "ship: target check skipped (--no-target-check)\n"
+        var out = ""
         for r in results {
             if case .success(let s) = r { out += Self.render(s) }
         }

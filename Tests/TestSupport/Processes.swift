@@ -1,6 +1,14 @@
 import Foundation
 
 extension TS {
+    /// A python program that runs `argv[1:]` in its place with every signal unblocked and every
+    /// descriptor but 0, 1 and 2 closed: for a daemon a test starts (dockerd, a tmux server),
+    /// which must neither inherit the signals a test thread blocks nor keep open the descriptor
+    /// by which Foundation's `Process` sees its child end (else waiting for it never returns).
+    /// Use: `python3 -c TS.execDetached PROGRAM ARGS...`.
+    package static let execDetached =
+        "import os,signal,sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.closerange(3, 65536); os.execv(sys.argv[1], sys.argv[1:])"
+
     package struct ProcessResult {
         package var status: Int32
         package var stdoutData: Data

@@ -30,8 +30,7 @@ final class DockerTestDaemon {
         // through python, which unblocks the signals a test thread's child inherits blocked (so
         // that SIGTERM stops it cleanly, and its containerd with it) and closes every descriptor
         // but the three (one of them is how Foundation's Process sees the shell end).
-        let unblock =
-            "import os,signal,sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.closerange(3, 65536); os.execv(sys.argv[1], sys.argv[1:])"
+        let unblock = TS.execDetached
         let command = """
             python3 -c '\(unblock)' /usr/sbin/dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
               --data-root '\(d.path("root"))' --exec-root '\(d.path("exec"))' --pidfile '\(pidFile)' -H '\(host)' \

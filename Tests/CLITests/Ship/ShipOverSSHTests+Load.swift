@@ -50,6 +50,7 @@ extension ShipOverSSHTests {
             let other = server.remote("load-fails")
             let f = try server.imgtool(["ship", "--no-target-check", "--load", "--then", "touch then-ran", tar, "ship:\(other)"])
             #expect(f.status == 9, "\(f.stderr)")
+            #expect(f.stdout.hasPrefix("verify: all 3 checks passed\nship: target check skipped (--no-target-check)\n"), "\(f.stdout)")
             let fj = try server.imgtool(["ship", "--json", "--no-target-check", "--load", tar, "ship:\(server.remote("load-fails-json"))"])
             #expect(fj.status == 9, "\(fj.stderr)")
             let fd = try ShipOverSSHTests.summary(fj).destinations[0]

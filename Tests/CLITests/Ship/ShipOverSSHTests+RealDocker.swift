@@ -184,6 +184,33 @@ extension ShipOverSSHTests {
             #expect(try docker.docker(["image", "inspect", "maia:zst"]).status == 0)
         }
 
+        /// The load rules of the target check agree with the real Docker 20.10: for each fixture,
+        /// `docker load -i` succeeds exactly when `verify --target docker-20.10` passes every
+        /// `target-load-*` check (a plain `docker load -i`: the preset has no zstd, as a server
+        /// without it).
+        @Test(.timeLimit(.minutes(5))) func loadRulesAgreeWithTheRealDaemon() throws {
+            let docker = try DockerTestDaemon()
+            defer { docker.stop() }
+            let fixtures = [
+                "skopeo-docker-archive.tar", "skopeo-docker-archive.tar.zst", "oci-archive.tar", "oci-multiarch.tar",
+                "containerd-export.tar", "docker-oci.tar", "zstd/containerd-export-zstd.tar", "zstd/oci-zstd.tar",
+                "docker/two-images.tar",
+            ]
+            for name in fixtures {
+                let loaded = try docker.docker(["load", "-i", TS.fixture(name)])
+                let v = try TS.imgtool(["verify", "--json", "--no-prisma", "--target", "docker-20.10", TS.fixture(name)])
+                let images = try #require(try VerifyCLITests.json(v)["images"] as? [[String: Any]], "\(name): \(v.stderr)")
+                let failed = images.flatMap(VerifyCLITests.checks).filter {
+                    ($0["id"] as? String)?.hasPrefix("target-load") == true && $0["status"] as? String == "failed"
+                }
+                #expect(
+                    (loaded.status == 0) == failed.isEmpty, "\(name): docker load \(loaded.status): \(loaded.stderr); failed: \(failed)")
+                // Each from an empty store: a layer the daemon holds already is not read again
+                // (containerd-export.tar's gzip layers would let the zstd export's load pass).
+                try docker.docker(["image", "prune", "-af"])
+            }
+        }
+
         /// A daemon that is down, a server without docker, a `--then` command that does not exist:
         /// refused before sending with the server's own words; with `--no-target-check` the
         /// archive arrives and the failure is the remote's (exit 9), the summary complete.

@@ -15,8 +15,7 @@ struct TmuxTerminal {
         // Through python, which closes every descriptor but the three before it runs tmux: the
         // tmux server stays, and must not hold the one by which Foundation's Process sees the
         // client end. The signals a test thread's child inherits blocked are unblocked too.
-        let exec =
-            "import os,signal,sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.closerange(3, 65536); os.execv(sys.argv[1], sys.argv[1:])"
+        let exec = TS.execDetached
         let r = try TS.run(
             "/usr/bin/env",
             [
