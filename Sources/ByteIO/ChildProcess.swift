@@ -2,8 +2,8 @@
 /// read the terminal (an ssh host-key question, a key's passphrase): the one kind of child that
 /// Foundation's `Process` cannot start, since it moves its children to a group of their own.
 ///
-/// Its signals are at their defaults and none is blocked, whatever this process ignores or
-/// blocks for itself.
+/// None of its signals is blocked, and SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTTIN, SIGTTOU
+/// and SIGCHLD are at their default actions, whatever this process blocks or ignores for itself.
 public struct ChildProcess: Sendable {
     /// Its process id.
     public let pid: Int32

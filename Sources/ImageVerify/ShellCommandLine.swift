@@ -14,38 +14,54 @@ public struct ShellCommandLine: Sendable, Equatable {
     public var usesComposePlugin: Bool
     /// Whether it runs `docker-compose` (Compose v1, a program of its own).
     public var usesComposeStandalone: Bool
+    /// Whether every `docker` or `podman` it runs runs under `sudo` (then the ssh user's own
+    /// access to the daemon says nothing).
+    public var engineOnlyUnderSudo: Bool
 
     private static let reserved: Set<String> = [
         "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "in", "case", "esac", "!", "{", "}",
     ]
-    private static let wrappers: Set<String> = ["exec", "command", "env", "nohup", "time", "sudo", "nice"]
+    /// The wrappers skipped to find the command they run, with their options that take a value.
+    private static let wrappers: [String: Set<String>] = [
+        "exec": [], "command": [], "nohup": [], "time": [], "env": ["-u", "-C", "-S"], "nice": ["-n"],
+        "sudo": ["-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U"],
+    ]
 
     /// Finds the commands of `text`.
     public init(_ text: String) {
         self.text = text
         var commands: [String] = []
         var plugin = false
+        var engineRuns = 0
+        var engineRunsUnderSudo = 0
         for segment in Self.segments(text) {
             var words = segment.split(whereSeparator: { $0 == " " || $0 == "\t" }).map { Self.unquote(String($0)) }
             while let w = words.first, Self.reserved.contains(w) || Self.isAssignment(w) {
                 words.removeFirst()
             }
             // `sudo -u app docker ...`, `env -i X=1 docker ...`: past the wrapper, its options and assignments.
-            while let w = words.first, Self.wrappers.contains(w) {
+            var sudo = false
+            while let w = words.first, let valued = Self.wrappers[w] {
                 if !commands.contains(w) && w != "exec" && w != "command" { commands.append(w) }
+                if w == "sudo" { sudo = true }
                 words.removeFirst()
                 while let o = words.first, o.hasPrefix("-") || Self.isAssignment(o) {
                     words.removeFirst()
-                    if o == "-u" || o == "-g", !words.isEmpty { words.removeFirst() }
+                    if valued.contains(o), !words.isEmpty { words.removeFirst() }
                 }
             }
             guard let name = words.first, Self.isPlainName(name) else { continue }
+            if name == "docker" || name == "podman" {
+                engineRuns += 1
+                if sudo { engineRunsUnderSudo += 1 }
+            }
             if name == "docker", Self.subcommand(of: words.dropFirst()) == "compose" { plugin = true }
             if !commands.contains(name) { commands.append(name) }
         }
         self.commands = commands
         usesComposePlugin = plugin
         usesComposeStandalone = commands.contains("docker-compose")
+        engineOnlyUnderSudo = engineRuns > 0 && engineRuns == engineRunsUnderSudo
     }
 
     /// The text between the shell's command separators.

@@ -11,8 +11,10 @@ extension RemoteScript {
         return """
             export LC_ALL=C
             D=\(ShellQuote.quote(c.directory))
+            N=\(ShellQuote.quote(c.name))
             say() { printf '%s\\n' "$(printf '%s' "$*" | tr '\\n' ' ')"; }
-            if command -v timeout >/dev/null 2>&1; then t() { timeout 15 "$@"; }; else t() { "$@"; }; fi
+            # Only a timeout(1) that takes `timeout SECONDS CMD` (busybox before 1.30 wants -t).
+            if timeout 1 true >/dev/null 2>&1; then t() { timeout 15 "$@"; }; else t() { "$@"; }; fi
             say uname "$(uname -s)" "$(uname -m)"
             # The engines' commands run at once, in the background (each a second or so on a
             # small VPS); each job prints its facts with one printf, one write, so that lines
@@ -56,6 +58,7 @@ extension RemoteScript {
             elif [ -d "$D" ]; then say dir writable
             else say dir creatable
             fi
+            [ ! -f "$D/$N" ] || say existing "$(wc -c < "$D/$N" | tr -d ' ')"
             say free "$(df -Pk "${p:-.}" 2>/dev/null | awk 'NR==2 {print $4, $2}')"
             wait
             echo end

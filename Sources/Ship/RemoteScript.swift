@@ -243,6 +243,7 @@ enum RemoteScript {
             elif command -v podman >/dev/null 2>&1; then L=podman
             else echo "imgtool: neither docker nor podman is on the PATH of $(uname -n)" >&2; exit 127
             fi
+            echo "imgtool-loader $L"
             m=$(head -c 4 -- "$N" | od -An -tx1 | tr -d ' \\n')
             case "$m" in
                 1f8b08*) z=gzip ;;

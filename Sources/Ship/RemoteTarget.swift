@@ -8,7 +8,7 @@ import OCI
 /// Facts only, as the remote reported them in one round trip (``RemoteScript/target(_:commands:)``);
 /// judging them against the archive is the pre-flight's job (`ImageVerify.TargetChecks`).
 public struct RemoteTarget: Sendable, Codable, Equatable {
-    /// `uname -s` and `uname -m`, as printed (`Linux`, `x86_64`).
+    /// `uname -s`, as printed (`Linux`).
     public var kernel: String
     /// `uname -m`.
     public var machine: String
@@ -34,6 +34,8 @@ public struct RemoteTarget: Sendable, Codable, Equatable {
     public var directory: DirectoryState
     /// With ``DirectoryState/notWritable``: the existing directory that the ssh user cannot write.
     public var unwritablePath: String?
+    /// The size of the file already published under the archive's name there, if any.
+    public var existingBytes: Int64?
 
     /// A container engine on the remote.
     public struct Engine: Sendable, Codable, Equatable {
@@ -133,7 +135,7 @@ public struct RemoteTarget: Sendable, Codable, Equatable {
             }
         }
         for raw in lines {
-            // `say` ends each line with a space.
+            // Blanks at either end carry nothing.
             let line = raw.trimmingCharacters(in: .whitespaces)
             let words = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
             guard let key = words.first else { continue }
@@ -155,13 +157,19 @@ public struct RemoteTarget: Sendable, Codable, Equatable {
             case "compose-plugin": t.compose.plugin = a.isEmpty ? "unknown" : a
             case "compose-standalone": t.compose.standalone = true
             case "tool": t.tools.append(a)
-            case "binfmt":
+            case "binfmt" where a.hasPrefix("qemu-"):
+                // Only qemu's entries emulate a CPU (others run jar, python, Windows programs).
                 if let p = Platform(kernel: "linux", machine: Self.qemuMachine(a)), !t.emulated.contains(p.architecture) {
                     t.emulated.append(p.architecture)
                 }
             case "command": t.commands[a] = b == "yes"
+            case "existing": t.existingBytes = Int64(a)
             case "free":
-                t.freeBytes = Int64(a).map { $0 * 1024 }
+                // KiB from df; a filesystem that reports an absurd size is taken as unknown.
+                t.freeBytes = Int64(a).flatMap { n in
+                    let (bytes, overflow) = n.multipliedReportingOverflow(by: 1024)
+                    return overflow ? nil : bytes
+                }
                 // A filesystem of no size: proc, sysfs, where nothing can be created.
                 if b == "0", t.directory != .notADirectory {
                     t.directory = .notWritable

@@ -112,7 +112,7 @@ public struct SSHClient: Sendable, Equatable {
     /// PATH.
     /// - Throws: ``ShipError/sshNotRunnable(host:command:detail:)`` saying which.
     func checkRunnable(host: String) throws(ShipError) {
-        let name = command[0]
+        guard let name = command.first else { throw .sshNotRunnable(host: host, command: "", detail: "no ssh command") }
         let files = FileManager.default
         let shown = command.joined(separator: " ")
         if name.contains("/") {

@@ -26,9 +26,15 @@ final class SSHSession: @unchecked Sendable {
         var masterPID: Int32?
         /// No new command may start (the ship was interrupted, or the session is closing).
         var closed = false
-        /// ``close()`` ran.
+        /// ``close()`` began.
         var finished = false
     }
+
+    /// Left when ``close()`` is done, so that a second caller (the signal handler) waits for it.
+    private let closing = DispatchGroup()
+    /// One prompt at a time on the terminal: the masters of several destinations would otherwise
+    /// ask their questions at once and take each other's answers.
+    private static let terminal = NSLock()
 
     /// Creates the private directory and registers the session for ``ShipCleanup``.
     init(destination: Destination, client: SSHClient) throws(ShipError) {
@@ -40,7 +46,7 @@ final class SSHSession: @unchecked Sendable {
         do { try Directory.create(controlDirectory, mode: 0o700) } catch {
             throw .localIO(path: controlDirectory, underlying: error)
         }
-        ShipCleanup.register(self)
+        if !ShipCleanup.register(self) { state.withLock { $0.closed = true } }
     }
 
     /// Opens the connection: `ssh -f -N` as the control master, which authenticates (asking on
@@ -52,15 +58,27 @@ final class SSHSession: @unchecked Sendable {
         try client.checkRunnable(host: destination.label)
         let log = controlDirectory + "/connect.log"
         let argv = client.masterArguments(for: destination, controlPath: controlPath, interactive: interactive)
+        if interactive { Self.terminal.lock() }
+        defer { if interactive { Self.terminal.unlock() } }
+        if state.withLock({ $0.closed }) { throw .transfer(host: destination.label, detail: "interrupted before connecting") }
         let child: ChildProcess
         do {
             child = try ChildProcess(argv, stdin: interactive ? nil : "/dev/null", stdout: "/dev/null", stderr: log)
         } catch {
             throw .sshNotRunnable(host: destination.label, command: client.command.joined(separator: " "), detail: error.reason)
         }
-        state.withLock { $0.starter = child }
+        // Stopped meanwhile (a signal): ssh goes too.
+        let stopped = state.withLock { s in
+            s.starter = child
+            return s.closed
+        }
+        if stopped { child.terminate() }
         let status = child.wait()
-        state.withLock { $0.starter = nil }
+        let interrupted = state.withLock { s in
+            s.starter = nil
+            return s.closed
+        }
+        if interrupted { throw .transfer(host: destination.label, detail: "interrupted while connecting") }
         let stderr = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         try? FileManager.default.removeItem(atPath: log)
         guard status == 0 else {
@@ -151,23 +169,31 @@ final class SSHSession: @unchecked Sendable {
     func close() {
         let (first, pid) = state.withLock { s in
             let first = !s.finished
+            if first { closing.enter() }
             s.finished = true
             s.closed = true
             return (first, s.masterPID)
         }
-        guard first else { return }
+        guard first else {
+            closing.wait()
+            return
+        }
+        defer { closing.leave() }
+        var exited = false
         if let p = try? RemoteProcess(
             client.controlArguments(for: destination, controlPath: controlPath, operation: "exit"), onLine: { _ in })
         {
-            _ = p.wait()
+            exited = p.wait().status == 0
         }
-        if let pid { ChildProcess.terminate(pid: pid) }
+        // Only when `-O exit` could not reach it: a master that exited was reaped by init, and
+        // its pid may be another process's by now.
+        if !exited, let pid { ChildProcess.terminate(pid: pid) }
         Self.removeDirectory(controlDirectory)
         ShipCleanup.unregister(self)
     }
 
     /// Removes the control directory and what is left in it (a socket, a log).
-    private static func removeDirectory(_ path: String) {
+    static func removeDirectory(_ path: String) {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
             unlink(path + "/" + name)
         }
@@ -203,23 +229,5 @@ final class SSHSession: @unchecked Sendable {
             if let l = line(needle) { return .unreachable(host: host, detail: l, ssh: ssh) }
         }
         return nil
-    }
-}
-
-/// Stops every ssh connection and remote command that ship started, and removes their private
-/// directories: what an interrupted `imgtool ship` does before it exits.
-public enum ShipCleanup {
-    private static let sessions = Mutex<[ObjectIdentifier: SSHSession]>([:])
-
-    static func register(_ s: SSHSession) { sessions.withLock { $0[ObjectIdentifier(s)] = s } }
-    static func unregister(_ s: SSHSession) { _ = sessions.withLock { $0.removeValue(forKey: ObjectIdentifier(s)) } }
-
-    /// Stops the remote commands of every open session, then closes each (`ssh -O exit`, the
-    /// master stopped, its directory removed). Safe to call from a signal handler's queue while
-    /// ships are running on other threads.
-    public static func stopAll() {
-        let open = sessions.withLock { Array($0.values) }
-        for s in open { s.terminateCommands() }
-        for s in open { s.close() }
     }
 }

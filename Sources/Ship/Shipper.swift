@@ -42,33 +42,6 @@ public struct ShipOptions: Sendable {
     }
 }
 
-/// What a ship tells its caller while it runs.
-public struct ShipEvents: Sendable {
-    /// Judges the remote, once it has said what it is and before anything is sent: `nil` to go
-    /// on, or the ids of the checks that failed, which stop this destination
-    /// (``ShipError/targetCheckFailed(host:checks:)``).
-    public var target: @Sendable (RemoteTarget) -> [String]?
-    /// Progress, as chunks go out.
-    public var progress: @Sendable (ShipProgress) -> Void
-    /// Each line that `docker load` or `--then` prints.
-    public var remoteOutput: @Sendable (String) -> Void
-    /// The transfer made no progress for this many seconds (called once a stall).
-    public var stalled: @Sendable (Int) -> Void
-
-    /// Creates the callbacks; each does nothing unless given.
-    public init(
-        target: @escaping @Sendable (RemoteTarget) -> [String]? = { _ in nil },
-        progress: @escaping @Sendable (ShipProgress) -> Void = { _ in },
-        remoteOutput: @escaping @Sendable (String) -> Void = { _ in },
-        stalled: @escaping @Sendable (Int) -> Void = { _ in }
-    ) {
-        self.target = target
-        self.progress = progress
-        self.remoteOutput = remoteOutput
-        self.stalled = stalled
-    }
-}
-
 /// Progress of one ship, reported while chunks go out.
 public struct ShipProgress: Sendable {
     /// Bytes of chunks written to the connection so far.
@@ -206,7 +179,13 @@ public struct Shipper: Sendable {
         }
         if options.load {
             let loaded = Shared<[String]>([])
+            let loader = Shared(result.target?.loader?.kind ?? "docker")
             let (status, stderr) = try session.runCommand(RemoteScript.load(context)) { line in
+                // The script's own first line: which engine it hands the archive to.
+                if line.hasPrefix("imgtool-loader ") {
+                    loader.withLock { $0 = String(line.dropFirst("imgtool-loader ".count)) }
+                    return
+                }
                 for prefix in ["Loaded image: ", "Loaded image ID: "] where line.hasPrefix(prefix) {
                     loaded.withLock { $0.append(String(line.dropFirst(prefix.count))) }
                 }
@@ -214,8 +193,7 @@ public struct Shipper: Sendable {
             }
             for line in stderr.split(separator: "\n") { events.remoteOutput(String(line)) }
             result.loaded = loaded.value
-            let loader = result.target?.loader?.kind ?? "docker"
-            result.load = .init(command: "\(loader) load", status: status, message: Self.lastLine(stderr))
+            result.load = .init(command: "\(loader.value) load", status: status, message: Self.lastLine(stderr))
         }
         if let command = options.then, result.load.map({ $0.status == 0 }) ?? true {
             let (status, stderr) = try session.runCommand(RemoteScript.then(context, command: command), onLine: events.remoteOutput)

@@ -24,10 +24,11 @@ final class StallWatchdog: @unchecked Sendable {
     init(seconds: Double, report: @escaping @Sendable (Int) -> Void) {
         self.seconds = seconds
         timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "imgtool.stall"))
-        guard seconds > 0 else { return }
+        // Resumed even when it watches nothing: libdispatch traps on releasing a source that was
+        // never resumed.
         timer.schedule(deadline: .now() + .milliseconds(250), repeating: .milliseconds(250))
         timer.setEventHandler { [weak self] in
-            guard let self else { return }
+            guard let self, seconds > 0 else { return }
             let stalled: Bool = self.state.withLock { s in
                 guard !s.stopped, !s.reported, Date().timeIntervalSince(s.last) >= seconds else { return false }
                 s.reported = true

@@ -27,6 +27,7 @@ extension DeployTarget {
             name: name, platform: remote.platform, machine: remote.machine, engine: engine,
             composePlugin: remote.docker == nil ? nil : remote.compose.plugin != nil, tools: Set(remote.tools),
             emulated: Set(remote.emulated), commands: remote.commands, freeBytes: remote.freeBytes, directoryProblem: problem)
+        existingBytes = remote.existingBytes
     }
 
     /// `linux/amd64 (x86_64), Docker 20.10.24+dfsg1 (classic image store), no docker compose`.

@@ -107,13 +107,13 @@ enum ShipCommand {
 
         // 2. Ship to every destination at once, each checked against what it says it is first.
         let shipper = Shipper(path: path, plan: planned.plan, options: request.options)
+        let display = ShipProgressLine(enabled: io.errIsTerminal)
         let judge = ShipTargetJudge(
             archive: planned.archive, images: selectedImages(planned.archive, request: request),
             use: TargetChecks.Use(
                 load: request.options.load, then: request.options.then.map(ShellCommandLine.init),
                 allowEmulation: request.allowEmulation, archiveBytes: planned.plan.size),
-            print: !request.json)
-        let display = ShipProgressLine(enabled: io.errIsTerminal)
+            write: request.json ? nil : verdictWriter(display))
         let sending = Flag()
         let interrupted = Flag()
         // Ctrl-C, SIGTERM, SIGHUP: stop every ssh, remove ship's directories, say how to go on,
@@ -199,6 +199,15 @@ enum ShipCommand {
             }
         }
         return code.rawValue
+    }
+
+    /// Where the target verdicts go, from the shipping threads: stdout, one write each, the
+    /// progress line cleared first.
+    static func verdictWriter(_ display: ShipProgressLine) -> @Sendable (String) -> Void {
+        { text in
+            display.clear()
+            Terminal.writeOutput(text)
+        }
     }
 
     /// The images the target checks look at: those `--platform`/`--image` choose, else all.

@@ -20,20 +20,21 @@ final class ShipTargetJudge: Sendable {
     private let archive: ImageArchive?
     private let images: [ArchiveImage]
     private let use: TargetChecks.Use
-    private let print: Bool
+    private let write: (@Sendable (String) -> Void)?
 
     /// - Parameters:
     ///   - archive: The archive as verified (`nil` with `--no-verify`: only the checks that need
     ///     no image run).
     ///   - images: The images that will run: those `--platform`/`--image` chose, else all.
     ///   - use: What ship does there.
-    ///   - print: Whether to print each verdict on stdout as it comes (not with `--json`).
-    init(archive: ImageArchive?, images: [ArchiveImage], use: TargetChecks.Use, print: Bool) {
+    ///   - write: Where each verdict goes as it comes (stdout, the progress line cleared first);
+    ///     `nil` with `--json`.
+    init(archive: ImageArchive?, images: [ArchiveImage], use: TargetChecks.Use, write: (@Sendable (String) -> Void)?) {
         verdicts = Mutex([:])
         self.archive = archive
         self.images = images
         self.use = use
-        self.print = print
+        self.write = write
     }
 
     /// The checks for destination `index`; the failed ids, or `nil` to go on.
@@ -42,7 +43,7 @@ final class ShipTargetJudge: Sendable {
         let checks = TargetChecks.run(archive: archive, images: images, target: deploy, use: use)
         let v = Verdict(target: remote, deploy: deploy, checks: checks)
         verdicts.withLock { $0[index] = v }
-        if print { Terminal.writeOutput(Self.render(destination, v)) }
+        write?(Self.render(destination, v))
         return v.failed.isEmpty ? nil : v.failed
     }
 

@@ -25,6 +25,12 @@ import Testing
         #expect(d.usesComposeStandalone && !d.usesComposePlugin)
         #expect(ShellCommandLine("echo 'a; b' && $HOME/run").commands == ["echo"])
         #expect(ShellCommandLine("docker --context prod compose up").usesComposePlugin)
+        // Wrapper options that take a value are not the command.
+        let n = ShellCommandLine("nice -n 10 docker compose up -d")
+        #expect(n.commands == ["nice", "docker"] && n.usesComposePlugin && !n.engineOnlyUnderSudo)
+        #expect(ShellCommandLine("sudo -u root -h vps docker compose up -d").commands == ["sudo", "docker"])
+        #expect(ShellCommandLine("sudo docker compose up -d && sudo docker image prune -f").engineOnlyUnderSudo)
+        #expect(!ShellCommandLine("sudo docker compose up -d; docker ps").engineOnlyUnderSudo)
     }
 
     @Test func engineVersions() {

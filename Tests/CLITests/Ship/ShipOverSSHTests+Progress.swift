@@ -49,5 +49,18 @@ extension ShipOverSSHTests {
             let stalls = try JSONDecoder().decode(Doc.self, from: r.stdoutData).destinations[0].stalls
             #expect(stalls == 1, "\(r.stdout)")
         }
+
+        /// `--stall-timeout 0` watches nothing, and the ship goes as usual.
+        @Test func noStallWatch() throws {
+            let server = try SSHTestServer()
+            defer { server.stop() }
+            let tar = TS.fixture("prisma-ok-debian-amd64.tar")
+            let remote = server.remote("nowatch")
+            let r = try server.imgtool(["ship", "--stall-timeout", "0", tar, "ship:\(remote)"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(try TS.bytes(remote + "/prisma-ok-debian-amd64.tar") == TS.bytes(tar))
+            let bad = try server.imgtool(["ship", "--stall-timeout", "-1", tar, "ship:\(remote)"])
+            #expect(bad.status == 64, "\(bad.stderr)")
+        }
     }
 }
