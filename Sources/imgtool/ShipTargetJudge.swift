@@ -64,14 +64,7 @@ final class ShipTargetJudge: Sendable {
         out += "\n"
         for c in v.checks where c.status != .passed {
             var t = TextReport(labelWidth: 27)
-            let word =
-                switch c.status {
-                case .failed: "FAIL"
-                case .warning: "WARN"
-                case .skipped: "SKIP"
-                case .passed: "PASS"
-                }
-            t.row("  " + word + "  " + c.id, c.message)
+            t.row("  " + c.status.word + "  " + c.id, c.message)
             if c.status == .failed {
                 t.row("", "expected: \(c.expected)")
                 t.row("", "found: \(c.found)")

@@ -14,13 +14,7 @@ enum VerifyTextReport {
             out += "\(path == "-" ? "stdin" : path): \(r.title)\n"
             for c in r.checks {
                 total += 1
-                let word: String =
-                    switch c.status {
-                    case .passed: "PASS"
-                    case .failed: "FAIL"
-                    case .skipped: "SKIP"
-                    case .warning: "WARN"
-                    }
+                let word = c.status.word
                 if c.status == .failed { failed += 1 }
                 if c.status == .skipped { skipped += 1 }
                 var t = TextReport(labelWidth: 23)
@@ -53,5 +47,17 @@ enum VerifyTextReport {
         if skipped == 0 { return "verify: all \(total) check\(total == 1 ? "" : "s") passed" }
         let ran = total - skipped
         return "verify: \(ran) check\(ran == 1 ? "" : "s") passed\(also)"
+    }
+}
+
+extension CheckResult.Status {
+    /// The four letters of a report row: `PASS`, `FAIL`, `SKIP`, `WARN`.
+    var word: String {
+        switch self {
+        case .passed: "PASS"
+        case .failed: "FAIL"
+        case .skipped: "SKIP"
+        case .warning: "WARN"
+        }
     }
 }

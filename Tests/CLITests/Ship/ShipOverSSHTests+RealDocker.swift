@@ -59,6 +59,23 @@ extension ShipOverSSHTests {
             return ctx
         }
 
+        /// A daemon, the sshd whose remote docker is that daemon, and a scratch directory.
+        static func start() throws -> (DockerTestDaemon, SSHTestServer, TS.TempDir) {
+            let docker = try DockerTestDaemon()
+            do {
+                return (docker, try SSHTestServer(docker: docker), try TS.TempDir())
+            } catch {
+                docker.stop()
+                throw error
+            }
+        }
+
+        static func stop(_ docker: DockerTestDaemon, _ server: SSHTestServer, _ dir: TS.TempDir) {
+            dir.cleanup()
+            server.stop()
+            docker.stop()
+        }
+
         /// `docker build` then `docker save` of `tag`, into `dir/name`.
         static func buildAndSave(
             _ docker: DockerTestDaemon, _ dir: TS.TempDir, tag: String, version: String, name: String,
@@ -76,12 +93,8 @@ extension ShipOverSSHTests {
         /// The README's deploy loop, twice: version 1 shipped whole and run; version 2, with one
         /// changed file, shipped as a delta and run.
         @Test(.timeLimit(.minutes(5))) func deployLoopLoadsAndRunsEachVersion() throws {
-            let docker = try DockerTestDaemon()
-            defer { docker.stop() }
-            let server = try SSHTestServer(docker: docker)
-            defer { server.stop() }
-            let dir = try TS.TempDir()
-            defer { dir.cleanup() }
+            let (docker, server, dir) = try Self.start()
+            defer { Self.stop(docker, server, dir) }
             let remote = server.remote("maia")
             var sentSizes: [Int64] = []
             for version in ["v1", "v2"] {
@@ -119,12 +132,8 @@ extension ShipOverSSHTests {
         /// An arm64 image to this amd64 server is refused before sending: exit 1, the fix, nothing
         /// on the wire beyond the probe, nothing on the remote.
         @Test(.timeLimit(.minutes(5))) func arm64ImageIsRefusedBeforeSending() throws {
-            let docker = try DockerTestDaemon()
-            defer { docker.stop() }
-            let server = try SSHTestServer(docker: docker)
-            defer { server.stop() }
-            let dir = try TS.TempDir()
-            defer { dir.cleanup() }
+            let (docker, server, dir) = try Self.start()
+            defer { Self.stop(docker, server, dir) }
             let saved = try Self.buildAndSave(
                 docker, dir, tag: "maia:arm", version: "arm", name: "maia-arm.tar", platform: "linux/arm64", padding: 400_000)
             let proxy = try TCPProxy(to: server.port, countFile: dir.path("count"))
@@ -155,12 +164,8 @@ extension ShipOverSSHTests {
         /// without zstd is refused before sending with the fix; one with zstd gets it through
         /// `zstd -dc`, and the image runs.
         @Test(.timeLimit(.minutes(5))) func zstdArchiveToDocker20() throws {
-            let docker = try DockerTestDaemon()
-            defer { docker.stop() }
-            let server = try SSHTestServer(docker: docker)
-            defer { server.stop() }
-            let dir = try TS.TempDir()
-            defer { dir.cleanup() }
+            let (docker, server, dir) = try Self.start()
+            defer { Self.stop(docker, server, dir) }
             let saved = try Self.buildAndSave(docker, dir, tag: "maia:zst", version: "zst", name: "maia-zst.tar")
             let zst = dir.path("maia-zst.tar.zst")
             try #require(try TS.run("/bin/sh", ["-c", "zstd -q -c \"$0\" > \"$1\"", saved, zst]).status == 0)
