@@ -7,6 +7,8 @@
 // here are what makes the compiler hold every file to that:
 //
 //     imgtool (the CLI: parses, composes, prints)
+//       ├── Push          archive → registry in one pass    → ImageArchive, Registry, Gzip, Codec, OCI, ByteIO
+//       │     └── Registry    the OCI distribution protocol, HTTP(S) → OCI, ByteIO
 //       ├── Ship          transport over the system ssh          → OCI, ByteIO
 //       └── ImageVerify   merged filesystem, every check    → ImageArchive, Tar, OCI, ByteIO
 //             └── ImageArchive  the single pass, resolving, pack → Tar, Gzip, Zstd, Codec, OCI, ByteIO
@@ -36,6 +38,8 @@ let package = Package(
         .library(name: "ImageArchive", targets: ["ImageArchive"]),
         .library(name: "ImageVerify", targets: ["ImageVerify"]),
         .library(name: "Ship", targets: ["Ship"]),
+        .library(name: "Registry", targets: ["Registry"]),
+        .library(name: "Push", targets: ["Push"]),
     ],
     targets: [
         .systemLibrary(
@@ -73,9 +77,13 @@ let package = Package(
         .target(
             name: "ImageVerify", dependencies: ["ImageArchive", "Tar", "Codec", "OCI", "ByteIO"], exclude: readme, swiftSettings: upcoming),
         .target(name: "Ship", dependencies: ["OCI", "ByteIO"], exclude: readme, swiftSettings: upcoming),
+        .target(name: "Registry", dependencies: ["OCI", "ByteIO"], exclude: readme, swiftSettings: upcoming),
+        .target(
+            name: "Push", dependencies: ["ImageArchive", "Registry", "Gzip", "Codec", "OCI", "ByteIO"], exclude: readme,
+            swiftSettings: upcoming),
         .executableTarget(
             name: "imgtool",
-            dependencies: ["ImageVerify", "ImageArchive", "Ship", "Tar", "Gzip", "Zstd", "Codec", "OCI", "ByteIO"],
+            dependencies: ["ImageVerify", "ImageArchive", "Ship", "Push", "Registry", "Tar", "Gzip", "Zstd", "Codec", "OCI", "ByteIO"],
             exclude: readme,
             swiftSettings: upcoming
         ),

@@ -14,4 +14,24 @@ public enum Directory {
         } while rc != 0 && POSIX.lastErrno == POSIX.interrupted
         if rc != 0 { throw ByteIOError(operation: "mkdir", errno: POSIX.lastErrno, path: path) }
     }
+
+    /// The user's cache directory: `~/Library/Caches` on Apple platforms, `$XDG_CACHE_HOME` (an
+    /// absolute path) or else `~/.cache` elsewhere. Not created here.
+    /// - Parameter environment: The environment to read `HOME` and `XDG_CACHE_HOME` from.
+    public static func userCache(environment: [String: String]) -> String {
+        POSIX.userCacheDirectory(environment: environment)
+    }
+
+    /// Creates `path` and every missing parent (`mkdir -p`).
+    /// - Parameters:
+    ///   - path: An absolute directory path.
+    ///   - mode: The permission bits of the directories created.
+    /// - Throws: ``ByteIOError`` when one cannot be created (not when it exists).
+    public static func createAll(_ path: String, mode: UInt32) throws(ByteIOError) {
+        var built = ""
+        for component in path.split(separator: "/") {
+            built += "/" + component
+            do { try create(built, mode: mode) } catch  where error.errno == POSIX.fileExists {}
+        }
+    }
 }

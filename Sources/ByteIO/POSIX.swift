@@ -163,6 +163,18 @@ enum POSIX {
         #endif
     }
 
+    /// The user's cache directory, by the platform's convention: `~/Library/Caches` on Apple
+    /// platforms; `$XDG_CACHE_HOME`, else `~/.cache`, elsewhere (the XDG base directory spec).
+    static func userCacheDirectory(environment: [String: String]) -> String {
+        let home = environment["HOME"] ?? "/tmp"
+        #if canImport(Darwin)
+        return home + "/Library/Caches"
+        #else
+        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") { return xdg }
+        return home + "/.cache"
+        #endif
+    }
+
     /// `posix_spawnp(3)`: starts `argv` (looked up on the PATH) in the caller's process group,
     /// with stdin, stdout and stderr opened from the paths given (`nil` keeps the caller's), every
     /// signal unblocked and SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTTIN, SIGTTOU and

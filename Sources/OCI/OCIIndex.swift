@@ -10,4 +10,14 @@ public struct OCIIndex: Codable, Hashable, Sendable {
     public var manifests: [Descriptor]?
     /// Annotations.
     public var annotations: [String: String]?
+
+    /// An index (OCI) or manifest list (Docker) of the manifests given.
+    /// - Parameters:
+    ///   - mediaType: The index's media type.
+    ///   - manifests: The manifests' descriptors, each with its platform.
+    public init(mediaType: MediaType, manifests: [Descriptor]) {
+        self.schemaVersion = 2
+        self.mediaType = mediaType
+        self.manifests = manifests
+    }
 }

@@ -16,4 +16,16 @@ public struct OCIManifest: Codable, Hashable, Sendable {
     public var subject: Descriptor?
     /// Annotations.
     public var annotations: [String: String]?
+
+    /// A schema-2 manifest.
+    /// - Parameters:
+    ///   - mediaType: The manifest's media type (OCI or Docker).
+    ///   - config: The config's descriptor.
+    ///   - layers: The layers' descriptors, bottom to top.
+    public init(mediaType: MediaType, config: Descriptor, layers: [Descriptor]) {
+        self.schemaVersion = 2
+        self.mediaType = mediaType
+        self.config = config
+        self.layers = layers
+    }
 }

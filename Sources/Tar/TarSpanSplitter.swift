@@ -31,6 +31,8 @@ package struct TarSpanSplitter {
         package var entry: Int
         /// Its name as stored (after PAX `path`, GNU `L` and the ustar prefix).
         package var name: String
+        /// Its data size in bytes (the span holds the data and then its padding to 512).
+        package var size: Int64 = 0
     }
 
     /// Regular members with at least this much data get a gzip member of their own.
@@ -170,7 +172,8 @@ package struct TarSpanSplitter {
             state = .header
             return
         }
-        let owner = isRegular && dataSize >= minimumOwnSize ? Owner(entry: entry, name: String(decoding: name, as: UTF8.self)) : nil
+        let owner =
+            isRegular && dataSize >= minimumOwnSize ? Owner(entry: entry, name: String(decoding: name, as: UTF8.self), size: dataSize) : nil
         state = .data(remaining: total, owner: owner)
     }
 

@@ -16,7 +16,7 @@ enum CLI {
         options: [CommandSpec.Option(names: ["--version"], valueName: nil, help: "Show the version.")])
 
     static var commands: [CommandSpec] {
-        [InspectCommand.spec, VerifyCommand.spec, PackCommand.spec, ShipCommand.spec, LsCommand.spec, CatCommand.spec]
+        [InspectCommand.spec, VerifyCommand.spec, PackCommand.spec, ShipCommand.spec, PushCommand.spec, LsCommand.spec, CatCommand.spec]
     }
 
     static func run(_ arguments: [String], io: Output) -> Int32 {
@@ -54,6 +54,8 @@ enum CLI {
             return PackCommand.run(Array(arguments.dropFirst()), io: io)
         case "ship":
             return ShipCommand.run(Array(arguments.dropFirst()), io: io)
+        case "push":
+            return PushCommand.run(Array(arguments.dropFirst()), io: io)
         case "ls":
             return LsCommand.run(Array(arguments.dropFirst()), io: io)
         case "cat":

@@ -29,6 +29,10 @@ enum ExitCode: Int32, CaseIterable {
     case shipFailed = 8
     /// `ship`: the archive arrived, but `--load` or `--then` failed on the remote.
     case remoteCommandFailed = 9
+    /// `push`: the registry refused a request or could not be reached; the tag was not set.
+    case pushFailed = 10
+    /// `push`: the registry refused the credentials, or their rights (401, 403, `DENIED`).
+    case pushDenied = 11
     /// A usage error: unknown option, missing argument (as swift-argument-parser's EX_USAGE).
     case usage = 64
     /// SIGHUP (128 + 1, as shells report a process the signal ended): the terminal went away.
@@ -60,6 +64,8 @@ enum ExitCode: Int32, CaseIterable {
         switch command {
         case "ship":
             return read.filter { $0 != .usage } + [.shipFailed, .remoteCommandFailed, .usage] + signals
+        case "push":
+            return read.filter { $0 != .usage } + [.pushFailed, .pushDenied, .usage] + signals
         case "inspect", "verify", "pack", "ls", "cat":
             return read + signals
         default:
@@ -96,6 +102,12 @@ enum ExitCode: Int32, CaseIterable {
         case (.shipFailed, _):
             "ship: the archive did not arrive (connection, authentication, host key, remote disk or permissions); nothing was published."
         case (.remoteCommandFailed, _): "ship: the archive arrived, but --load or --then failed remotely."
+        case (.pushFailed, _):
+            "push: the registry refused a request (its HTTP status and error code are on stderr) or could not be reached; the tag was not set, and the same command takes up what arrived."
+        case (.pushDenied, _): "push: the registry refused the credentials or their rights (401, 403, DENIED)."
+        case (.success, "push"): "Every check passed and the image is in the registry under its tag."
+        case (.checkFailed, "push"): "A check failed: the tag was not set (blobs sent stay in the registry, unreferenced)."
+        case (.corrupt, "push"): "The archive is corrupt (listed on stderr); no manifest or tag was put."
         case (.usage, "verify"), (.usage, "pack"):
             "Usage error (unknown option, missing argument, a bad --policy file, a --junit file that cannot be written)."
         case (.usage, _): "Usage error (unknown option, missing argument)."

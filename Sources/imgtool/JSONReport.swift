@@ -15,6 +15,8 @@ struct JSONReport: Encodable {
     var checks: [CheckResult]
     /// `pack` only: the output and its gzip members.
     var pack: PackCommand.JSONPack?
+    /// `push` only: what went to the registry.
+    var push: PushReport.JSON?
 
     struct Image: Encodable {
         var tags: [String]
