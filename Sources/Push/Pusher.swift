@@ -91,7 +91,7 @@ public enum Pusher {
         do {
             if manifests.count == 1 {
                 let (bytes, d) = manifests[0]
-                try client.putManifest(bytes, mediaType: d.mediaType, reference: tag)
+                try put(bytes, d, reference: tag, client: client)
                 result.manifests = [PushedManifest(digest: d.digest, mediaType: d.mediaType, size: d.size, platform: d.platform, tag: tag)]
             } else {
                 let platforms = manifests.compactMap { $0.1.platform?.description }
@@ -101,13 +101,14 @@ public enum Pusher {
                     )
                 }
                 for (bytes, d) in manifests {
-                    try client.putManifest(bytes, mediaType: d.mediaType, reference: d.digest.description)
+                    try put(bytes, d, reference: d.digest.description, client: client)
                     result.manifests.append(
                         PushedManifest(digest: d.digest, mediaType: d.mediaType, size: d.size, platform: d.platform, tag: nil))
                 }
                 let index = OCIIndex(mediaType: docker ? .dockerManifestList : .ociIndex, manifests: manifests.map(\.1))
                 let bytes = try encode(index)
-                try client.putManifest(bytes, mediaType: index.mediaType!, reference: tag)
+                let d = Descriptor(mediaType: index.mediaType!, digest: digest(of: bytes), size: Int64(bytes.count))
+                try put(bytes, d, reference: tag, client: client)
                 result.manifests.append(
                     PushedManifest(
                         digest: digest(of: bytes), mediaType: index.mediaType!, size: Int64(bytes.count), platform: nil, tag: tag))
@@ -119,6 +120,13 @@ public enum Pusher {
         result.requests = client.requests
         result.bytesSent = client.bytesSent
         return result
+    }
+
+    /// Puts a manifest under `reference` (a tag or its digest), unless the registry has that
+    /// very manifest there already.
+    static func put(_ bytes: Data, _ descriptor: Descriptor, reference: String, client: RegistryClient) throws(RegistryError) {
+        if try client.manifestDigest(reference, accepting: [descriptor.mediaType]) == descriptor.digest.description { return }
+        try client.putManifest(bytes, mediaType: descriptor.mediaType, reference: reference)
     }
 
     /// The media type a layer goes under: the archive's own for a blob sent as stored (when it

@@ -242,9 +242,13 @@ public final class RegistryClient: @unchecked Sendable {
         }
         struct Answer: Decodable {
             var token: String?
-            var access_token: String?
+            var accessToken: String?
+            enum CodingKeys: String, CodingKey {
+                case token
+                case accessToken = "access_token"
+            }
         }
-        guard let answer = try? JSONDecoder().decode(Answer.self, from: r.body), let token = answer.token ?? answer.access_token,
+        guard let answer = try? JSONDecoder().decode(Answer.self, from: r.body), let token = answer.token ?? answer.accessToken,
             !token.isEmpty
         else {
             throw .token(realm: realm, status: r.status, detail: "the answer holds no token")

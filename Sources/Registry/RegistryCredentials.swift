@@ -110,13 +110,17 @@ public struct RegistryCredentials: Sendable, Equatable {
             throw .credentialHelper(name: name, detail: "exit status \(process.terminationStatus): \(said)")
         }
         struct Answer: Decodable {
-            var Username: String
-            var Secret: String
+            var username: String
+            var secret: String
+            enum CodingKeys: String, CodingKey {
+                case username = "Username"
+                case secret = "Secret"
+            }
         }
         guard let answer = try? JSONDecoder().decode(Answer.self, from: out) else {
             throw .credentialHelper(name: name, detail: "its answer is not {\"Username\", \"Secret\"} JSON")
         }
-        return RegistryCredentials(username: answer.Username, password: answer.Secret, source: "docker-credential-\(name)")
+        return RegistryCredentials(username: answer.username, password: answer.secret, source: "docker-credential-\(name)")
     }
 }
 
