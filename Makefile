@@ -42,7 +42,8 @@ run: build
 
 # Every Debian/Ubuntu package the build and the tests need, in one place (.ci/run calls
 # `make deps`; the README's Set-up explains what each is for). Swift itself is not among them.
-#   build:   zlib1g-dev libzstd-dev libssl-dev pkg-config
+#   build:   zlib1g-dev libzstd-dev libssl-dev pkg-config, libcurl4-openssl-dev (FoundationNetworking's
+#            libcurl, which the statically linked release binary links: push speaks HTTP through it)
 #   interop: gzip pigz zstd xz-utils bzip2 tar python3 (the independent readers and writers),
 #            python3-zstandard golang-go golang-github-klauspost-compress-dev (Python's and Go's
 #            zstd readers, which read back what pack --zstd writes)
@@ -53,10 +54,13 @@ run: build
 #   docker.io, containerd (a real Docker daemon the ship tests start on their own socket),
 #   busybox-static (the static busybox their images run), tmux (the first-contact terminal test),
 #   podman (ship --load to a server without docker)
-DEPS := zlib1g-dev libzstd-dev libssl-dev pkg-config gzip pigz zstd xz-utils bzip2 tar python3 \
+#   push:    docker-registry (the CNCF distribution registry 2.8, started on loopback by the push
+#            tests), apache2-utils (htpasswd: its Basic-auth users), skopeo (the independent client
+#            that pulls back what push put)
+DEPS := zlib1g-dev libzstd-dev libssl-dev pkg-config libcurl4-openssl-dev gzip pigz zstd xz-utils bzip2 tar python3 \
 	python3-zstandard golang-go golang-github-klauspost-compress-dev \
 	openssh-server openssh-client openssl coreutils findutils util-linux bsdutils time \
-	docker.io containerd busybox-static tmux podman
+	docker.io containerd busybox-static tmux podman docker-registry apache2-utils skopeo
 # apt-get needs root: sudo when not run as root.
 SUDO ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

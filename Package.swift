@@ -97,6 +97,7 @@ let package = Package(
         .testTarget(name: "ZstdTests", dependencies: ["Zstd", "Codec", "ByteIO", "TestSupport"], swiftSettings: upcoming),
         .testTarget(name: "TarTests", dependencies: ["Tar", "ByteIO", "TestSupport"], swiftSettings: upcoming),
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: upcoming),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"], swiftSettings: upcoming),
         // CZlib: the golden pack digest names the zlib it was recorded with (`zlibVersion()`).
         .testTarget(
             name: "ImageArchiveTests",

@@ -71,7 +71,21 @@ final class LayerSink: ByteSink {
         blob.digest = upload.digest ?? blob.digest
         blob.size = upload.size
         blob.bytesSent = upload.bytesSent
+        if blob.compressedOnTheWay, let key = blob.cacheKey {
+            // Now, not after the pass: a push stopped later finds this layer next time. The
+            // diff_id is the one the name gives, if it gives one; the pass's end records the
+            // one it computed.
+            context.cache.recordLayer(key, digest: blob.digest, size: blob.size, diffID: Self.diffID(ofName: member))
+        }
         context.add(blob)
+    }
+
+    /// The diff_id a layer member's name gives: `blobs/sha256/<hex>` of an uncompressed layer
+    /// (Docker 25's layout), `<hex>.tar` (skopeo's and podman's docker-archive).
+    static func diffID(ofName name: String) -> Digest? {
+        if let d = digest(ofName: name) { return d }
+        guard name.hasSuffix(".tar"), !name.contains("/") else { return nil }
+        return try? Digest(parsing: "sha256:" + name.dropLast(4))
     }
 
     /// A lower layer's error, located at this member.

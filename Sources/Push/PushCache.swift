@@ -23,8 +23,10 @@ public final class PushCache: @unchecked Sendable {
         public var digest: Digest
         /// Its size.
         public var size: Int64
-        /// The layer's uncompressed digest (diff_id), which the archive's must match.
-        public var diffID: Digest
+        /// The layer's uncompressed digest (diff_id), which the archive's must match; `nil` when
+        /// the push that recorded it ended before the archive's end (the member's name and size
+        /// are then all it is known by).
+        public var diffID: Digest?
         /// When it was last used (seconds since 1970).
         public var used: Double
     }
@@ -79,7 +81,7 @@ public final class PushCache: @unchecked Sendable {
     public func layer(_ key: String) -> Layer? { lock.withLock { contents.layers[key] } }
 
     /// Records the gzip blob made of a layer.
-    public func recordLayer(_ key: String, digest: Digest, size: Int64, diffID: Digest) {
+    public func recordLayer(_ key: String, digest: Digest, size: Int64, diffID: Digest?) {
         lock.withLock { contents.layers[key] = Layer(digest: digest, size: size, diffID: diffID, used: Self.now) }
         save()
     }

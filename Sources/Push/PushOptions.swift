@@ -2,8 +2,10 @@ import ImageArchive
 
 /// How `push` compresses and uploads, and whom it tells.
 public struct PushOptions: Sendable {
-    /// The gzip level of layers compressed on the way (pack's default, 6).
-    public var level: Int32 = 6
+    /// The gzip level of layers compressed on the way: 3, which on the benchmark image stores
+    /// within 1.5% of skopeo's gzip (Go's) in less time; pack's 6 is 5% smaller and takes twice
+    /// as long on two cores (the README's measurements).
+    public var level: Int32 = 3
     /// Threads that compress (`nil`: one per processor); the blobs do not depend on it.
     public var threads: Int?
     /// The bytes of one `PATCH` (8 MiB; raised to the registry's `OCI-Chunk-Min-Length`).

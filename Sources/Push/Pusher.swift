@@ -66,7 +66,7 @@ public enum Pusher {
                     cache.forgetLayer(key)
                     throw PushError.staleCache(member: layer.member, expected: expected, found: layer.diffID)
                 }
-                if blob.compressedOnTheWay, blob.expectedDiffID == nil, let key = blob.cacheKey {
+                if blob.compressedOnTheWay, blob.expectedDiffID != layer.diffID, let key = blob.cacheKey {
                     cache.recordLayer(key, digest: blob.digest, size: blob.size, diffID: layer.diffID)
                 }
                 layers.append(

@@ -94,6 +94,15 @@ public final class BlobUpload: ByteSink, @unchecked Sendable {
         digest = d
     }
 
+    /// Stops every upload of the process after the chunk each has in flight, waiting up to
+    /// `seconds` for those chunks: for a signal handler, so that the location each upload
+    /// records after its last chunk is the registry's own. (distribution cancels an upload that
+    /// is taken up at another offset than the registry holds, "upload resumed at wrong offset",
+    /// so an upload stopped mid-chunk could not be resumed.)
+    public static func stopUploads(waitingUpTo seconds: Double) {
+        InFlight.shared.stop(waitingUpTo: seconds)
+    }
+
     /// Waits for the chunk in flight, then hands the buffer to the sending thread.
     private func send() throws {
         slot.wait()
@@ -101,11 +110,19 @@ public final class BlobUpload: ByteSink, @unchecked Sendable {
             slot.signal()
             throw failure
         }
+        guard InFlight.shared.begin() else {
+            slot.signal()
+            throw RegistryError.transport(
+                method: "PATCH", url: state.withLock { RegistryClient.redacted($0.location) }, detail: "stopped by a signal")
+        }
         let chunk = buffer
         buffer = Data()
         buffer.reserveCapacity(chunkSize)
         queue.async { [self] in
-            defer { slot.signal() }
+            defer {
+                InFlight.shared.end()
+                slot.signal()
+            }
             let (location, offset) = state.withLock { ($0.location, $0.committed) }
             do {
                 let next = try client.patch(location, chunk, offset: offset)
@@ -121,6 +138,37 @@ public final class BlobUpload: ByteSink, @unchecked Sendable {
                     $0.failure = error as? RegistryError ?? .transport(method: "PATCH", url: "\(location)", detail: "\(error)")
                 }
             }
+        }
+    }
+}
+
+/// The chunks in flight in the process, and whether new ones may start.
+private final class InFlight: @unchecked Sendable {
+    static let shared = InFlight()
+    private let condition = NSCondition()
+    private var count = 0
+    private var stopping = false
+
+    func begin() -> Bool {
+        condition.withLock {
+            guard !stopping else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func end() {
+        condition.withLock {
+            count -= 1
+            condition.broadcast()
+        }
+    }
+
+    func stop(waitingUpTo seconds: Double) {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        condition.withLock {
+            stopping = true
+            while count > 0 && condition.wait(until: deadline) {}
         }
     }
 }

@@ -221,10 +221,15 @@ public final class RegistryClient: @unchecked Sendable {
         }
         var items = c.queryItems ?? []
         if let service = challenge.parameters["service"] { items.append(URLQueryItem(name: "service", value: service)) }
-        items.append(URLQueryItem(name: "scope", value: "repository:\(reference.repository):pull,push"))
-        for from in mountFrom where from != reference.repository {
-            items.append(URLQueryItem(name: "scope", value: "repository:\(from):pull"))
+        // The scopes this push needs, and any the registry's challenge names (space-separated:
+        // a mount from a repository not asked for before).
+        var scopes =
+            ["repository:\(reference.repository):pull,push"]
+            + mountFrom.filter { $0 != reference.repository }.map { "repository:\($0):pull" }
+        for scope in (challenge.parameters["scope"] ?? "").split(separator: " ").map(String.init) where !scopes.contains(scope) {
+            scopes.append(scope)
         }
+        items += scopes.map { URLQueryItem(name: "scope", value: $0) }
         if let credentials { items.append(URLQueryItem(name: "account", value: credentials.username)) }
         c.queryItems = items
         guard let tokenURL = c.url else {

@@ -30,7 +30,9 @@ enum PushCommand {
                 help: "Plain HTTP instead of HTTPS (a registry on loopback, or one you trust the path to)."),
             .init(
                 names: ["--chunk-size"], valueName: "size", help: "The bytes of one upload request (default 8M; 64K to 1G)."),
-            .init(names: ["--level"], valueName: "level", help: "The gzip level of layers compressed on the way: 1 to 9, 6 by default."),
+            .init(
+                names: ["--level"], valueName: "level",
+                help: "The gzip level of layers compressed on the way: 1 to 9, 3 by default (6 is 5% smaller and twice as slow)."),
             .init(names: ["--threads"], valueName: "n", help: "How many threads compress (default: one per processor)."),
             .init(
                 names: ["--no-cache"], valueName: nil,
@@ -74,6 +76,10 @@ enum PushCommand {
                 Terminal.writeError("  \(blob.digest.short) \(PushReport.outcomeText(blob))\n")
             }
         }
+        // Ctrl-C, kill: the chunk in flight is let finish (up to 30 s), so that the location
+        // the cache keeps is the registry's own and the same command takes up the upload.
+        let interrupt = Terminal.onInterrupt { BlobUpload.stopUploads(waitingUpTo: 30) }
+        defer { interrupt.cancel() }
         let started = Date()
         var verdicts: [ImageVerdict] = []
         var selectionFailure: ImageSelection.Failure?

@@ -397,7 +397,7 @@ final class RegistryTestServer {
     }
 
     /// A port of 127.0.0.1 free a moment ago.
-    private static func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         let text = try TS.python("import socket\ns=socket.socket()\ns.bind(('127.0.0.1',0))\nprint(s.getsockname()[1])")
         guard let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw Failure("no free port") }
         return port
