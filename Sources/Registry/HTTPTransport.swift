@@ -48,6 +48,7 @@ public struct HTTPResponse: Sendable {
 /// is the only one.
 public final class HTTPTransport: Sendable {
     private let session: URLSession
+    private let delegate: SessionDelegate
     /// The idle timeout of a request, in seconds.
     public let timeout: TimeInterval
 
@@ -68,18 +69,18 @@ public final class HTTPTransport: Sendable {
         configuration.urlCache = nil
         configuration.httpCookieStorage = nil
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        guard let caCertificatePath else {
-            session = URLSession(configuration: configuration)
-            return
-        }
         #if canImport(Security)
-        let anchors = try TrustAnchors(path: caCertificatePath)
-        session = URLSession(configuration: configuration, delegate: anchors, delegateQueue: nil)
+        let anchor = try caCertificatePath.map { path throws(RegistryError) in try SessionDelegate.certificate(at: path) }
+        delegate = SessionDelegate(anchor: anchor)
         #else
-        throw .unsupported(
-            "--ca-cert \(caCertificatePath): FoundationNetworking on Linux trusts only the system store; add the certificate there (copy it to /usr/local/share/ca-certificates/NAME.crt and run update-ca-certificates)"
-        )
+        if let caCertificatePath {
+            throw .unsupported(
+                "--ca-cert \(caCertificatePath): FoundationNetworking on Linux trusts only the system store; add the certificate there (copy it to /usr/local/share/ca-certificates/NAME.crt and run update-ca-certificates)"
+            )
+        }
+        delegate = SessionDelegate()
         #endif
+        session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: nil)
     }
 
     /// Sends `request` and waits for the whole response.
@@ -104,7 +105,8 @@ public final class HTTPTransport: Sendable {
         task.resume()
         done.wait()
         let (data, response, error) = box.get()
-        guard let http = response as? HTTPURLResponse else {
+        // A 401 the session turned into a challenge (Basic): the response the delegate kept.
+        guard let http = response as? HTTPURLResponse ?? delegate.takeFailureResponse(task.taskIdentifier) else {
             throw .transport(method: request.method, url: request.url.absoluteString, detail: Self.describe(error))
         }
         var headers: [String: String] = [:]
@@ -150,15 +152,54 @@ private final class ResultBox: @unchecked Sendable {
     func get() -> (Data?, URLResponse?, (any Error)?) { lock.withLock { value } }
 }
 
-#if canImport(Security)
-import Security
+/// The session's delegate: it answers every authentication challenge itself, so that a 401 is
+/// the caller's to handle (``RegistryClient`` speaks Basic and Bearer). FoundationNetworking
+/// turns a 401 with a `Basic` challenge into a challenge and, with no delegate, never completes
+/// the task; the response is kept here and the challenge cancelled. On Apple platforms a CA
+/// certificate of one's own is added to the server-trust evaluation's anchors.
+private final class SessionDelegate: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    private let lock = NSLock()
+    private var failures: [Int: HTTPURLResponse] = [:]
+    #if canImport(Security)
+    private let anchor: SecCertificate?
 
-/// The server-trust delegate for `--ca-cert` on Apple platforms: the system's evaluation with
-/// the given certificate as an extra anchor.
-private final class TrustAnchors: NSObject, URLSessionDelegate, @unchecked Sendable {
-    private let certificate: SecCertificate
+    init(anchor: SecCertificate?) {
+        self.anchor = anchor
+    }
+    #endif
 
-    init(path: String) throws(RegistryError) {
+    /// The 401 a challenge of `task` came with.
+    func takeFailureResponse(_ task: Int) -> HTTPURLResponse? { lock.withLock { failures.removeValue(forKey: task) } }
+
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+        completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
+    ) {
+        #if canImport(Security)
+        if challenge.protectionSpace.authenticationMethod == NSURLAuthenticationMethodServerTrust {
+            guard let anchor, let trust = challenge.protectionSpace.serverTrust else {
+                completionHandler(.performDefaultHandling, nil)
+                return
+            }
+            SecTrustSetAnchorCertificates(trust, [anchor] as CFArray)
+            SecTrustSetAnchorCertificatesOnly(trust, false)
+            if SecTrustEvaluateWithError(trust, nil) {
+                completionHandler(.useCredential, URLCredential(trust: trust))
+            } else {
+                completionHandler(.cancelAuthenticationChallenge, nil)
+            }
+            return
+        }
+        #endif
+        if let response = challenge.failureResponse as? HTTPURLResponse {
+            lock.withLock { failures[task.taskIdentifier] = response }
+        }
+        completionHandler(.cancelAuthenticationChallenge, nil)
+    }
+
+    #if canImport(Security)
+    /// A PEM or DER certificate file.
+    static func certificate(at path: String) throws(RegistryError) -> SecCertificate {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .io(path: path, underlying: ByteIOError(operation: "open", errno: ENOENT, path: path))
         }
@@ -172,26 +213,11 @@ private final class TrustAnchors: NSObject, URLSessionDelegate, @unchecked Senda
         guard let c = SecCertificateCreateWithData(nil, der as CFData) else {
             throw .unsupported("--ca-cert \(path): not a PEM or DER certificate")
         }
-        certificate = c
+        return c
     }
-
-    func urlSession(
-        _ session: URLSession, didReceive challenge: URLAuthenticationChallenge,
-        completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
-    ) {
-        guard challenge.protectionSpace.authenticationMethod == NSURLAuthenticationMethodServerTrust,
-            let trust = challenge.protectionSpace.serverTrust
-        else {
-            completionHandler(.performDefaultHandling, nil)
-            return
-        }
-        SecTrustSetAnchorCertificates(trust, [certificate] as CFArray)
-        SecTrustSetAnchorCertificatesOnly(trust, false)
-        if SecTrustEvaluateWithError(trust, nil) {
-            completionHandler(.useCredential, URLCredential(trust: trust))
-        } else {
-            completionHandler(.cancelAuthenticationChallenge, nil)
-        }
-    }
+    #endif
 }
+
+#if canImport(Security)
+import Security
 #endif

@@ -192,7 +192,17 @@ public final class RegistryClient: @unchecked Sendable {
                 continue
             }
             guard statuses.contains(r.status) else {
-                throw .status(method: method, url: Self.redacted(url), status: r.status, errors: Self.errors(in: r.body))
+                var errors = Self.errors(in: r.body)
+                // FoundationNetworking hands a Basic 401 over without its body.
+                if errors.isEmpty && r.status == 401 {
+                    errors = [
+                        RegistryError.ServerError(
+                            code: "UNAUTHORIZED",
+                            message: credentials == nil
+                                ? "authentication required" : "the credentials from \(credentials!.source) were refused")
+                    ]
+                }
+                throw .status(method: method, url: Self.redacted(url), status: r.status, errors: errors)
             }
             return r
         }
