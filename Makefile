@@ -23,7 +23,7 @@ RELEASE_FLAGS := -c release $(STATIC) $(IMPORT_CHECK) $(filter -Xswiftc -warning
 
 SAMPLE := Tests/Fixtures/skopeo-docker-archive.tar.gz
 
-.PHONY: all build release run test bench bench-zstd fixtures install clean format lint deps fuzz
+.PHONY: all build release run test bench bench-zstd bench-push fixtures install clean format lint deps fuzz
 
 all: build
 
@@ -109,12 +109,20 @@ bench:
 	bash bench/pack.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
 	bash bench/ship.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
 	bash bench/zstd.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
+	bash bench/push.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
 
 # The zstd rows alone (bench/zstd.sh): verify, pack --zstd and the deploy loop.
 bench-zstd:
 	$(SWIFT) build $(RELEASE_FLAGS)
 	bash ../shared/bench/make-bench-archive.sh $(BENCH_DIR) $(BENCH_SIZE)
 	bash bench/zstd.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
+
+# The push rows alone (bench/push.sh): imgtool push against skopeo copy, to a loopback registry.
+bench-push:
+	$(SWIFT) build $(RELEASE_FLAGS)
+	bash ../shared/bench/make-bench-archive.sh $(BENCH_DIR) $(BENCH_SIZE)
+	bash bench/make-v2-archive.sh $(BENCH_DIR)
+	bash bench/push.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
 
 # The installed binary is stripped of its symbols (STRIP=no keeps them, for profiling).
 STRIP ?= yes

@@ -79,12 +79,14 @@ enum ExitCode: Int32, CaseIterable {
         case (.success, "verify"): "Every check passed."
         case (.success, "pack"): "Every check passed and the archive was written."
         case (.success, "ship"): "The archive arrived, checked, at every destination."
+        case (.success, "push"): "Every check passed and the image is in the registry under its tag."
         case (.success, _): "Success (for verify: every check passed)."
         case (.checkFailed, "inspect"): "Another runtime failure."
         case (.checkFailed, "verify"): "A check failed, or the JUnit report could not be written."
         case (.checkFailed, "pack"): "A check failed (nothing written unless --force), or the output cannot be written."
         case (.checkFailed, "ship"):
             "A check failed: of the archive (nothing was sent), or of a server against it (nothing was sent there; the target check, listed on stdout)."
+        case (.checkFailed, "push"): "A check failed: the tag was not set (blobs sent stay in the registry, unreferenced)."
         case (.checkFailed, "ls"): "The path is not in the image."
         case (.checkFailed, "cat"): "The path is not a regular file of the image, or it cannot be shown."
         case (.checkFailed, _): "A check failed (verify), or another runtime failure."
@@ -92,6 +94,7 @@ enum ExitCode: Int32, CaseIterable {
         case (.corrupt, "inspect"), (.corrupt, "verify"), (.corrupt, "ls"), (.corrupt, "cat"):
             "The archive is corrupt (checksum, CRC, digest or size mismatch); each mismatch is listed on stderr."
         case (.corrupt, "pack"): "The archive is corrupt (listed on stderr); never written, even with --force."
+        case (.corrupt, "push"): "The archive is corrupt (listed on stderr); no manifest or tag was put."
         case (.corrupt, "ship"): "The archive is corrupt (listed on stderr); nothing was sent."
         case (.corrupt, _): "The archive is corrupt (checksum, CRC, digest or size mismatch)."
         case (.malformed, _): "Not a well-formed image archive (not a tar, bad or missing JSON, inconsistent layer count)."
@@ -105,9 +108,6 @@ enum ExitCode: Int32, CaseIterable {
         case (.pushFailed, _):
             "push: the registry refused a request (its HTTP status and error code are on stderr) or could not be reached; the tag was not set, and the same command takes up what arrived."
         case (.pushDenied, _): "push: the registry refused the credentials or their rights (401, 403, DENIED)."
-        case (.success, "push"): "Every check passed and the image is in the registry under its tag."
-        case (.checkFailed, "push"): "A check failed: the tag was not set (blobs sent stay in the registry, unreferenced)."
-        case (.corrupt, "push"): "The archive is corrupt (listed on stderr); no manifest or tag was put."
         case (.usage, "verify"), (.usage, "pack"):
             "Usage error (unknown option, missing argument, a bad --policy file, a --junit file that cannot be written)."
         case (.usage, _): "Usage error (unknown option, missing argument)."
@@ -115,6 +115,8 @@ enum ExitCode: Int32, CaseIterable {
         case (.interrupted, "pack"): "Interrupted (SIGINT, Ctrl-C); as for 129 and 143, no output file is left."
         case (.interrupted, "ship"):
             "Interrupted (SIGINT, Ctrl-C); as for 129 and 143, the chunks that arrived stay on the remote and the same command resumes."
+        case (.interrupted, "push"):
+            "Interrupted (SIGINT, Ctrl-C); as for 129 and 143, the chunk in flight is let finish (up to 30 s), and the same command takes up the upload."
         case (.interrupted, _): "Interrupted (SIGINT, Ctrl-C)."
         case (.terminated, _): "Ended by SIGTERM."
         }

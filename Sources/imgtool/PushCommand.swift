@@ -160,9 +160,14 @@ enum PushCommand {
             let d = CLI.describe(e)
             io.err("Error: \(d.text)\n")
             return d.code
-        case .registry(let e, _):
+        case .registry(let e, let blob):
             var text = "\(error)"
-            if e.isRetriable { text += "; what arrived stays in the registry: run the same command again to send the rest" }
+            if e.isRetriable {
+                text +=
+                    blob == nil
+                    ? "; nothing was sent: run the same command again once the registry answers"
+                    : "; what arrived stays in the registry: run the same command again to send the rest"
+            }
             io.err("Error: push: \(text)\n")
             return error.isAuthentication ? ExitCode.pushDenied.rawValue : ExitCode.pushFailed.rawValue
         case .ambiguous:

@@ -41,6 +41,9 @@ import Testing
         let verify = try TS.imgtool(["verify", "--help"]).stdout
         #expect(verify.contains("\n  0   Every check passed.\n"))
         #expect(verify.contains("\n  130 Interrupted (SIGINT, Ctrl-C).\n"))
+        let push = try TS.imgtool(["push", "--help"]).stdout
+        #expect(push.contains("\n  11  push: the registry refused the credentials or their rights (401, 403,\n"), "\(push)")
+        #expect(!push.contains("\n  8   "), "ship's codes are not push's")
         let ship = try TS.imgtool(["ship", "--help"]).stdout
         #expect(ship.contains("\n  130 Interrupted (SIGINT, Ctrl-C); as for 129 and 143, the chunks that arrived\n"), "\(ship)")
     }
@@ -53,7 +56,7 @@ import Testing
         #expect(r.stderr.isEmpty)
         #expect(r.stdout.hasPrefix("EXIT CODES:\n"))
         let all = try Self.codes(r.stdout)
-        #expect(all == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 64, 129, 130, 143])
+        #expect(all == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 64, 129, 130, 143])
         expectAtMost80Columns(r.stdout, "imgtool help exit-codes")
         #expect(try Self.codes(try TS.imgtool(["--help"]).stdout.components(separatedBy: "\nSee 'imgtool help exit-codes'")[0]) == all)
 
