@@ -61,11 +61,11 @@ final class LayerSink: ByteSink {
             return
         case .raw(let u, let b):
             (blob, upload) = (b, u)
-            do { try u.finish() } catch { throw wrap(error) }
+            do { try u.finish() } catch { throw abandon(u, blob: b, error) }
         case .compress(let deflater, let u, let b):
             (blob, upload) = (b, u)
             // Finishing the deflater finishes the upload, its sink.
-            do { try deflater.finish() } catch { throw wrap(error) }
+            do { try deflater.finish() } catch { throw abandon(u, blob: b, error) }
         }
         context.cache.forgetUpload(uploadKey(blob))
         blob.digest = upload.digest ?? blob.digest
@@ -86,6 +86,17 @@ final class LayerSink: ByteSink {
         if let d = digest(ofName: name) { return d }
         guard name.hasSuffix(".tar"), !name.contains("/") else { return nil }
         return try? Digest(parsing: "sha256:" + name.dropLast(4))
+    }
+
+    /// After the upload's completion failed: when the registry refused the digest (the bytes
+    /// differ from what an earlier, resumed upload sent), the upload is forgotten and cancelled,
+    /// so that the next run starts it afresh. Returns the error, located.
+    private func abandon(_ upload: BlobUpload, blob: PushedBlob, _ error: any Error) -> any Error {
+        if let e = error as? RegistryError, e.codes.contains("DIGEST_INVALID") || e.httpStatus == 400 {
+            context.cache.forgetUpload(uploadKey(blob))
+            upload.cancel()
+        }
+        return wrap(error)
     }
 
     /// A lower layer's error, located at this member.
@@ -138,7 +149,11 @@ final class LayerSink: ByteSink {
         var blob = PushedBlob(
             member: member, digest: Digest.sha256OfNothing, size: 0, compression: .gzip, compressedOnTheWay: true, outcome: .uploaded,
             bytesSent: 0, cacheKey: cacheKey)
-        if let known = context.cache.layer(cacheKey), let (outcome, from, size) = try context.findExisting(known.digest) {
+        // An entry without a diff_id (its push ended before the archive's end) names a layer by
+        // its member's name and size alone: not enough to skip compressing it.
+        if let known = context.cache.layer(cacheKey), known.diffID != nil,
+            let (outcome, from, size) = try context.findExisting(known.digest), size == known.size
+        {
             blob.digest = known.digest
             blob.size = size
             blob.outcome = outcome

@@ -89,7 +89,7 @@ public final class PushCache: @unchecked Sendable {
     /// Forgets a layer entry that turned out wrong.
     public func forgetLayer(_ key: String) {
         lock.withLock { contents.layers[key] = nil }
-        save()
+        save(forgettingLayer: key)
     }
 
     /// The upload in progress under `key`.
@@ -126,10 +126,11 @@ public final class PushCache: @unchecked Sendable {
     /// Writes the file: merged with what another push wrote meanwhile, trimmed to the bounds,
     /// into a temporary file renamed over it. A failure (a full disk, a read-only home) is
     /// ignored: the push does not depend on its cache.
-    private func save(removing upload: String? = nil) {
+    private func save(removing upload: String? = nil, forgettingLayer layer: String? = nil) {
         guard let path else { return }
         lock.withLock {
             if var disk = Self.load(path) {
+                if let layer { disk.layers[layer] = nil }
                 for (k, v) in disk.layers where (contents.layers[k]?.used ?? -1) < v.used { contents.layers[k] = v }
                 if let upload { disk.uploads[upload] = nil }
                 for (k, v) in disk.uploads where (contents.uploads[k]?.used ?? -1) < v.used { contents.uploads[k] = v }

@@ -54,7 +54,8 @@ public enum Pusher {
         }
         result.images = images
         let docker = [.dockerLegacy, .dockerArchiveSkopeo, .dockerV1].contains(archive.layout)
-        let byMember = Dictionary(context.blobs.map { ($0.member, $0) }, uniquingKeysWith: { a, _ in a })
+        // A member stored twice: the reader keeps the last copy, and so does the push.
+        let byMember = Dictionary(context.blobs.map { ($0.member, $0) }, uniquingKeysWith: { _, last in last })
         var manifests: [(Data, Descriptor)] = []
         for image in images {
             var layers: [Descriptor] = []

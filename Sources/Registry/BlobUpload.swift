@@ -77,6 +77,11 @@ public final class BlobUpload: ByteSink, @unchecked Sendable {
         }
     }
 
+    /// Cancels the upload on the registry (`DELETE`; best effort).
+    public func cancel() {
+        client.cancel(state.withLock { $0.location })
+    }
+
     /// Sends what is buffered as the last bytes and completes the upload with the digest.
     ///
     /// - Throws: ``RegistryError``: a chunk or the completion failed (a `DIGEST_INVALID` when
@@ -86,6 +91,11 @@ public final class BlobUpload: ByteSink, @unchecked Sendable {
         slot.signal()
         let s = state.withLock { $0 }
         if let failure = s.failure { throw failure }
+        // Not begun once a signal stopped the uploads: the process is ending.
+        guard InFlight.shared.begin() else {
+            throw RegistryError.transport(method: "PUT", url: RegistryClient.redacted(s.location), detail: Self.stopped)
+        }
+        defer { InFlight.shared.end() }
         let d = Digest(sha256Bytes: hash.finalize().bytes)
         let last = buffer
         buffer = Data()
@@ -93,6 +103,9 @@ public final class BlobUpload: ByteSink, @unchecked Sendable {
         state.withLock { $0.sent += Int64(last.count) }
         digest = d
     }
+
+    /// The detail of the error an upload stopped by a signal throws.
+    public static let stopped = "stopped by a signal"
 
     /// Stops every upload of the process after the chunk each has in flight, waiting up to
     /// `seconds` for those chunks: for a signal handler, so that the location each upload
@@ -113,7 +126,7 @@ public final class BlobUpload: ByteSink, @unchecked Sendable {
         guard InFlight.shared.begin() else {
             slot.signal()
             throw RegistryError.transport(
-                method: "PATCH", url: state.withLock { RegistryClient.redacted($0.location) }, detail: "stopped by a signal")
+                method: "PATCH", url: state.withLock { RegistryClient.redacted($0.location) }, detail: Self.stopped)
         }
         let chunk = buffer
         buffer = Data()
@@ -135,7 +148,8 @@ public final class BlobUpload: ByteSink, @unchecked Sendable {
                 onProgress(next, committed)
             } catch {
                 state.withLock {
-                    $0.failure = error as? RegistryError ?? .transport(method: "PATCH", url: "\(location)", detail: "\(error)")
+                    $0.failure =
+                        error as? RegistryError ?? .transport(method: "PATCH", url: RegistryClient.redacted(location), detail: "\(error)")
                 }
             }
         }

@@ -107,7 +107,7 @@ public final class HTTPTransport: Sendable {
         let (data, response, error) = box.get()
         // A 401 the session turned into a challenge (Basic): the response the delegate kept.
         guard let http = response as? HTTPURLResponse ?? delegate.takeFailureResponse(task.taskIdentifier) else {
-            throw .transport(method: request.method, url: request.url.absoluteString, detail: Self.describe(error))
+            throw .transport(method: request.method, url: RegistryClient.redacted(request.url), detail: Self.describe(error))
         }
         var headers: [String: String] = [:]
         for (name, value) in http.allHeaderFields {
@@ -167,6 +167,20 @@ private final class SessionDelegate: NSObject, URLSessionTaskDelegate, @unchecke
         self.anchor = anchor
     }
     #endif
+
+    /// A redirect to another host (a blob's storage) goes without the registry's credentials.
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
+        completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        var next = request
+        if let from = task.originalRequest?.url, let to = request.url,
+            from.host != to.host || from.port != to.port || from.scheme != to.scheme
+        {
+            next.setValue(nil, forHTTPHeaderField: "Authorization")
+        }
+        completionHandler(next)
+    }
 
     /// The 401 a challenge of `task` came with.
     func takeFailureResponse(_ task: Int) -> HTTPURLResponse? { lock.withLock { failures.removeValue(forKey: task) } }

@@ -44,6 +44,10 @@ public struct ImageReference: Sendable, Equatable, CustomStringConvertible {
         } else {
             registry = "docker.io"
         }
+        guard Self.isValidHost(registry) else {
+            throw .invalidReference(
+                text, reason: "the registry `\(registry)` must be HOST or HOST:PORT (letters, digits, . and -; [IPv6] in brackets)")
+        }
         var last = components.removeLast()
         var tag = "latest"
         if let colon = last.lastIndex(of: ":") {
@@ -78,6 +82,35 @@ public struct ImageReference: Sendable, Equatable, CustomStringConvertible {
                 }
                 previous = c
             }
+        }
+        return true
+    }
+
+    /// `host[:port]`: a name or IPv4 address of letters, digits, `.` and `-`, or `[IPv6]`; the
+    /// port digits.
+    static func isValidHost(_ text: String) -> Bool {
+        var host = Substring(text)
+        var port: Substring?
+        if host.hasPrefix("[") {
+            guard let close = host.firstIndex(of: "]") else { return false }
+            let inside = host[host.index(after: host.startIndex)..<close]
+            guard !inside.isEmpty, inside.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return false }
+            let rest = host[host.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.first == ":" else { return false }
+                port = rest.dropFirst()
+            }
+            host = inside
+        } else {
+            let parts = host.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            host = parts[0]
+            if parts.count == 2 { port = parts[1] }
+            guard !host.isEmpty, host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }) else {
+                return false
+            }
+        }
+        if let port {
+            guard port.allSatisfy(\.isNumber), let n = Int(port), (1...65535).contains(n) else { return false }
         }
         return true
     }

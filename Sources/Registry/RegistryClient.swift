@@ -46,7 +46,8 @@ public final class RegistryClient: @unchecked Sendable {
         reference: ImageReference, plainHTTP: Bool, transport: HTTPTransport, credentials: RegistryCredentials?, mountFrom: [String] = []
     ) {
         self.reference = reference
-        self.base = URL(string: "\(plainHTTP ? "http" : "https")://\(reference.apiHost)")!
+        // ImageReference checked the host: letters, digits, `.`, `-`, a port, or [IPv6].
+        self.base = URL(string: "\(plainHTTP ? "http" : "https")://\(reference.apiHost)") ?? URL(fileURLWithPath: "/")
         self.transport = transport
         self.credentials = credentials
         self.mountFrom = mountFrom
@@ -64,7 +65,8 @@ public final class RegistryClient: @unchecked Sendable {
     public func blobSize(_ digest: Digest) throws(RegistryError) -> Int64? {
         let r = try send("HEAD", url("/v2/\(reference.repository)/blobs/\(digest)"), expecting: [200, 404])
         guard r.status == 200 else { return nil }
-        return r[header: "content-length"].flatMap { Int64($0) } ?? 0
+        // A HEAD answer without its Content-Length says nothing of the size: treated as absent.
+        return r[header: "content-length"].flatMap { Int64($0) }
     }
 
     /// `POST /v2/<name>/blobs/uploads/?mount=<digest>&from=<repository>`: whether the registry
@@ -180,7 +182,10 @@ public final class RegistryClient: @unchecked Sendable {
         var reauthenticated = false
         while true {
             var request = HTTPRequest(method, url, headers: headers, body: body)
-            if let a = lock.withLock({ authorization }) { request.headers["Authorization"] = a }
+            // The credentials go to the registry alone, not to another host a Location names.
+            if let a = lock.withLock({ authorization }), url.host == base.host, url.port == base.port, url.scheme == base.scheme {
+                request.headers["Authorization"] = a
+            }
             lock.withLock {
                 _requests += 1
                 _bytesSent += Int64(body?.count ?? 0)

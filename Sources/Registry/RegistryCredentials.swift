@@ -97,7 +97,8 @@ public struct RegistryCredentials: Sendable, Equatable {
         do { try process.run() } catch {
             throw .credentialHelper(name: name, detail: "cannot run it: \(error)")
         }
-        input.fileHandleForWriting.write(Data(server.utf8))
+        // A helper that exits without reading (not installed: 127) must not end imgtool.
+        try? input.fileHandleForWriting.write(contentsOf: Data(server.utf8))
         try? input.fileHandleForWriting.close()
         let out = output.fileHandleForReading.readDataToEndOfFile()
         let err = errors.fileHandleForReading.readDataToEndOfFile()

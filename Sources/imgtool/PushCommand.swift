@@ -161,6 +161,10 @@ enum PushCommand {
             io.err("Error: \(d.text)\n")
             return d.code
         case .registry(let e, let blob):
+            // Stopped by SIGINT, SIGTERM or SIGHUP: the handler ends the process of the signal.
+            if case .transport(_, _, BlobUpload.stopped) = e {
+                while true { pause() }
+            }
             var text = "\(error)"
             if e.isRetriable {
                 text +=

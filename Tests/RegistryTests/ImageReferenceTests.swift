@@ -36,6 +36,10 @@ import Testing
         ("https://127.0.0.1:5000/maia", "scheme"),
         ("127.0.0.1:5000/maia:-bad", "tag"),
         ("127.0.0.1:5000/maia//web", "lowercase"),
+        ("[::1/x:1", "HOST:PORT"),
+        ("host.example:abc/x", "HOST:PORT"),
+        ("host.example:99999/x", "HOST:PORT"),
+        ("bad_host.example/x", "HOST:PORT"),
     ])
     func refuses(text: String, reasonMentions: String) {
         #expect {

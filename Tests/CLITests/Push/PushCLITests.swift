@@ -109,7 +109,7 @@ struct PushCLITests {
         #expect(try Self.pullBack(server, "maia/app:v2", into: home).map(\.diffIDs) == original.map(\.diffIDs))
     }
 
-    @Test func readsStdin() throws {
+    @Test func readsStdinAndZstd() throws {
         let server = try RegistryTestServer(mode: .plain)
         defer { server.stop() }
         let home = try TS.TempDir()
@@ -117,6 +117,11 @@ struct PushCLITests {
         let r = try PushRun.push(["--insecure", "-", "\(server.host)/maia/app:stdin"], home: home.url.path, stdinPath: Self.v1)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try Self.pullBack(server, "maia/app:stdin", into: home).map(\.diffIDs) == (try PushRun.images(Self.v1)).map(\.diffIDs))
+        // A .tar.zst made by zstd(1), piped: its layers gzip'd on the way like any.
+        let zst = TS.fixture("skopeo-docker-archive.tar.zst")
+        let z = try PushRun.push(["--insecure", "--no-verify", "-", "\(server.host)/maia/zst:v1"], home: home.url.path, stdinPath: zst)
+        #expect(z.status == 0, "\(z.stderr)")
+        #expect(try Self.pullBack(server, "maia/zst:v1", into: home).map(\.diffIDs) == (try PushRun.images(zst)).map(\.diffIDs))
     }
 
     @Test func mountsFromAnotherRepository() throws {
