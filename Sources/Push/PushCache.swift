@@ -37,6 +37,8 @@ public final class PushCache: @unchecked Sendable {
         public var location: String
         /// The bytes the registry held after the last chunk.
         public var committed: Int64
+        /// The registry's `OCI-Chunk-Min-Length` when the upload began (0: none).
+        public var minimumChunk: Int?
         /// When it was last used.
         public var used: Double
     }
@@ -96,8 +98,11 @@ public final class PushCache: @unchecked Sendable {
     public func upload(_ key: String) -> Upload? { lock.withLock { contents.uploads[key] } }
 
     /// Records where an upload stands (after each chunk).
-    public func recordUpload(_ key: String, location: URL, committed: Int64) {
-        lock.withLock { contents.uploads[key] = Upload(location: location.absoluteString, committed: committed, used: Self.now) }
+    public func recordUpload(_ key: String, location: URL, committed: Int64, minimumChunk: Int) {
+        lock.withLock {
+            contents.uploads[key] = Upload(
+                location: location.absoluteString, committed: committed, minimumChunk: minimumChunk, used: Self.now)
+        }
         save()
     }
 

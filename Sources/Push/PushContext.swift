@@ -50,20 +50,22 @@ final class PushContext: @unchecked Sendable {
     /// holds part of it, else a new one.
     func openUpload(key: String) throws(RegistryError) -> (BlobUpload, resumedAt: Int64) {
         let cache = self.cache
-        let progress: @Sendable (URL, Int64) -> Void = { location, committed in
-            cache.recordUpload(key, location: location, committed: committed)
+        func progress(minimum: Int) -> @Sendable (URL, Int64) -> Void {
+            { location, committed in cache.recordUpload(key, location: location, committed: committed, minimumChunk: minimum) }
         }
         if let saved = cache.upload(key), let url = URL(string: saved.location),
             let (held, location) = (try? client.uploadedBytes(at: url)) ?? nil, held > 0
         {
+            let minimum = saved.minimumChunk ?? 0
             let upload = BlobUpload(
-                client: client, location: location, alreadyUploaded: held, chunkSize: options.chunkSize, onProgress: progress)
+                client: client, location: location, alreadyUploaded: held, chunkSize: max(options.chunkSize, minimum),
+                onProgress: progress(minimum: minimum))
             return (upload, held)
         }
         cache.forgetUpload(key)
         let (location, minimum) = try client.startUpload()
         let upload = BlobUpload(
-            client: client, location: location, chunkSize: max(options.chunkSize, minimum), onProgress: progress)
+            client: client, location: location, chunkSize: max(options.chunkSize, minimum), onProgress: progress(minimum: minimum))
         return (upload, 0)
     }
 }

@@ -251,7 +251,18 @@ public final class RegistryClient: @unchecked Sendable {
             throw .protocolViolation(method: "GET", url: realm, detail: "the realm is not a URL")
         }
         var request = HTTPRequest("GET", tokenURL)
-        if let credentials { request.headers["Authorization"] = credentials.basicAuthorization }
+        if let credentials {
+            // Not in clear to a token server elsewhere when the registry itself is HTTPS.
+            let loopback = ["localhost", "127.0.0.1", "::1"].contains(tokenURL.host ?? "") || (tokenURL.host ?? "").hasPrefix("127.")
+            if base.scheme == "https" && tokenURL.scheme == "http" && !loopback {
+                throw .protocolViolation(
+                    method: "GET", url: realm,
+                    detail:
+                        "the registry is HTTPS but its token server is plain HTTP: the credentials would cross the network in clear; refused"
+                )
+            }
+            request.headers["Authorization"] = credentials.basicAuthorization
+        }
         lock.withLock { _requests += 1 }
         let r = try transport.send(request)
         guard r.status == 200 else {

@@ -151,6 +151,24 @@ struct PushCLITests {
         #expect(try Self.pullBack(server, "team/app:v1", into: home).map(\.diffIDs) == original.map(\.diffIDs))
     }
 
+    /// On a terminal: the reading progress, then a line per blob as it lands; not otherwise.
+    @Test func progressPerBlobOnATerminal() throws {
+        let server = try RegistryTestServer(mode: .plain)
+        defer { server.stop() }
+        let home = try TS.TempDir()
+        defer { home.cleanup() }
+        let command =
+            "XDG_CACHE_HOME='\(home.path("cache"))' DOCKER_CONFIG='\(home.path("docker"))' '\(TS.imgtool)' push --insecure '\(Self.v1)' \(server.host)/maia/app:v1"
+        let tty = try TS.run("/usr/bin/script", ["-qec", command, "/dev/null"])
+        #expect(tty.status == 0, "\(tty.stdout)")
+        let blobLines = tty.stdout.split(whereSeparator: \.isNewline).filter { $0.contains("sha256:") && $0.contains("uploaded (") }
+        #expect(blobLines.count == 3, "a line per blob: \(tty.stdout.debugDescription)")
+        #expect(tty.stdout.contains("compressed on the way"))
+        #expect(tty.stdout.contains("push: 3 blobs: 3 uploaded"))
+        let again = try PushRun.push(["--insecure", Self.v1, "\(server.host)/maia/app:v1"], home: home.url.path)
+        #expect(!again.stderr.contains("sha256:") && !again.stderr.contains("\u{1B}[K"), "no progress when stderr is not a terminal")
+    }
+
     @Test func failedCheckLeavesTheTagUnset() throws {
         let server = try RegistryTestServer(mode: .plain)
         defer { server.stop() }
