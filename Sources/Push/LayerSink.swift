@@ -1,5 +1,6 @@
 import ByteIO
 import Codec
+import Foundation
 import Gzip
 import ImageArchive
 import OCI
@@ -22,6 +23,11 @@ final class LayerSink: ByteSink {
     private let context: PushContext
     private var head: [UInt8] = []
     private var route = Route.undecided
+    /// The bytes of a small JSON blob (an OCI layout's manifest), kept so that the manifest can
+    /// be put with its own bytes and digest; `nil` for anything else.
+    private var small: Data?
+    /// The largest blob kept whole: a manifest's limit (1 MiB).
+    static let smallLimit: Int64 = 1 << 20
     /// A tar header's magic, at offset 257 of the first block.
     private static let headLength = 512
 
@@ -52,6 +58,7 @@ final class LayerSink: ByteSink {
 
     func finish() throws {
         if case .undecided = route { try decide() }
+        if let small, let named = Self.digest(ofName: member), Int64(small.count) == size { context.keepSmall(small, digest: named) }
         var blob: PushedBlob
         let upload: BlobUpload
         switch route {
@@ -110,6 +117,7 @@ final class LayerSink: ByteSink {
 
     private func forward(_ bytes: UnsafeRawBufferPointer) throws {
         guard !bytes.isEmpty else { return }
+        small?.append(contentsOf: bytes)
         do {
             switch route {
             case .undecided, .discard: return
@@ -174,6 +182,7 @@ final class LayerSink: ByteSink {
 
     /// A blob sent as it is: a compressed layer or a config.
     private func decideRaw(named: Digest?, format: CompressionFormat) throws(RegistryError) {
+        if format == .none, named != nil, size <= Self.smallLimit, head.first == UInt8(ascii: "{") { small = Data() }
         var blob = PushedBlob(
             member: member, digest: named ?? Digest.sha256OfNothing, size: size, compression: format, compressedOnTheWay: false,
             outcome: .uploaded, bytesSent: 0)

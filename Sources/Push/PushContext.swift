@@ -12,6 +12,10 @@ final class PushContext: @unchecked Sendable {
     private let lock = NSLock()
     private var _blobs: [PushedBlob] = []
     private var _failure: PushError?
+    private var _small: [Digest: Data] = [:]
+    private var smallBytes = 0
+    /// The most bytes of small blobs kept (16 MiB).
+    static let maximumSmallBytes = 16 << 20
 
     init(client: RegistryClient, cache: PushCache, options: PushOptions) {
         self.client = client
@@ -21,6 +25,18 @@ final class PushContext: @unchecked Sendable {
     }
 
     var blobs: [PushedBlob] { lock.withLock { _blobs } }
+
+    /// The bytes of the small uncompressed blobs seen (an OCI layout's manifests), by digest.
+    var smallBlobs: [Digest: Data] { lock.withLock { _small } }
+
+    /// Keeps the bytes of a small blob, within ``maximumSmallBytes`` in all.
+    func keepSmall(_ bytes: Data, digest: Digest) {
+        lock.withLock {
+            guard _small[digest] == nil, smallBytes + bytes.count <= Self.maximumSmallBytes else { return }
+            _small[digest] = bytes
+            smallBytes += bytes.count
+        }
+    }
 
     func add(_ blob: PushedBlob) {
         lock.withLock { _blobs.append(blob) }

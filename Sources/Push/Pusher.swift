@@ -79,6 +79,15 @@ public enum Pusher {
             } catch {
                 throw PushError.registry(error, blob: image.configMember)
             }
+            if let original = originalManifest(image, layers: layers, small: context.smallBlobs) {
+                // The archive's own manifest names exactly the blobs pushed: put as it is, so
+                // its digest (what signatures and indexes refer to) stays the same.
+                var descriptor = Descriptor(
+                    mediaType: original.mediaType, digest: digest(of: original.bytes), size: Int64(original.bytes.count))
+                descriptor.platform = image.platform
+                manifests.append((original.bytes, descriptor))
+                continue
+            }
             let manifest = OCIManifest(
                 mediaType: docker ? .dockerManifest : .ociManifest,
                 config: Descriptor(mediaType: docker ? .dockerConfig : .ociConfig, digest: image.configDigest, size: Int64(config.count)),
@@ -121,6 +130,21 @@ public enum Pusher {
         result.requests = client.requests
         result.bytesSent = client.bytesSent
         return result
+    }
+
+    /// The archive's manifest of `image`, when the archive holds it (an OCI layout) and it names
+    /// the config and exactly the layer blobs pushed, same digests and sizes: nothing was
+    /// compressed on the way.
+    static func originalManifest(_ image: ArchiveImage, layers: [Descriptor], small: [Digest: Data]) -> (bytes: Data, mediaType: MediaType)?
+    {
+        guard let digest = image.manifestDigest, let bytes = small[digest],
+            let manifest = try? JSONDecoder().decode(OCIManifest.self, from: bytes),
+            manifest.config.digest == image.configDigest,
+            manifest.layers.map(\.digest) == layers.map(\.digest), manifest.layers.map(\.size) == layers.map(\.size)
+        else { return nil }
+        let type = manifest.mediaType ?? .ociManifest
+        guard type.isManifest else { return nil }
+        return (bytes, type)
     }
 
     /// Puts a manifest under `reference` (a tag or its digest), unless the registry has that

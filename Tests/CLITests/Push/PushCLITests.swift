@@ -81,8 +81,16 @@ struct PushCLITests {
             #expect(pulled.first?.config == expected.config, "\(arch)")
             #expect(pulled.first?.diffIDs == expected.diffIDs, "\(arch)")
         }
-        // The archive's layers are gzip already: uploaded as they are, their digests unchanged.
+        // The archive's layers are gzip already: uploaded as they are, their digests unchanged,
+        // and each platform's manifest put with the archive's own bytes: the same digests.
         #expect(r.blobs.allSatisfy { $0["compressedOnTheWay"] as? Bool == false })
+        let inspect = try TS.imgtool(["inspect", "--json", Self.multiPlatform])
+        let archiveDigests = Set(
+            (((try JSONSerialization.jsonObject(with: inspect.stdoutData)) as? [String: Any])?["images"] as? [[String: Any]] ?? [])
+                .compactMap { $0["manifestDigest"] as? String })
+        let indexDigests = Set((index["manifests"] as? [[String: Any]] ?? []).compactMap { $0["digest"] as? String })
+        #expect(archiveDigests.count == 2)
+        #expect(indexDigests == archiveDigests, "the index lists the archive's own manifests")
     }
 
     @Test func secondPushSendsNothingAndVersionTwoOnlyItsChangedLayer() throws {
