@@ -65,3 +65,56 @@ final class OuterDecompressedSource: ByteSource {
         do { return try source.skip(count) } catch { throw ArchiveDecompression.located(error, member: nil) }
     }
 }
+
+/// An archive's outer stream opened as a tar, for a pass that reads it through a source of its
+/// own (pack, push): its compression sniffed from the first bytes, decompressed when it has one.
+struct OuterTar {
+    /// The input, counted.
+    let counted: CountingSource
+    /// Its compression.
+    let format: CompressionFormat
+    /// The decompressor, when compressed.
+    let decompressor: (any Decompressor)?
+    /// The tar stream.
+    let tar: any ByteSource
+
+    /// Sniffs `input` and opens its tar stream.
+    init(_ input: any ByteSource, progress: (@Sendable (Int64) -> Void)?) throws {
+        let counted = CountingSource(input, progress: progress)
+        self.counted = counted
+        var head = [UInt8](repeating: 0, count: CompressionFormat.sniffLength)
+        let got = try head.withUnsafeMutableBytes { try counted.readFully(into: $0) }
+        head.removeSubrange(got...)
+        let format = CompressionFormat.detect(head)
+        self.format = format
+        let whole = PrefixedSource(prefix: head, source: counted)
+        if format == .none {
+            decompressor = nil
+            tar = whole
+        } else {
+            let d = try ArchiveDecompression.decompressor(format, whole, member: nil)
+            decompressor = d
+            tar = OuterDecompressedSource(d)
+        }
+    }
+
+    /// The reader saw only the decompressed stream: a "not an archive" says what held it, as a
+    /// read does; any other error as it is.
+    func explained(_ error: any Error, tarBytes: Int64) -> any Error {
+        guard format != .none, case .notAnArchive(let found) = error as? ArchiveError else { return error }
+        return ArchiveError.notAnArchive(
+            found: tarBytes < 512
+                ? ArchiveScanner.describeShortStream(format, tarBytes)
+                : "\(format.rawValue)-compressed data that is not a tar archive (\(found))")
+    }
+
+    /// What the reader of the tar stream could not know of the input: its compression, gzip
+    /// members, and sizes.
+    func complete(_ archive: inout ImageArchive, tarBytes: Int64) {
+        counted.reportNow()
+        archive.compression = format
+        archive.gzipMembers = decompressor?.membersCompleted ?? 0
+        archive.inputBytes = counted.count
+        archive.tarBytes = tarBytes
+    }
+}

@@ -37,27 +37,13 @@ public enum ArchivePacker {
     ///   range; what `input` throws.
     public static func pack(_ input: any ByteSource, into sink: any ByteSink, options: PackOptions = PackOptions()) throws -> PackedArchive
     {
-        let counted = CountingSource(input, progress: options.progress)
-        var head = [UInt8](repeating: 0, count: CompressionFormat.sniffLength)
-        let got = try head.withUnsafeMutableBytes { try counted.readFully(into: $0) }
-        head.removeSubrange(got...)
-        let format = CompressionFormat.detect(head)
-        let whole = PrefixedSource(prefix: head, source: counted)
-        var decompressor: (any Decompressor)?
-        let tar: any ByteSource
-        if format == .none {
-            tar = whole
-        } else {
-            let d = try ArchiveDecompression.decompressor(format, whole, member: nil)
-            decompressor = d
-            tar = OuterDecompressedSource(d)
-        }
+        let outer = try OuterTar(input, progress: options.progress)
         var deflater: any MemberCompressor
         switch options.format {
         case .zstd: deflater = try ZstdCompressor(sink, level: options.level, threads: options.threads)
         default: deflater = try ParallelDeflater(sink, level: options.level, threads: options.threads, blockSize: options.blockSize)
         }
-        let packing = PackingSource(tar, deflater: deflater, minimumOwnSize: options.minimumOwnMemberSize)
+        let packing = PackingSource(outer.tar, deflater: deflater, minimumOwnSize: options.minimumOwnMemberSize)
         var readOptions = options.read
         readOptions.progress = nil
         var archive: ImageArchive
@@ -68,20 +54,9 @@ public enum ArchivePacker {
             try packing.finish()
         } catch {
             deflater.cancel()
-            // The reader saw only the decompressed stream: say what held it, as a read does.
-            if format != .none, case .notAnArchive(let found) = error as? ArchiveError {
-                throw ArchiveError.notAnArchive(
-                    found: packing.count < 512
-                        ? ArchiveScanner.describeShortStream(format, packing.count)
-                        : "\(format.rawValue)-compressed data that is not a tar archive (\(found))")
-            }
-            throw error
+            throw outer.explained(error, tarBytes: packing.count)
         }
-        counted.reportNow()
-        archive.compression = format
-        archive.gzipMembers = decompressor?.membersCompleted ?? 0
-        archive.inputBytes = counted.count
-        archive.tarBytes = packing.count
+        outer.complete(&archive, tarBytes: packing.count)
         let members = deflater.writtenMembers.enumerated().map { index, member in
             PackedMember(compressed: member, tarMember: index < packing.owners.count ? packing.owners[index] : nil)
         }

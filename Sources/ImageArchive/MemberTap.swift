@@ -40,41 +40,17 @@ public enum MemberTap {
         _ input: any ByteSource, options: ReadOptions = ReadOptions(), receiver: any MemberDataReceiver,
         minimumSize: Int64 = MemberTap.minimumSize
     ) throws -> ImageArchive {
-        let counted = CountingSource(input, progress: options.progress)
-        var head = [UInt8](repeating: 0, count: CompressionFormat.sniffLength)
-        let got = try head.withUnsafeMutableBytes { try counted.readFully(into: $0) }
-        head.removeSubrange(got...)
-        let format = CompressionFormat.detect(head)
-        let whole = PrefixedSource(prefix: head, source: counted)
-        var decompressor: (any Decompressor)?
-        let tar: any ByteSource
-        if format == .none {
-            tar = whole
-        } else {
-            let d = try ArchiveDecompression.decompressor(format, whole, member: nil)
-            decompressor = d
-            tar = OuterDecompressedSource(d)
-        }
-        let tap = MemberTapSource(tar, receiver: receiver, minimumSize: minimumSize)
+        let outer = try OuterTar(input, progress: options.progress)
+        let tap = MemberTapSource(outer.tar, receiver: receiver, minimumSize: minimumSize)
         var readOptions = options
         readOptions.progress = nil
         var archive: ImageArchive
         do {
             archive = try ImageArchive.read(.stream(tap), options: readOptions)
         } catch {
-            if format != .none, case .notAnArchive(let found) = error as? ArchiveError {
-                throw ArchiveError.notAnArchive(
-                    found: tap.count < 512
-                        ? ArchiveScanner.describeShortStream(format, tap.count)
-                        : "\(format.rawValue)-compressed data that is not a tar archive (\(found))")
-            }
-            throw error
+            throw outer.explained(error, tarBytes: tap.count)
         }
-        counted.reportNow()
-        archive.compression = format
-        archive.gzipMembers = decompressor?.membersCompleted ?? 0
-        archive.inputBytes = counted.count
-        archive.tarBytes = tap.count
+        outer.complete(&archive, tarBytes: tap.count)
         return archive
     }
 

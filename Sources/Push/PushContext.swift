@@ -11,7 +11,6 @@ final class PushContext: @unchecked Sendable {
     let repositoryKey: String
     private let lock = NSLock()
     private var _blobs: [PushedBlob] = []
-    private var _failure: PushError?
     private var _small: [Digest: Data] = [:]
     private var smallBytes = 0
     /// The most bytes of small blobs kept (16 MiB).

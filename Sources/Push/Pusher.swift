@@ -46,7 +46,6 @@ public enum Pusher {
         }
         var result = PushResult(
             archive: archive, blobs: context.blobs, manifests: [], images: [], tagged: false, requests: 0, bytesSent: 0)
-        defer {}
         guard archive.problems.isEmpty, let images = try judge(archive), !images.isEmpty else {
             result.requests = client.requests
             result.bytesSent = client.bytesSent
