@@ -60,7 +60,7 @@ run: build
 DEPS := zlib1g-dev libzstd-dev libssl-dev pkg-config libcurl4-openssl-dev gzip pigz zstd xz-utils bzip2 tar python3 \
 	python3-zstandard golang-go golang-github-klauspost-compress-dev \
 	openssh-server openssh-client openssl coreutils findutils util-linux bsdutils time \
-	docker.io containerd busybox-static tmux podman docker-registry apache2-utils skopeo
+	docker.io containerd busybox-static tmux podman docker-registry apache2-utils skopeo umoci
 # apt-get needs root: sudo when not run as root.
 SUDO ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -69,10 +69,13 @@ deps:
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEPS) >/dev/null
 
+# The tests' packs keep their layers in a cache of their own, emptied first (XDG_CACHE_HOME),
+# not in the user's.
 test:
 	@echo "Running the tests..."
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
-	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
+	rm -rf .build/test-cache
+	XDG_CACHE_HOME=$(CURDIR)/.build/test-cache $(SWIFT) test $(SWIFT_FLAGS) --skip-build
 
 # libFuzzer harnesses (Fuzz/README.md): the libraries built with -sanitize=fuzzer,address into
 # .build-fuzz, then each harness of Fuzz/Harnesses run for FUZZ_SECONDS; fails when one crashes,

@@ -35,3 +35,68 @@ public enum Directory {
         }
     }
 }
+
+extension Directory {
+    /// The names in a directory, `.` and `..` left out, in no particular order.
+    ///
+    /// The corresponding system calls are `opendir(path)`, `readdir` and `closedir`.
+    /// - Parameter path: The directory.
+    /// - Throws: ``ByteIOError`` when it cannot be opened.
+    public static func entries(of path: String) throws(ByteIOError) -> [String] {
+        guard let names = POSIX.directoryEntries(path) else {
+            throw ByteIOError(operation: "opendir", errno: POSIX.lastErrno, path: path)
+        }
+        return names
+    }
+}
+
+/// What `stat(2)` says of a path, and the few operations on a path by name.
+public struct FileStatus: Sendable, Equatable {
+    /// Whether it is a regular file.
+    public var isRegularFile: Bool
+    /// Its size in bytes.
+    public var size: Int64
+    /// Its modification time, in nanoseconds since 1970.
+    public var modified: Int64
+
+    /// The current time, in the units of ``modified``.
+    public static var now: Int64 { POSIX.realTime }
+
+    /// The status of `path`, following symbolic links; `nil` when there is nothing there (or
+    /// it cannot be reached).
+    ///
+    /// The corresponding system call is `stat(path)`.
+    /// - Parameter path: The path.
+    public static func of(_ path: String) -> FileStatus? {
+        POSIX.pathStatus(path).map { FileStatus(isRegularFile: $0.isRegularFile, size: $0.size, modified: $0.modified) }
+    }
+
+    /// Sets the modification (and access) time of `path` to now, as `touch` does.
+    ///
+    /// The corresponding system call is `utimensat(AT_FDCWD, path, NULL, 0)`.
+    /// - Parameter path: The file.
+    /// - Throws: ``ByteIOError`` when it fails.
+    public static func touch(_ path: String) throws(ByteIOError) {
+        if POSIX.touch(path) != 0 { throw ByteIOError(operation: "utimensat", errno: POSIX.lastErrno, path: path) }
+    }
+
+    /// Removes the file at `path`.
+    ///
+    /// The corresponding system call is `unlink(path)`.
+    /// - Parameter path: The file.
+    /// - Throws: ``ByteIOError`` when it fails (`ENOENT` when nothing is there).
+    public static func remove(_ path: String) throws(ByteIOError) {
+        if POSIX.removeFile(path) != 0 { throw ByteIOError(operation: "unlink", errno: POSIX.lastErrno, path: path) }
+    }
+
+    /// Renames `from` to `to`, replacing a file there, atomically within one file system.
+    ///
+    /// The corresponding system call is `rename(from, to)`.
+    /// - Parameters:
+    ///   - from: The file's current path.
+    ///   - to: Its new path.
+    /// - Throws: ``ByteIOError`` when it fails.
+    public static func rename(_ from: String, to: String) throws(ByteIOError) {
+        if POSIX.renameFile(from, to) != 0 { throw ByteIOError(operation: "rename", errno: POSIX.lastErrno, path: "\(from) to \(to)") }
+    }
+}

@@ -165,6 +165,48 @@ enum POSIX {
 
     /// The user's cache directory, by the platform's convention: `~/Library/Caches` on Apple
     /// platforms; `$XDG_CACHE_HOME`, else `~/.cache`, elsewhere (the XDG base directory spec).
+    /// The names in directory `path` (not `.` and `..`), through `opendir`/`readdir`; `nil`
+    /// with `errno` set when it cannot be opened.
+    static func directoryEntries(_ path: String) -> [String]? {
+        guard let dir = opendir(path) else { return nil }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// `stat(path)`: whether it is a regular file, its size and its modification time in
+    /// nanoseconds since 1970; `nil` with `errno` set on failure.
+    static func pathStatus(_ path: String) -> (isRegularFile: Bool, size: Int64, modified: Int64)? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        let isRegular = (status.st_mode & 0o170000) == 0o100000
+        #if canImport(Darwin)
+        let time = status.st_mtimespec
+        #else
+        let time = status.st_mtim
+        #endif
+        return (isRegular, Int64(status.st_size), Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec))
+    }
+
+    /// `utimensat(AT_FDCWD, path, NULL, 0)`: sets the access and modification times to now;
+    /// `0`, or `-1` with `errno` set.
+    static func touch(_ path: String) -> Int32 {
+        utimensat(AT_FDCWD, path, nil, 0)
+    }
+
+    /// `clock_gettime(CLOCK_REALTIME)`, in nanoseconds since 1970.
+    static var realTime: Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+    }
+
     static func userCacheDirectory(environment: [String: String]) -> String {
         let home = environment["HOME"] ?? "/tmp"
         #if canImport(Darwin)

@@ -24,4 +24,42 @@ public protocol MemberCompressor: ByteSink {
     /// Stops compressing after a failure elsewhere: what is in flight is dropped, nothing more
     /// is written, and the wrapped sink is not finished.
     mutating func cancel()
+
+    /// Who sees each member's compressed bytes as they are written (`imgtool pack`'s cache
+    /// keeps the members of layers from here); `nil` for nobody.
+    var observer: (any CompressedMemberObserver)? { get set }
+
+    /// Writes a member compressed earlier, as it is, after everything written so far: ends the
+    /// current member, writes out what is in flight, then copies `compressed` to the wrapped
+    /// sink and records the member. The bytes must be one complete member of this format and
+    /// settings (a gzip member with its trailer, a zstd frame), such as one this compressor
+    /// wrote before; they are not checked here, nor shown to the ``observer``.
+    ///
+    /// - Parameters:
+    ///   - compressed: The member's bytes, front to back; read to its end.
+    ///   - compressedSize: How many bytes `compressed` holds.
+    ///   - uncompressedSize: How many bytes the member decompresses to.
+    ///   - crc32: Its CRC-32, for gzip.
+    /// - Throws: What compressing the earlier bytes, reading `compressed` or writing throws;
+    ///   a short `compressed` is ``ByteIO/ByteIOError``.
+    mutating func appendCompressedMember(
+        _ compressed: any ByteSource, compressedSize: Int64, uncompressedSize: Int64, crc32: UInt32?) throws
+}
+
+/// Sees the compressed bytes of each member a ``MemberCompressor`` writes, in order, on the
+/// thread that writes to the compressor.
+public protocol CompressedMemberObserver: AnyObject {
+    /// Bytes of member number `index` (counting every member of the stream from 0), as written.
+    ///
+    /// - Parameters:
+    ///   - bytes: The next compressed bytes of the member (its header first, its trailer last).
+    ///   - index: The member's place in the stream.
+    func compressedBytes(_ bytes: UnsafeRawBufferPointer, ofMember index: Int)
+
+    /// Member number `index` is complete.
+    ///
+    /// - Parameters:
+    ///   - member: Where it lies, and its CRC-32 for gzip.
+    ///   - index: The member's place in the stream.
+    func memberEnded(_ member: CompressedMember, index: Int)
 }

@@ -43,6 +43,13 @@ public final class ParallelDeflater: ByteSink {
     /// Compressed bytes written to the wrapped sink so far.
     public private(set) var compressedBytesWritten: Int64 = 0
 
+    /// Who sees each member's compressed bytes as they are written.
+    public var observer: (any CompressedMemberObserver)?
+
+    /// The version of the system zlib that compresses (`zlibVersion()`, such as `1.2.13`): part of
+    /// the output's identity, as a newer zlib may give other bytes.
+    public static var libraryVersion: String { String(cString: zlibVersion()) }
+
     /// The default block size, pigz's: 128 KiB.
     public static let defaultBlockSize = 128 * 1024
 
@@ -209,28 +216,33 @@ public final class ParallelDeflater: ByteSink {
             // RFC 1952 header: magic, CM=8 (deflate), FLG=0, MTIME=0, XFL as zlib sets it for
             // the level, OS=255 (unknown) so that the bytes are the same on every platform.
             let xfl: UInt8 = level == 9 ? 2 : level < 2 ? 4 : 0
-            try put([0x1F, 0x8B, 0x08, 0, 0, 0, 0, 0, xfl, 0xFF])
+            try put([0x1F, 0x8B, 0x08, 0, 0, 0, 0, 0, xfl, 0xFF], observed: true)
         }
-        try put(compressed)
+        try put(compressed, observed: true)
         outCRC = crc32_combine(outCRC, uLong(output.crc), .init(output.count))
         outUncompressed += Int64(output.count)
         if output.isFinal {
             let crc = UInt32(truncatingIfNeeded: outCRC)
             let size = UInt32(truncatingIfNeeded: outUncompressed)
-            try put([
-                UInt8(truncatingIfNeeded: crc), UInt8(truncatingIfNeeded: crc >> 8), UInt8(truncatingIfNeeded: crc >> 16),
-                UInt8(truncatingIfNeeded: crc >> 24), UInt8(truncatingIfNeeded: size), UInt8(truncatingIfNeeded: size >> 8),
-                UInt8(truncatingIfNeeded: size >> 16), UInt8(truncatingIfNeeded: size >> 24),
-            ])
-            members.append(
-                GzipMember(
-                    compressedOffset: outStart, compressedSize: compressedBytesWritten - outStart,
-                    uncompressedOffset: outUncompressedStart, uncompressedSize: outUncompressed, crc32: crc))
+            try put(
+                [
+                    UInt8(truncatingIfNeeded: crc), UInt8(truncatingIfNeeded: crc >> 8), UInt8(truncatingIfNeeded: crc >> 16),
+                    UInt8(truncatingIfNeeded: crc >> 24), UInt8(truncatingIfNeeded: size), UInt8(truncatingIfNeeded: size >> 8),
+                    UInt8(truncatingIfNeeded: size >> 16), UInt8(truncatingIfNeeded: size >> 24),
+                ], observed: true)
+            let member = GzipMember(
+                compressedOffset: outStart, compressedSize: compressedBytesWritten - outStart,
+                uncompressedOffset: outUncompressedStart, uncompressedSize: outUncompressed, crc32: crc)
+            members.append(member)
+            observer?.memberEnded(member.compressedMember, index: members.count - 1)
         }
     }
 
-    private func put(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try sink.write($0) }
+    private func put(_ bytes: [UInt8], observed: Bool) throws {
+        try bytes.withUnsafeBytes {
+            try sink.write($0)
+            if observed { observer?.compressedBytes($0, ofMember: members.count) }
+        }
         compressedBytesWritten += Int64(bytes.count)
     }
 }
@@ -240,4 +252,32 @@ extension ParallelDeflater: MemberCompressor {
     public var format: CompressionFormat { .gzip }
     /// ``members``, as the format-neutral description `imgtool pack` reports.
     public var writtenMembers: [CompressedMember] { members.map(\.compressedMember) }
+
+    /// Writes a gzip member compressed earlier after everything written so far (see
+    /// ``Codec/MemberCompressor/appendCompressedMember(_:compressedSize:uncompressedSize:crc32:)``);
+    /// `crc32` is required.
+    public func appendCompressedMember(
+        _ compressed: any ByteSource, compressedSize: Int64, uncompressedSize: Int64, crc32: UInt32?
+    ) throws {
+        try checkUsable()
+        if memberOpen { try submit(isFinal: true) }
+        try drain(keepingInFlight: 0)
+        let start = compressedBytesWritten
+        var source = compressed
+        do {
+            try source.copy(compressedSize, to: sink)
+        } catch {
+            failure = error
+            pool.shutdown()
+            throw error
+        }
+        compressedBytesWritten += compressedSize
+        outUncompressedStart += outUncompressed
+        outUncompressed = uncompressedSize
+        bytesConsumed += uncompressedSize
+        members.append(
+            GzipMember(
+                compressedOffset: start, compressedSize: compressedSize, uncompressedOffset: outUncompressedStart,
+                uncompressedSize: uncompressedSize, crc32: crc32 ?? 0))
+    }
 }

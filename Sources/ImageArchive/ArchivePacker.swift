@@ -43,7 +43,10 @@ public enum ArchivePacker {
         case .zstd: deflater = try ZstdCompressor(sink, level: options.level, threads: options.threads)
         default: deflater = try ParallelDeflater(sink, level: options.level, threads: options.threads, blockSize: options.blockSize)
         }
-        let packing = PackingSource(outer.tar, deflater: deflater, minimumOwnSize: options.minimumOwnMemberSize)
+        let cache = options.cache.map {
+            PackCacheSession(cache: $0, format: deflater.format, level: options.level, blockSize: options.blockSize)
+        }
+        let packing = PackingSource(outer.tar, deflater: deflater, minimumOwnSize: options.minimumOwnMemberSize, cache: cache)
         var readOptions = options.read
         readOptions.progress = nil
         var archive: ImageArchive
@@ -54,16 +57,20 @@ public enum ArchivePacker {
             try packing.finish()
         } catch {
             deflater.cancel()
+            cache?.abandon()
             throw outer.explained(error, tarBytes: packing.count)
         }
         outer.complete(&archive, tarBytes: packing.count)
+        var report = cache?.finish(
+            digests: archive.memberDigests, duplicates: Set(packing.ownedNames.filter { $0.value > 1 }.keys), now: FileStatus.now)
+        report?.mismatches += packing.reuseMismatches
         let members = deflater.writtenMembers.enumerated().map { index, member in
             PackedMember(compressed: member, tarMember: index < packing.owners.count ? packing.owners[index] : nil)
         }
         return PackedArchive(
             archive: archive, format: deflater.format, members: members, tarBytes: packing.count,
             compressedBytes: deflater.compressedBytesWritten,
-            level: options.level, threads: deflater.threads)
+            level: options.level, threads: deflater.threads, cache: report)
     }
 
     /// Opens `path` (`-` for stdin) and packs it into `sink`.

@@ -30,6 +30,10 @@ public struct ImageArchive: Sendable {
     public var skipped: [SkippedManifest]
     /// Integrity problems found (digest, size or DiffID mismatches), all of them.
     public var problems: [ArchiveError]
+    /// The SHA-256 of every member as stored, by name, as the pass computed it (empty when the
+    /// pass did not hash): how ``ArchivePacker`` checks the members it took from its cache
+    /// against the bytes read.
+    var memberDigests: [String: Digest] = [:]
 
     /// Reads an archive in one pass.
     ///
@@ -50,6 +54,9 @@ public struct ImageArchive: Sendable {
             archive.gzipMembers = scan.gzipMembers
             archive.inputBytes = scan.inputBytes
             archive.tarBytes = scan.tarBytes
+            for (name, member) in scan.members {
+                if let digest = member.digest { archive.memberDigests[name] = digest }
+            }
             return archive
         } catch {
             throw ArchiveError.wrapping(error, input: input.name)

@@ -23,6 +23,9 @@ public struct PackOptions: Sendable {
     /// Regular members of the outer tar with at least this much data are compressed as members
     /// (gzip members, zstd frames) of their own (16 KiB by default: every layer, not the small JSON files).
     public var minimumOwnMemberSize: Int64
+    /// Where the compressed members of layers are kept and taken from (see ``PackCache``);
+    /// `nil` (the default) to compress every layer and keep nothing.
+    public var cache: PackCache?
     /// What the single pass verifies and captures, as for ``ImageArchive/read(_:options:)``.
     /// Its `progress` is not called; use ``progress``.
     public var read: ReadOptions
@@ -41,13 +44,15 @@ public struct PackOptions: Sendable {
     ///   - blockSize: The parallel block size (default 128 KiB).
     ///   - minimumOwnMemberSize: The data size from which a member is compressed on its own
     ///     (default 16 KiB).
+    ///   - cache: Where layers' compressed members are kept and reused (default: nowhere).
     ///   - read: What to verify and capture (default: everything `verify` needs).
     ///   - progress: A progress callback over input bytes.
     public init(
         format: CompressionFormat = .gzip, level: Int32? = nil, threads: Int? = nil, blockSize: Int = ParallelDeflater.defaultBlockSize,
-        minimumOwnMemberSize: Int64 = PackOptions.defaultMinimumOwnMemberSize, read: ReadOptions = ReadOptions(),
+        minimumOwnMemberSize: Int64 = PackOptions.defaultMinimumOwnMemberSize, cache: PackCache? = nil, read: ReadOptions = ReadOptions(),
         progress: (@Sendable (Int64) -> Void)? = nil
     ) {
+        self.cache = cache
         self.format = format
         self.level = level ?? (format == .zstd ? ZstdCompressor.defaultLevel : 6)
         self.threads = threads

@@ -19,4 +19,12 @@ public struct PackedArchive: Sendable {
     public var level: Int32
     /// How many threads compressed.
     public var threads: Int
+    /// What the cache did, when ``PackOptions/cache`` named one.
+    public var cache: PackCacheReport?
+
+    /// Whether the output holds the input's tar: `false` only when a member taken from the
+    /// cache turned out not to hold the bytes the pass read (``PackCacheReport/mismatches``).
+    /// Keep the output only when this holds; packing again without reading the cache gives
+    /// the right bytes.
+    public var outputMatchesInput: Bool { cache?.mismatches.isEmpty ?? true }
 }

@@ -18,6 +18,18 @@ final class PackingSource: ByteSource {
     private var memberStarted = false
     /// For each gzip member begun, the tar member it holds alone, if any.
     private(set) var owners: [String?] = []
+    /// The cache the members of layers are taken from and kept in, if any.
+    private let cache: PackCacheSession?
+    /// Whether the current member was copied from the cache: its data passes to the reader only.
+    private var reused = false
+    /// For the member copied from the cache: its name, the bytes it decompresses to, and the
+    /// bytes of the archive it stands for so far.
+    private var reuse: (name: String, expected: Int64, seen: Int64)?
+    /// Members copied from the cache that stood for another number of bytes than the archive
+    /// holds (a member cut short, or not padded): the output is then not the input's.
+    private(set) var reuseMismatches: [String] = []
+    /// How often each (cleaned) name of a large member occurs, for the cache's checks.
+    private(set) var ownedNames: [String: Int] = [:]
     /// Tar bytes passed through so far.
     private(set) var count: Int64 = 0
 
@@ -30,9 +42,12 @@ final class PackingSource: ByteSource {
     ///   - source: The uncompressed tar stream.
     ///   - deflater: Where the same bytes go, one member (gzip member, zstd frame) per large tar member.
     ///   - minimumOwnSize: Regular members with at least this much data get a member of their own.
-    init(_ source: any ByteSource, deflater: any MemberCompressor, minimumOwnSize: Int64) {
+    ///   - cache: Where layers' members are taken from and kept, if anywhere.
+    init(_ source: any ByteSource, deflater: any MemberCompressor, minimumOwnSize: Int64, cache: PackCacheSession? = nil) {
         self.source = source
         self.deflater = deflater
+        self.cache = cache
+        if let cache { self.deflater.observer = cache.recorder }
         self.splitter = TarSpanSplitter(minimumOwnSize: minimumOwnSize)
     }
 
@@ -61,6 +76,7 @@ final class PackingSource: ByteSource {
     ///
     /// - Throws: ``PackError``.
     func finish() throws {
+        endReuse()
         do { try deflater.finish() } catch { throw PackError(error) }
     }
 
@@ -74,19 +90,51 @@ final class PackingSource: ByteSource {
                 let span = splitter.next(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
                 let owner = span.owner?.entry
                 if memberStarted && owner != currentOwner {
-                    try deflater.endMember()
+                    if !reused { try deflater.endMember() }
                     memberStarted = false
+                    endReuse()
                 }
                 if !memberStarted {
+                    if let owned = span.owner { try start(owned) }
                     owners.append(span.owner?.name)
                     currentOwner = owner
                     memberStarted = true
                 }
-                try deflater.write(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + span.count)]))
+                if reused {
+                    reuse?.seen += Int64(span.count)
+                } else {
+                    try deflater.write(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + span.count)]))
+                }
                 offset += span.count
             }
         } catch {
             throw PackError(error)
+        }
+    }
+
+    /// The member copied from the cache ends: it must have stood for as many bytes as it holds.
+    private func endReuse() {
+        if let reuse, reuse.seen != reuse.expected {
+            reuseMismatches.append("\(reuse.name): the cached member holds \(reuse.expected) bytes, the archive \(reuse.seen)")
+        }
+        reuse = nil
+        reused = false
+    }
+
+    /// A large member's data starts: copies its member from the cache when the cache has it,
+    /// else tells the cache to keep the member about to be compressed.
+    private func start(_ owned: TarSpanSplitter.Owner) throws {
+        let name = PathCleaner.clean(owned.name) ?? owned.name
+        ownedNames[name, default: 0] += 1
+        guard let cache, cache.caches(size: owned.size) else { return }
+        if let (entry, file) = cache.lookup(name: name, size: owned.size) {
+            try deflater.appendCompressedMember(
+                FileRangeSource(file: file, start: 0, length: entry.compressedSize), compressedSize: entry.compressedSize,
+                uncompressedSize: entry.uncompressedSize, crc32: entry.crc32)
+            reused = true
+            reuse = (name, entry.uncompressedSize, 0)
+        } else {
+            cache.recorder.expect(member: owners.count, name: name, size: owned.size)
         }
     }
 }

@@ -35,6 +35,13 @@ public final class ZstdCompressor: MemberCompressor {
     /// The frames written so far, complete, in order.
     public private(set) var writtenMembers: [CompressedMember] = []
 
+    /// Who sees each frame's compressed bytes as they are written.
+    public var observer: (any CompressedMemberObserver)?
+
+    /// The version of the system libzstd (`ZSTD_versionString()`, such as `1.5.4`): part of the
+    /// output's identity, as another libzstd may give other bytes.
+    public static var libraryVersion: String { String(cString: ZSTD_versionString()) }
+
     /// The default level, the `zstd` command's: 3.
     public static let defaultLevel: Int32 = 3
 
@@ -103,10 +110,28 @@ public final class ZstdCompressor: MemberCompressor {
         var input = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
         while try step(&input, ZSTD_e_end) != 0 {}
         memberOpen = false
+        let member = CompressedMember(
+            compressedOffset: memberStart.compressed, compressedSize: compressedBytesWritten - memberStart.compressed,
+            uncompressedOffset: memberStart.uncompressed, uncompressedSize: bytesConsumed - memberStart.uncompressed)
+        writtenMembers.append(member)
+        observer?.memberEnded(member, index: writtenMembers.count - 1)
+    }
+
+    /// Writes a zstd frame compressed earlier after everything written so far (see
+    /// ``Codec/MemberCompressor/appendCompressedMember(_:compressedSize:uncompressedSize:crc32:)``).
+    public func appendCompressedMember(
+        _ compressed: any ByteSource, compressedSize: Int64, uncompressedSize: Int64, crc32: UInt32?
+    ) throws {
+        guard !cancelled else { return }
+        try endMember()
+        var source = compressed
+        try source.copy(compressedSize, to: sink)
         writtenMembers.append(
             CompressedMember(
-                compressedOffset: memberStart.compressed, compressedSize: compressedBytesWritten - memberStart.compressed,
-                uncompressedOffset: memberStart.uncompressed, uncompressedSize: bytesConsumed - memberStart.uncompressed))
+                compressedOffset: compressedBytesWritten, compressedSize: compressedSize, uncompressedOffset: bytesConsumed,
+                uncompressedSize: uncompressedSize))
+        compressedBytesWritten += compressedSize
+        bytesConsumed += uncompressedSize
     }
 
     /// Ends the last frame and finishes the wrapped sink.
@@ -132,7 +157,9 @@ public final class ZstdCompressor: MemberCompressor {
         var out = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
         let remaining = try ZstdError.check(ZSTD_compressStream2(context, &out, &input, directive), "ZSTD_compressStream2")
         if out.pos > 0 {
-            try sink.write(UnsafeRawBufferPointer(rebasing: output[0..<out.pos]))
+            let piece = UnsafeRawBufferPointer(rebasing: output[0..<out.pos])
+            try sink.write(piece)
+            observer?.compressedBytes(piece, ofMember: writtenMembers.count)
             compressedBytesWritten += Int64(out.pos)
         }
         return remaining

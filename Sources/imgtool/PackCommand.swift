@@ -1,5 +1,6 @@
 import ByteIO
 import Codec
+import Foundation
 import Gzip
 import ImageArchive
 import ImageVerify
@@ -33,6 +34,13 @@ enum PackCommand {
                 names: ["--threads"], valueName: "n",
                 help: "How many threads compress (default: one per processor); the output does not depend on it."),
             .init(names: ["--force"], valueName: nil, help: "Write the archive even when checks fail (never a corrupt one)."),
+            .init(
+                names: ["--cache"], valueName: "dir",
+                help: "Where compressed layers are kept and reused (default: imgtool/pack in the user's cache directory)."),
+            .init(
+                names: ["--cache-size"], valueName: "size",
+                help: "The most the cache may hold, e.g. 5G (default: 2G); the least recently used layers go first."),
+            .init(names: ["--no-cache"], valueName: nil, help: "Compress every layer and keep none."),
         ] + VerifyCommand.checkOptions)
 
     static func run(_ arguments: [String], io: Output) -> Int32 {
@@ -72,35 +80,42 @@ enum PackCommand {
                 }
                 options.threads = n
             }
+            options.cache = try cache(parsed)
         } catch {
             io.err(error.text)
             return ExitCode.usage.rawValue
         }
         let path = parsed.positionals[0]
 
-        let sink: AtomicFileSink
-        do { sink = try AtomicFileSink(destination: output) } catch {
-            CLI.error("cannot create the output \(output): \(error)", input: path, io: io)
-            return ExitCode.checkFailed.rawValue
-        }
-        let cleanup = Terminal.removeOnInterrupt(sink.temporaryPath)
-        defer { cleanup.cancel() }
-
         let show = io.errIsTerminal
         options.progress = Terminal.progress(label: "packing", total: FileSize.of(path), enabled: show)
-        let packed: PackedArchive
-        do {
-            packed = try ArchivePacker.pack(path: path, into: sink, options: options)
-            Terminal.clearProgress(enabled: show)
-        } catch {
-            Terminal.clearProgress(enabled: show)
-            sink.discard()
-            if let e = error as? PackError {
-                CLI.error("\(output): \(e)", input: path, io: io)
+        var done: Attempt
+        switch attempt(path: path, output: output, options: options, request: request, io: io) {
+        case .failure(let f): return f.code
+        case .success(let a): done = a
+        }
+        defer { done.discard() }
+        if !done.packed.outputMatchesInput && done.packed.archive.problems.isEmpty {
+            // A member from the cache did not hold the bytes read: this output is not the input's.
+            done.discard()
+            let packed = done.packed
+            let why = packed.cache?.mismatches.joined(separator: "; ") ?? ""
+            guard path != "-", FileSize.of(path) != nil else {
+                CLI.error(
+                    "\(output) not written: the pack cache did not match the archive (\(why)); run it again with --no-cache", input: path,
+                    io: io)
                 return ExitCode.checkFailed.rawValue
             }
-            return VerifyCommand.reportFailure(.printing(error, io: io), check: "read", path: path, request: request, io: io)
+            io.err("pack: \(CLI.inputName(path)): the pack cache did not match the archive (\(why)); packing again without it\n")
+            options.cache?.readsEntries = false
+            switch attempt(path: path, output: output, options: options, request: request, io: io) {
+            case .failure(let f): return f.code
+            case .success(let a): done = a
+            }
         }
+        let packed = done.packed
+        let sink = done.sink
+        reportCache(packed.cache, io: io)
         let archive = packed.archive
         let reports: [ImageVerdict]
         switch VerifyCommand.evaluate(archive, request: request, io: io) {
@@ -143,6 +158,72 @@ enum PackCommand {
         return ExitCode.success.rawValue
     }
 
+    /// Packs `path` into a new temporary file beside `output`: the file (not committed) and what
+    /// was packed, or the exit code after the error is printed.
+    private static func attempt(
+        path: String, output: String, options: PackOptions, request: VerifyRequest, io: Output
+    ) -> Result<Attempt, Failure> {
+        let sink: AtomicFileSink
+        do { sink = try AtomicFileSink(destination: output) } catch {
+            CLI.error("cannot create the output \(output): \(error)", input: path, io: io)
+            return .failure(Failure(code: ExitCode.checkFailed.rawValue))
+        }
+        let cleanup = Terminal.removeOnInterrupt(sink.temporaryPath)
+        let show = io.errIsTerminal
+        do {
+            let packed = try ArchivePacker.pack(path: path, into: sink, options: options)
+            Terminal.clearProgress(enabled: show)
+            return .success(Attempt(sink: sink, packed: packed, cleanup: cleanup))
+        } catch {
+            Terminal.clearProgress(enabled: show)
+            cleanup.cancel()
+            sink.discard()
+            if let e = error as? PackError {
+                CLI.error("\(output): \(e)", input: path, io: io)
+                return .failure(Failure(code: ExitCode.checkFailed.rawValue))
+            }
+            let code = VerifyCommand.reportFailure(.printing(error, io: io), check: "read", path: path, request: request, io: io)
+            return .failure(Failure(code: code))
+        }
+    }
+
+    /// An exit code, as an error.
+    struct Failure: Error { var code: Int32 }
+
+    /// A pack done: its output (not committed), what it packed, and the handler that removes
+    /// the output on a signal until it is committed or discarded.
+    struct Attempt {
+        var sink: AtomicFileSink
+        var packed: PackedArchive
+        var cleanup: InterruptCleanup
+
+        /// Removes the output and the handler.
+        func discard() {
+            cleanup.cancel()
+            sink.discard()
+        }
+    }
+
+    /// The cache `--cache`, `--cache-size` and `--no-cache` describe: by default
+    /// `imgtool/pack` in the user's cache directory, 2 GiB.
+    static func cache(_ parsed: ParsedArguments) throws(UsageError) -> PackCache? {
+        if parsed.flag("no-cache") {
+            if parsed.value("cache") != nil || parsed.value("cache-size") != nil {
+                throw UsageError(.custom("--no-cache and --cache or --cache-size disagree: give one of them"), spec: spec)
+            }
+            return nil
+        }
+        let environment = ProcessInfo.processInfo.environment
+        var cache = PackCache(directory: parsed.value("cache") ?? PackCache.defaultDirectory(environment: environment))
+        if let text = parsed.value("cache-size") {
+            guard let n = ShipRequest.size(text), n >= 0 else {
+                throw UsageError(.invalidValue(value: text, label: "--cache-size <size>", help: "a size such as 5G or 500M"), spec: spec)
+            }
+            cache.sizeLimit = Int64(n)
+        }
+        return cache
+    }
+
     /// The output's format: `--zstd`, `--format`, or else the output's name.
     static func format(_ parsed: ParsedArguments, output: String) throws(UsageError) -> CompressionFormat {
         if let text = parsed.value("format") {
@@ -156,60 +237,5 @@ enum PackCommand {
         }
         if parsed.flag("zstd") || output.hasSuffix(".zst") || output.hasSuffix(".tzst") { return .zstd }
         return .gzip
-    }
-
-    /// `pack: wrote app.tar.gz: 1.1 GB tar -> 341.8 MB gzip (30.8%), 13 gzip members (4 on their own), level 6, 2 threads`
-    static func summary(output: String, packed: PackedArchive, failedChecks: Int) -> String {
-        let own = packed.members.filter { $0.tarMember != nil }.count
-        let percent = packed.tarBytes > 0 ? Format.decimal(Double(packed.compressedBytes) * 100 / Double(packed.tarBytes), places: 1) : "0"
-        let zstd = packed.format == .zstd
-        var line =
-            "pack: wrote \(output): \(Format.bytes(packed.tarBytes)) tar -> \(Format.bytes(packed.compressedBytes)) \(packed.format.rawValue) (\(percent)%)"
-        line +=
-            ", \(Format.plural(packed.members.count, zstd ? "zstd frame" : "gzip member", zstd ? "zstd frames" : "gzip members")) (\(own) on their own)"
-        line += ", level \(packed.level), \(Format.plural(packed.threads, "thread", "threads"))"
-        if failedChecks > 0 { line += ", despite \(Format.plural(failedChecks, "failed check", "failed checks")) (--force)" }
-        return line + "\n"
-    }
-
-    /// The `pack` object of `--json`: the output, and where each gzip member (zstd frame) lies.
-    struct JSONPack: Encodable {
-        var output: String
-        /// Whether the output was written (renamed into place).
-        var written: Bool
-        /// `gzip` or `zstd`.
-        var format: String
-        var level: Int32
-        /// Bytes of the compressed output.
-        var bytes: Int64
-        /// Bytes of the tar it decompresses to.
-        var tarBytes: Int64
-        var members: [Member]
-
-        struct Member: Encodable {
-            var compressedOffset: Int64
-            var compressedSize: Int64
-            var tarOffset: Int64
-            var tarSize: Int64
-            /// gzip only: the CRC-32 of the member's tar bytes.
-            var crc32: UInt32?
-            /// The tar member whose data this gzip member holds alone; absent for grouped headers and small members.
-            var tarMember: String?
-        }
-
-        init(output: String, written: Bool, packed: PackedArchive) {
-            self.output = output
-            self.written = written
-            format = packed.format.rawValue
-            level = packed.level
-            bytes = packed.compressedBytes
-            tarBytes = packed.tarBytes
-            members = packed.members.map { m in
-                Member(
-                    compressedOffset: m.compressed.compressedOffset, compressedSize: m.compressed.compressedSize,
-                    tarOffset: m.compressed.uncompressedOffset, tarSize: m.compressed.uncompressedSize, crc32: m.compressed.crc32,
-                    tarMember: m.tarMember)
-            }
-        }
     }
 }
