@@ -8,7 +8,8 @@ import Codec
 /// What is written goes into the current member until ``endMember()``; the next write starts a
 /// new member, compressed from a fresh start (no dictionary from what came before), so that a
 /// member's bytes depend on its own content only. Within a member the data is cut into blocks
-/// of ``blockSize`` bytes, counted from the member's start; worker threads compress the blocks
+/// of about ``blockSize`` bytes where the content says (``BlockBoundary``: a rolling hash, so
+/// that a change inside a member changes only the compressed bytes around it); worker threads compress the blocks
 /// in parallel, each primed with the 32 KiB before it as a preset dictionary (which keeps the
 /// ratio of a single stream), and the outputs are written in order with the member's gzip
 /// header, combined CRC-32 and length trailer.
@@ -33,7 +34,7 @@ public final class ParallelDeflater: ByteSink {
     public let level: Int32
     /// How many worker threads compress blocks.
     public let threads: Int
-    /// The size of the blocks a member is cut into.
+    /// The mean size of the blocks a member is cut into (half of it at least, twice at most).
     public let blockSize: Int
 
     /// The members written so far, complete with their trailers, in order.
@@ -50,7 +51,7 @@ public final class ParallelDeflater: ByteSink {
     /// the output's identity, as a newer zlib may give other bytes.
     public static var libraryVersion: String { String(cString: zlibVersion()) }
 
-    /// The default block size, pigz's: 128 KiB.
+    /// The default mean block size, pigz's block size: 128 KiB.
     public static let defaultBlockSize = 128 * 1024
 
     private var sink: any ByteSink
@@ -59,6 +60,10 @@ public final class ParallelDeflater: ByteSink {
 
     /// The block being filled.
     private var current: [UInt8] = []
+    /// Where blocks end: content-defined cuts.
+    private var boundary: BlockBoundary
+    /// Whether `current` reached its cut (the next byte starts another block).
+    private var blockComplete = false
     /// The previous block of the current member, whose tail primes the next; empty at a member's start.
     private var previous: [UInt8] = []
     /// Whether the current member has any bytes (a block submitted, or bytes in `current`).
@@ -82,8 +87,8 @@ public final class ParallelDeflater: ByteSink {
     ///   - sink: Where the gzip stream goes.
     ///   - level: The compression level, `0...9`; `6` is gzip's default.
     ///   - threads: How many blocks to compress at once; `nil` for one per online processor.
-    ///   - blockSize: The size of the blocks members are cut into (at least 32 KiB); pigz's
-    ///     128 KiB by default. Part of the output's identity: the same input with another block
+    ///   - blockSize: The mean size of the blocks members are cut into (a power of two, at least
+    ///     64 KiB); pigz's 128 KiB by default. Part of the output's identity: the same input with another block
     ///     size gives other bytes.
     /// - Throws: ``GzipError/invalidLevel(_:)`` for a level outside `0...9`.
     public init(_ sink: any ByteSink, level: Int32 = 6, threads: Int? = nil, blockSize: Int = ParallelDeflater.defaultBlockSize) throws {
@@ -91,10 +96,11 @@ public final class ParallelDeflater: ByteSink {
         self.sink = sink
         self.level = level
         self.threads = max(1, threads ?? Processors.online)
-        self.blockSize = max(BlockCompressor.windowSize, blockSize)
+        self.blockSize = max(2 * BlockCompressor.windowSize, blockSize)
+        boundary = BlockBoundary(average: self.blockSize)
         self.window = 2 * self.threads + 2
         pool = CompressionPool(threads: self.threads, level: level)
-        current.reserveCapacity(self.blockSize)
+        current.reserveCapacity(boundary.maximum)
     }
 
     deinit {
@@ -110,12 +116,15 @@ public final class ParallelDeflater: ByteSink {
         try checkUsable()
         var offset = 0
         while offset < bytes.count {
-            if current.count == blockSize {
-                // More bytes follow, so the full block is not the member's last.
+            if blockComplete {
+                // More bytes follow, so the block that ended is not the member's last.
                 try submit(isFinal: false)
             }
-            let n = min(blockSize - current.count, bytes.count - offset)
-            current.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]))
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+            let cut = boundary.cut(after: current.count, in: rest)
+            let n = cut ?? rest.count
+            current.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[0..<n]))
+            blockComplete = cut != nil
             offset += n
             memberOpen = true
         }
@@ -166,7 +175,9 @@ public final class ParallelDeflater: ByteSink {
     private func submit(isFinal: Bool) throws {
         let block = current
         current = []
-        current.reserveCapacity(blockSize)
+        current.reserveCapacity(boundary.maximum)
+        blockComplete = false
+        boundary.reset()
         let job = CompressionPool.Job(
             sequence: nextSequence, data: block, dictionary: previous, isFirst: blocksInMember == 0, isFinal: isFinal)
         nextSequence += 1

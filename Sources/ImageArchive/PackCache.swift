@@ -13,7 +13,7 @@ import Zstd
 /// (``PackedArchive/outputMatchesInput`` says whether they all did). A warm pack therefore
 /// reads and hashes every byte of the archive as a cold one does, and writes the same bytes.
 ///
-/// On disk: one folder per compressor setting (`gzip-6-131072-zlib1.2.13`,
+/// On disk: one folder per compressor setting (`gzip-6-cdc131072-zlib1.2.13`,
 /// `zstd-3-zstd1.5.4`) holding one file per layer, `<digest>-<size>.member` (see
 /// ``PackCacheEntry``), written under a temporary name and renamed into place, so that packs
 /// running at once never see half an entry; and `aliases/`, which maps a layer member whose
@@ -60,7 +60,7 @@ public struct PackCache: Sendable, Equatable {
     static func namespace(format: CompressionFormat, level: Int32, blockSize: Int) -> String {
         switch format {
         case .zstd: "zstd-\(level)-zstd\(ZstdCompressor.libraryVersion)"
-        default: "gzip-\(level)-\(blockSize)-zlib\(ParallelDeflater.libraryVersion)"
+        default: "gzip-\(level)-cdc\(blockSize)-zlib\(ParallelDeflater.libraryVersion)"
         }
     }
 

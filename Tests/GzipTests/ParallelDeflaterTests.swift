@@ -1,6 +1,7 @@
 import ByteIO
 import Foundation
-import Gzip
+// @testable: `BlockBoundary`, where blocks end, is internal.
+@testable import Gzip
 import TestSupport
 import Testing
 
@@ -194,5 +195,75 @@ import Testing
         try single.finish()
         let ratio = Double(bytes.count) / Double(sink.bytes.count)
         #expect(ratio < 1.01, "parallel \(bytes.count) vs single stream \(sink.bytes.count)")
+    }
+
+    /// Blocks end where the content says: bytes inserted in the middle of a member change the
+    /// compressed bytes around them, and the compressed bytes after them are those of the
+    /// original, byte for byte (so that ship's and rsync's chunks find them).
+    @Test func aChangeInsideAMemberChangesOnlyTheCompressedBytesAroundIt() throws {
+        let data = Self.mixedBytes(6_000_000, seed: 5)
+        var changed = data
+        changed.insert(contentsOf: Self.mixedBytes(3000, seed: 6), at: 3_000_000)
+        let (a, _) = try Self.pack([data], blockSize: 128 * 1024)
+        let (b, _) = try Self.pack([changed], blockSize: 128 * 1024)
+        #expect(try Self.inflate(b) == changed)
+        // The same trailer length aside (CRC and size differ), how much of the end is shared.
+        let x = Array(a.dropLast(8)), y = Array(b.dropLast(8))
+        var prefix = 0
+        while prefix < min(x.count, y.count) && x[prefix] == y[prefix] { prefix += 1 }
+        var suffix = 0
+        while suffix < min(x.count, y.count) - prefix && x[x.count - 1 - suffix] == y[y.count - 1 - suffix] { suffix += 1 }
+        let differing = y.count - prefix - suffix
+        // The insertion, at half the data, changes a block or two of 128 KiB (a few tens of kB
+        // compressed here, of about 740 kB): the bytes before it and after it are shared.
+        #expect(prefix > x.count * 2 / 5, "shared head \(prefix) of \(x.count)")
+        #expect(suffix > x.count * 2 / 5, "shared tail \(suffix) of \(x.count)")
+        #expect(differing < x.count / 15, "differing \(differing) of \(y.count)")
+    }
+
+    /// The blocks are of about the block size: at least half of it, at most twice.
+    @Test func blocksAreCutByContentWithinTheirBounds() {
+        var boundary = BlockBoundary(average: 128 * 1024)
+        #expect(boundary.minimum == 64 * 1024)
+        #expect(boundary.maximum == 256 * 1024)
+        let data = Self.mixedBytes(8_000_000, seed: 9)
+        var lengths: [Int] = []
+        var filled = 0
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let rest = UnsafeRawBufferPointer(rebasing: raw[offset...])
+                if let cut = boundary.cut(after: filled, in: rest) {
+                    lengths.append(filled + cut)
+                    filled = 0
+                    offset += cut
+                } else {
+                    filled += rest.count
+                    offset = raw.count
+                }
+            }
+        }
+        #expect(lengths.allSatisfy { $0 >= 64 * 1024 && $0 <= 256 * 1024 })
+        let mean = lengths.reduce(0, +) / max(1, lengths.count)
+        #expect(mean > 96 * 1024 && mean < 176 * 1024, "mean \(mean)")
+        // Fed in other pieces, the same cuts.
+        var again = BlockBoundary(average: 128 * 1024)
+        var cuts2: [Int] = []
+        var f2 = 0
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let piece = UnsafeRawBufferPointer(rebasing: raw[offset..<min(raw.count, offset + 7919)])
+                if let cut = again.cut(after: f2, in: piece) {
+                    cuts2.append(f2 + cut)
+                    f2 = 0
+                    offset += cut
+                } else {
+                    f2 += piece.count
+                    offset += piece.count
+                }
+            }
+        }
+        #expect(cuts2 == lengths)
     }
 }

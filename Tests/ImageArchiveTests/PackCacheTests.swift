@@ -80,7 +80,7 @@ import Testing
         #expect(warmBytes == uncached)
         #expect(warm.cache?.hits == cold.cache?.stored)
         let folders = try FileManager.default.contentsOfDirectory(atPath: cache.directory).sorted()
-        #expect(folders.contains { $0.hasPrefix("gzip-6-131072-zlib") })
+        #expect(folders.contains { $0.hasPrefix("gzip-6-cdc131072-zlib") })
         #expect(folders.contains { $0.hasPrefix("zstd-3-zstd") })
     }
 
