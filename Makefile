@@ -60,7 +60,7 @@ run: build
 DEPS := zlib1g-dev libzstd-dev libssl-dev pkg-config libcurl4-openssl-dev gzip pigz zstd xz-utils bzip2 tar python3 \
 	python3-zstandard golang-go golang-github-klauspost-compress-dev \
 	openssh-server openssh-client openssl coreutils findutils util-linux bsdutils time \
-	docker.io containerd busybox-static tmux podman docker-registry apache2-utils skopeo umoci
+	docker.io containerd busybox-static tmux podman docker-registry apache2-utils skopeo umoci rsync
 # apt-get needs root: sudo when not run as root.
 SUDO ?= $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -37,8 +37,8 @@ cat "$B/bench.tar" > /dev/null   # warm the page cache
 for round in $(seq "$RUNS"); do
   measure "$round" "gzip -6 (baseline)" "$work/gzip.gz" "gzip -6 -c '$B/bench.tar' > '$work/gzip.gz'"
   measure "$round" "pigz -6 -p $CORES" "$work/pigz.gz" "pigz -6 -p $CORES -c '$B/bench.tar' > '$work/pigz.gz'"
-  measure "$round" "imgtool pack bench.tar" "$work/pack.gz" "'$IMGTOOL' pack --force -o '$work/pack.gz' '$B/bench.tar'"
-  measure "$round" "cat bench.tar | imgtool pack -" "$work/pack-stdin.gz" "cat '$B/bench.tar' | '$IMGTOOL' pack --force -o '$work/pack-stdin.gz' -"
+  measure "$round" "imgtool pack bench.tar" "$work/pack.gz" "'$IMGTOOL' pack --no-cache --force -o '$work/pack.gz' '$B/bench.tar'"
+  measure "$round" "cat bench.tar | imgtool pack -" "$work/pack-stdin.gz" "cat '$B/bench.tar' | '$IMGTOOL' pack --no-cache --force -o '$work/pack-stdin.gz' -"
 done
 
 python3 - "$results" <<'PY'

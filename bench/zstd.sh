@@ -47,7 +47,7 @@ group "zstd -dc (baseline)" "zstd -dc '$B/bench.tar.zst' > /dev/null" \
 
 ROW_SETUP='rm -f "$work"/out.*'
 group "zstd -3 -T2 (baseline)" "zstd -q -3 -T2 -c '$B/bench.tar' > '$work/out.zst'" \
-  "imgtool pack --zstd bench.tar" "'$IMGTOOL' pack --zstd --no-prisma -o '$work/out.pack.zst' '$B/bench.tar'"
+  "imgtool pack --zstd bench.tar" "'$IMGTOOL' pack --zstd --no-cache --no-prisma -o '$work/out.pack.zst' '$B/bench.tar'"
 zstd -q -3 -T2 -c "$B/bench.tar" > "$work/size.zst"
 "$IMGTOOL" pack --zstd --no-prisma -o "$work/size.pack.zst" "$B/bench.tar" > /dev/null
 zs=$(stat -c %s "$work/size.zst"); ps=$(stat -c %s "$work/size.pack.zst")
@@ -58,8 +58,8 @@ RUNS=1
 ROW_SETUP='rm -rf "$R/t" "$work"/out.*; mkdir -p "$R/t"'
 group "gzip -6 + scp (baseline)" "gzip -6 -c '$B/bench.tar' > '$work/out.tar.gz' && scp -q -F '$work/ssh_config' '$work/out.tar.gz' bench:'$R/t/'" \
   "zstd -3 -T2 + scp" "zstd -q -3 -T2 -c '$B/bench.tar' > '$work/out.tar.zst' && scp -q -F '$work/ssh_config' '$work/out.tar.zst' bench:'$R/t/'" \
-  "imgtool pack + imgtool ship" "'$IMGTOOL' pack --no-prisma -o '$work/out.tar.gz' '$B/bench.tar' && '$IMGTOOL' ship --no-prisma --keep 0 '$work/out.tar.gz' bench:'$R/t'" \
-  "imgtool pack --zstd + imgtool ship" "'$IMGTOOL' pack --zstd --no-prisma -o '$work/out.tar.zst' '$B/bench.tar' && '$IMGTOOL' ship --no-prisma --keep 0 '$work/out.tar.zst' bench:'$R/t'"
+  "imgtool pack + imgtool ship" "'$IMGTOOL' pack --no-cache --no-prisma -o '$work/out.tar.gz' '$B/bench.tar' && '$IMGTOOL' ship --no-prisma --keep 0 '$work/out.tar.gz' bench:'$R/t'" \
+  "imgtool pack --zstd + imgtool ship" "'$IMGTOOL' pack --zstd --no-cache --no-prisma -o '$work/out.tar.zst' '$B/bench.tar' && '$IMGTOOL' ship --no-prisma --keep 0 '$work/out.tar.zst' bench:'$R/t'"
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at end"
 
 report

@@ -30,20 +30,19 @@ public protocol MemberCompressor: ByteSink {
     var observer: (any CompressedMemberObserver)? { get set }
 
     /// Writes a member compressed earlier, as it is, after everything written so far: ends the
-    /// current member, writes out what is in flight, then copies `compressed` to the wrapped
-    /// sink and records the member. The bytes must be one complete member of this format and
+    /// current member, writes out what is in flight, then lets `body` write the member's bytes
+    /// to the wrapped sink (in as many pieces as it likes, through the function it is given)
+    /// and records the member. The bytes must be one complete member of this format and
     /// settings (a gzip member with its trailer, a zstd frame), such as one this compressor
     /// wrote before; they are not checked here, nor shown to the ``observer``.
     ///
     /// - Parameters:
-    ///   - compressed: The member's bytes, front to back; read to its end.
-    ///   - compressedSize: How many bytes `compressed` holds.
     ///   - uncompressedSize: How many bytes the member decompresses to.
     ///   - crc32: Its CRC-32, for gzip.
-    /// - Throws: What compressing the earlier bytes, reading `compressed` or writing throws;
-    ///   a short `compressed` is ``ByteIO/ByteIOError``.
+    ///   - body: Writes the member's bytes, front to back, through the function it is passed.
+    /// - Throws: What compressing the earlier bytes, writing or `body` throws.
     mutating func appendCompressedMember(
-        _ compressed: any ByteSource, compressedSize: Int64, uncompressedSize: Int64, crc32: UInt32?) throws
+        uncompressedSize: Int64, crc32: UInt32?, _ body: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws
 }
 
 /// Sees the compressed bytes of each member a ``MemberCompressor`` writes, in order, on the

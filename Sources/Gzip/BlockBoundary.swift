@@ -47,11 +47,18 @@ struct BlockBoundary {
         if filled + i <= minimum - 64 { hash = 0 }
         let end = min(count, maximum - filled)
         var h = hash
-        let table = Self.gear
+        let table = Self.table
+        // Up to the minimum, the hash only fills; from there, each byte may end the block.
+        let fillEnd = min(end, max(i, minimum - filled - 1))
+        while i < fillEnd {
+            h = (h << 1) &+ table[Int(base[i])]
+            i += 1
+        }
+        let mask = self.mask
         while i < end {
             h = (h << 1) &+ table[Int(base[i])]
             i += 1
-            if filled + i >= minimum && h & mask == 0 {
+            if h & mask == 0 {
                 hash = 0
                 return i
             }
@@ -66,6 +73,13 @@ struct BlockBoundary {
 
     /// Resets the hash: a new block (or member) starts.
     mutating func reset() { hash = 0 }
+
+    /// ``gear``, where the hot loop reads it without bounds checks (it lives as long as the process).
+    nonisolated(unsafe) private static let table: UnsafePointer<UInt64> = {
+        let p = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+        p.initialize(from: gear, count: 256)
+        return UnsafePointer(p)
+    }()
 
     /// 256 fixed pseudo-random values (splitmix64 from seed 0x696d67746f6f6c, "imgtool").
     static let gear: [UInt64] = {

@@ -265,30 +265,31 @@ extension ParallelDeflater: MemberCompressor {
     public var writtenMembers: [CompressedMember] { members.map(\.compressedMember) }
 
     /// Writes a gzip member compressed earlier after everything written so far (see
-    /// ``Codec/MemberCompressor/appendCompressedMember(_:compressedSize:uncompressedSize:crc32:)``);
-    /// `crc32` is required.
+    /// ``Codec/MemberCompressor/appendCompressedMember(uncompressedSize:crc32:_:)``); `crc32` is
+    /// required.
     public func appendCompressedMember(
-        _ compressed: any ByteSource, compressedSize: Int64, uncompressedSize: Int64, crc32: UInt32?
+        uncompressedSize: Int64, crc32: UInt32?, _ body: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
     ) throws {
         try checkUsable()
         if memberOpen { try submit(isFinal: true) }
         try drain(keepingInFlight: 0)
         let start = compressedBytesWritten
-        var source = compressed
         do {
-            try source.copy(compressedSize, to: sink)
+            try body { bytes in
+                try sink.write(bytes)
+                compressedBytesWritten += Int64(bytes.count)
+            }
         } catch {
             failure = error
             pool.shutdown()
             throw error
         }
-        compressedBytesWritten += compressedSize
         outUncompressedStart += outUncompressed
         outUncompressed = uncompressedSize
         bytesConsumed += uncompressedSize
         members.append(
             GzipMember(
-                compressedOffset: start, compressedSize: compressedSize, uncompressedOffset: outUncompressedStart,
+                compressedOffset: start, compressedSize: compressedBytesWritten - start, uncompressedOffset: outUncompressedStart,
                 uncompressedSize: uncompressedSize, crc32: crc32 ?? 0))
     }
 }

@@ -69,33 +69,29 @@ final class OuterDecompressedSource: ByteSource {
 /// An archive's outer stream opened as a tar, for a pass that reads it through a source of its
 /// own (pack, push): its compression sniffed from the first bytes, decompressed when it has one.
 struct OuterTar {
-    /// The input, counted.
-    let counted: CountingSource
     /// Its compression.
     let format: CompressionFormat
-    /// The decompressor, when compressed.
-    let decompressor: (any Decompressor)?
+    /// The thread that reads (and decompresses) the input ahead of the caller's.
+    private let pipeline: InflatePipeline
+    private let progress: (@Sendable (Int64) -> Void)?
     /// The tar stream.
-    let tar: any ByteSource
+    var tar: any ByteSource { pipeline.source }
 
-    /// Sniffs `input` and opens its tar stream.
+    /// Sniffs `input` and opens its tar stream, read (and decompressed) on a thread of its own
+    /// (``InflatePipeline``): the kernel's copy of a plain tar, or inflating a compressed one,
+    /// overlaps with the hashing and compressing on the caller's thread.
     init(_ input: any ByteSource, progress: (@Sendable (Int64) -> Void)?) throws {
-        let counted = CountingSource(input, progress: progress)
-        self.counted = counted
+        var raw = input
         var head = [UInt8](repeating: 0, count: CompressionFormat.sniffLength)
-        let got = try head.withUnsafeMutableBytes { try counted.readFully(into: $0) }
+        let got = try head.withUnsafeMutableBytes { try raw.readFully(into: $0) }
         head.removeSubrange(got...)
-        let format = CompressionFormat.detect(head)
-        self.format = format
-        let whole = PrefixedSource(prefix: head, source: counted)
-        if format == .none {
-            decompressor = nil
-            tar = whole
-        } else {
-            let d = try ArchiveDecompression.decompressor(format, whole, member: nil)
-            decompressor = d
-            tar = OuterDecompressedSource(d)
-        }
+        format = CompressionFormat.detect(head)
+        if format != .none && !ArchiveDecompression.reads(format) { throw ArchiveError.unsupportedCompression(format) }
+        self.progress = progress
+        let counted = CountingSource(PrefixedSource(prefix: head, source: raw), progress: progress)
+        // A regular file stops within one buffer; a pipe may stay silent, and is not waited for.
+        let waits = (input as? FileSource)?.isSeekableRegularFile ?? true
+        pipeline = InflatePipeline(counted, compression: format, waitsForEnd: waits)
     }
 
     /// The reader saw only the decompressed stream: a "not an archive" says what held it, as a
@@ -111,10 +107,14 @@ struct OuterTar {
     /// What the reader of the tar stream could not know of the input: its compression, gzip
     /// members, and sizes.
     func complete(_ archive: inout ImageArchive, tarBytes: Int64) {
-        counted.reportNow()
+        let summary = pipeline.source.summary
+        if let progress, let summary { progress(summary.inputBytes) }
         archive.compression = format
-        archive.gzipMembers = decompressor?.membersCompleted ?? 0
-        archive.inputBytes = counted.count
+        archive.gzipMembers = summary?.members ?? 0
+        archive.inputBytes = summary?.inputBytes ?? 0
         archive.tarBytes = tarBytes
     }
+
+    /// Stops the reading thread (after a failure, or once the stream has ended).
+    func stop() { pipeline.stop() }
 }

@@ -95,35 +95,41 @@ struct PackCacheEntry: Equatable {
         }
     }
 
-    /// Opens the entry at `path` and checks it end to end: its trailer, that it is a member
-    /// decompressing to `uncompressedSize` bytes, and the SHA-256 of its bytes.
+    /// Opens the entry at `path`, maps it, and checks it end to end: its trailer, that it is a
+    /// member decompressing to `uncompressedSize` bytes, and the SHA-256 of its bytes.
     ///
-    /// - Returns: The entry and the open file; `nil` when there is no file there.
+    /// - Returns: The entry and its mapping; `nil` when there is no file there (or it cannot be mapped).
     /// - Throws: ``Damage`` when the file is there and cannot be used; ``ByteIO/ByteIOError`` when it
     ///   cannot be read.
-    static func open(_ path: String, uncompressedSize: Int64) throws -> (PackCacheEntry, FileSource)? {
+    static func open(_ path: String, uncompressedSize: Int64) throws -> (PackCacheEntry, MappedFile)? {
         let file: FileSource
         do { file = try FileSource(path: path) } catch { return nil }
         guard let size = file.size, size > Int64(trailerSize) else { throw Damage.noTrailer }
-        var trailer = [UInt8](repeating: 0, count: trailerSize)
-        let n = try trailer.withUnsafeMutableBytes { try file.read(into: $0, at: size - Int64(trailerSize)) }
-        guard n == trailerSize, let entry = PackCacheEntry(trailer: trailer) else { throw Damage.noTrailer }
+        guard let mapping = MappedFile(file) else { return nil }
+        let trailer = Array(mapping.bytes(from: size - Int64(trailerSize), length: Int64(trailerSize)))
+        guard let entry = PackCacheEntry(trailer: trailer) else { throw Damage.noTrailer }
         guard entry.uncompressedSize == uncompressedSize, entry.compressedSize == size - Int64(trailerSize) else {
             throw Damage.wrongEntry(
                 "its trailer describes \(entry.uncompressedSize) bytes in \(entry.compressedSize), not \(uncompressedSize) bytes in \(size - Int64(trailerSize))"
             )
         }
         let hasher = SHA256()
-        var range = FileRangeSource(file: file, start: 0, length: entry.compressedSize) as any ByteSource
-        try range.copy(entry.compressedSize, to: DiscardingSink()) { hasher.update($0) }
+        try pieces(of: mapping, count: entry.compressedSize) { hasher.update($0) }
         let found = hasher.finalize().hex
         guard found == entry.sha256 else { throw Damage.digestMismatch(expected: entry.sha256, found: found) }
-        return (entry, file)
+        return (entry, mapping)
     }
-}
 
-/// A sink that drops what it is given.
-struct DiscardingSink: ByteSink {
-    func write(_ bytes: UnsafeRawBufferPointer) throws {}
-    func finish() throws {}
+    /// Hands the first `count` bytes of `mapping` to `body` in pieces of 8 MiB, each taken out of
+    /// the process's resident set once done, so that reading an entry never holds it in memory.
+    static func pieces(of mapping: MappedFile, count: Int64, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var offset: Int64 = 0
+        while offset < count {
+            let piece = mapping.bytes(from: offset, length: min(8 << 20, count - offset))
+            guard !piece.isEmpty else { throw Damage.wrongEntry("the file is shorter than its trailer says") }
+            try body(piece)
+            MappedFile.releasePages(in: piece)
+            offset += Int64(piece.count)
+        }
+    }
 }

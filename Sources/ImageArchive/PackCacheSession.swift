@@ -36,8 +36,8 @@ final class PackCacheSession {
     /// end to end; `nil` (a miss) when there is none, or the one there is damaged (it is then
     /// removed and reported).
     ///
-    /// - Returns: The entry and its open file, to copy from offset 0.
-    func lookup(name: String, size: Int64) -> (PackCacheEntry, FileSource)? {
+    /// - Returns: The entry and its mapping, to copy from offset 0.
+    func lookup(name: String, size: Int64) -> (PackCacheEntry, MappedFile)? {
         let padded = (size + 511) / 512 * 512
         guard cache.readsEntries else {
             report.misses += 1
@@ -56,7 +56,7 @@ final class PackCacheSession {
         }
         let path = cache.entryPath(namespace: namespace, digest: digest, uncompressedSize: padded)
         do {
-            guard let (entry, file) = try PackCacheEntry.open(path, uncompressedSize: padded) else {
+            guard let (entry, mapping) = try PackCacheEntry.open(path, uncompressedSize: padded) else {
                 report.misses += 1
                 return nil
             }
@@ -65,7 +65,7 @@ final class PackCacheSession {
             report.hits += 1
             report.bytesReused += entry.compressedSize
             report.tarBytesReused += padded
-            return (entry, file)
+            return (entry, mapping)
         } catch {
             report.damaged.append("\(path): \(error); removed, the layer compressed instead")
             try? FileStatus.remove(path)

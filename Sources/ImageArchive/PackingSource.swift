@@ -127,10 +127,12 @@ final class PackingSource: ByteSource {
         let name = PathCleaner.clean(owned.name) ?? owned.name
         ownedNames[name, default: 0] += 1
         guard let cache, cache.caches(size: owned.size) else { return }
-        if let (entry, file) = cache.lookup(name: name, size: owned.size) {
-            try deflater.appendCompressedMember(
-                FileRangeSource(file: file, start: 0, length: entry.compressedSize), compressedSize: entry.compressedSize,
-                uncompressedSize: entry.uncompressedSize, crc32: entry.crc32)
+        if let (entry, mapping) = cache.lookup(name: name, size: owned.size) {
+            try withExtendedLifetime(mapping) {
+                try deflater.appendCompressedMember(uncompressedSize: entry.uncompressedSize, crc32: entry.crc32) { write in
+                    try PackCacheEntry.pieces(of: mapping, count: entry.compressedSize) { try write($0) }
+                }
+            }
             reused = true
             reuse = (name, entry.uncompressedSize, 0)
         } else {

@@ -118,19 +118,21 @@ public final class ZstdCompressor: MemberCompressor {
     }
 
     /// Writes a zstd frame compressed earlier after everything written so far (see
-    /// ``Codec/MemberCompressor/appendCompressedMember(_:compressedSize:uncompressedSize:crc32:)``).
+    /// ``Codec/MemberCompressor/appendCompressedMember(uncompressedSize:crc32:_:)``).
     public func appendCompressedMember(
-        _ compressed: any ByteSource, compressedSize: Int64, uncompressedSize: Int64, crc32: UInt32?
+        uncompressedSize: Int64, crc32: UInt32?, _ body: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
     ) throws {
         guard !cancelled else { return }
         try endMember()
-        var source = compressed
-        try source.copy(compressedSize, to: sink)
+        let start = compressedBytesWritten
+        try body { bytes in
+            try sink.write(bytes)
+            compressedBytesWritten += Int64(bytes.count)
+        }
         writtenMembers.append(
             CompressedMember(
-                compressedOffset: compressedBytesWritten, compressedSize: compressedSize, uncompressedOffset: bytesConsumed,
+                compressedOffset: start, compressedSize: compressedBytesWritten - start, uncompressedOffset: bytesConsumed,
                 uncompressedSize: uncompressedSize))
-        compressedBytesWritten += compressedSize
         bytesConsumed += uncompressedSize
     }
 
