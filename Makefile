@@ -23,7 +23,7 @@ RELEASE_FLAGS := -c release $(STATIC) $(IMPORT_CHECK) $(filter -Xswiftc -warning
 
 SAMPLE := Tests/Fixtures/skopeo-docker-archive.tar.gz
 
-.PHONY: all build release run test bench bench-zstd bench-push fixtures install clean format lint deps fuzz
+.PHONY: all build release run test bench bench-cache bench-zstd bench-push fixtures install clean format lint deps fuzz
 
 all: build
 
@@ -108,9 +108,11 @@ bench:
 	bash ../shared/bench/make-bench-archive.sh $(BENCH_DIR) $(BENCH_SIZE)
 	bash bench/make-big-archive.sh $(BENCH_DIR)
 	bash bench/make-v2-archive.sh $(BENCH_DIR)
+	bash bench/make-v3-archive.sh $(BENCH_DIR)
 	bash bench/run.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
 	bash bench/pack.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
 	bash bench/ship.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
+	bash bench/cache.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
 	bash bench/zstd.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
 	bash bench/push.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
 
@@ -119,6 +121,14 @@ bench-zstd:
 	$(SWIFT) build $(RELEASE_FLAGS)
 	bash ../shared/bench/make-bench-archive.sh $(BENCH_DIR) $(BENCH_SIZE)
 	bash bench/zstd.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
+
+# The pack-cache rows alone (bench/cache.sh): warm pack, the re-deploy, in-layer deltas.
+bench-cache:
+	$(SWIFT) build $(RELEASE_FLAGS)
+	bash ../shared/bench/make-bench-archive.sh $(BENCH_DIR) $(BENCH_SIZE)
+	bash bench/make-v2-archive.sh $(BENCH_DIR)
+	bash bench/make-v3-archive.sh $(BENCH_DIR)
+	bash bench/cache.sh $(BENCH_DIR) $$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/imgtool
 
 # The push rows alone (bench/push.sh): imgtool push against skopeo copy, to a loopback registry.
 bench-push:

@@ -50,7 +50,7 @@ cat "$B/bench.tar" "$B/v2/bench.tar" "$B/v3/"*.tar > /dev/null
 # ------------------------------------------------------------------ 1. pack
 echo
 echo "1. pack of version 2 (app layer changed), warm: the cache holds version 1's layers"
-ROW_SETUP='rm -rf "$work/cache" "$work/out.tar.gz"; cp -a "$work/cache-v1" "$work/cache"'
+ROW_SETUP='rm -rf "$work/cache" "$work/out.tar.gz"; cp -a "$work/cache-v1" "$work/cache"; sync'
 group "openssl dgst -sha256 (floor)" "openssl dgst -sha256 '$B/v2/bench.tar'" \
   "imgtool pack, warm" "$PACK --cache '$work/cache' -o '$work/out.tar.gz' '$B/v2/bench.tar'"
 group "gzip -6 (baseline)" "gzip -6 -c '$B/v2/bench.tar' > '$work/out.tar.gz'" \
@@ -82,7 +82,7 @@ echo "2. re-deploy of version 2 to a loopback sshd holding version 1: from the t
 mkdir -p "$work/base"
 "$IMGTOOL" ship --no-verify "$work/v1.tar.gz" "bench:$port:$work/base" > /dev/null 2>&1
 results="$work/redeploy.tsv"; : > "$results"
-ROW_SETUP='rm -rf "$work/cache" "$R/d" "$work/out"; cp -a "$work/cache-v1" "$work/cache"; cp -a "$work/base" "$R/d"; mkdir -p "$work/out"'
+ROW_SETUP='rm -rf "$work/cache" "$R/d" "$work/out"; cp -a "$work/cache-v1" "$work/cache"; cp -a "$work/base" "$R/d"; mkdir -p "$work/out"; sync'
 group "gzip -6 + scp" "gzip -6 -n -c '$B/v2/bench.tar' > '$work/out/bench.tar.gz' && scp -q -F '$work/ssh_config' '$work/out/bench.tar.gz' bench:'$R/d/bench.tar.gz'" \
   "imgtool pack (warm) + ship --no-verify" "$PACK --cache '$work/cache' -o '$work/out/bench.tar.gz' '$B/v2/bench.tar' && '$IMGTOOL' ship --no-verify '$work/out/bench.tar.gz' bench:$port:'$R/d'" \
   "imgtool pack (warm) + ship (checks again)" "$PACK --cache '$work/cache' -o '$work/out/bench.tar.gz' '$B/v2/bench.tar' && '$IMGTOOL' ship --no-prisma '$work/out/bench.tar.gz' bench:$port:'$R/d'"
@@ -138,6 +138,7 @@ for v in bump ci newfile; do
   "$IMGTOOL" pack --no-prisma --cache "$work/cache" -o "$work/p-$v/bench.tar.gz" "$B/v3/$v.tar" > /dev/null
   cp "$B/v3/$v.tar.gz" "$work/g-$v/bench.tar.gz"
   delta "$v" "imgtool pack + imgtool ship" "$work/p1/bench.tar.gz" "$work/p-$v/bench.tar.gz" "'$IMGTOOL' ship --no-verify FILE bench:PORT:DIR"
+  delta "$v" "imgtool pack + ship --chunk-size 2M" "$work/p1/bench.tar.gz" "$work/p-$v/bench.tar.gz" "'$IMGTOOL' ship --no-verify --chunk-size 2M FILE bench:PORT:DIR"
   delta "$v" "imgtool pack + ship --chunk-size 1M" "$work/p1/bench.tar.gz" "$work/p-$v/bench.tar.gz" "'$IMGTOOL' ship --no-verify --chunk-size 1M FILE bench:PORT:DIR"
   delta "$v" "gzip -6 + scp (everything)" "$work/g1/bench.tar.gz" "$work/g-$v/bench.tar.gz" "scp -q -F $work/ssh_config -P PORT FILE bench:DIR/bench.tar.gz"
   delta "$v" "gzip -6 + rsync" "$work/g1/bench.tar.gz" "$work/g-$v/bench.tar.gz" "rsync -e '$RSH' FILE bench:DIR/bench.tar.gz"
@@ -159,11 +160,12 @@ for v in ("bump", "ci", "newfile"):
     print(f"    {'sent with':<36} {'on the wire':>12} {'of the file':>11}")
     for _, name, wire, size in mine:
         print(f"    {name:<36} {int(wire) / 1e6:9.2f} MB {int(wire) / int(size) * 100:10.2f}%")
-    ship = int(mine[0][2])
     if v == "ci":
         print(f"    (no target: every header changed; see the README)")
     else:
         target = 2 * gz + 0.01 * archive
-        print(f"    target: <= 2 x {gz / 1e6:.2f} MB + 1% of the archive ({0.01 * archive / 1e6:.1f} MB) = {target / 1e6:.2f} MB: "
-              f"{'met' if ship <= target else 'NOT MET'} ({ship / 1e6:.2f} MB)")
+        for _, name, wire, _ in mine:
+            if "imgtool ship" in name or "ship --chunk-size" in name:
+                print(f"    target: <= 2 x {gz / 1e6:.2f} MB + 1% of the archive ({0.01 * archive / 1e6:.1f} MB) = {target / 1e6:.2f} MB, {name}: "
+                      f"{'met' if int(wire) <= target else 'NOT MET'} ({int(wire) / 1e6:.2f} MB)")
 PY

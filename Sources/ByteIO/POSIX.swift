@@ -163,8 +163,6 @@ enum POSIX {
         #endif
     }
 
-    /// The user's cache directory, by the platform's convention: `~/Library/Caches` on Apple
-    /// platforms; `$XDG_CACHE_HOME`, else `~/.cache`, elsewhere (the XDG base directory spec).
     /// The names in directory `path` (not `.` and `..`), through `opendir`/`readdir`; `nil`
     /// with `errno` set when it cannot be opened.
     static func directoryEntries(_ path: String) -> [String]? {
@@ -207,6 +205,8 @@ enum POSIX {
         return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 
+    /// The user's cache directory, by the platform's convention: `~/Library/Caches` on Apple
+    /// platforms; `$XDG_CACHE_HOME`, else `~/.cache`, elsewhere (the XDG base directory spec).
     static func userCacheDirectory(environment: [String: String]) -> String {
         let home = environment["HOME"] ?? "/tmp"
         #if canImport(Darwin)

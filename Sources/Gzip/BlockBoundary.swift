@@ -21,17 +21,18 @@ struct BlockBoundary {
     let mask: UInt64
     private var hash: UInt64 = 0
 
-    /// Boundaries for blocks of `average` bytes on average: half of it is the minimum, the hash
-    /// adds about the other half, and twice it is the maximum.
+    /// Boundaries for blocks of `average` bytes on average: three quarters of it is the minimum
+    /// (the hash runs only past it, over a quarter of the bytes), the hash adds about the last
+    /// quarter, and twice it is the maximum.
     ///
     /// - Parameter average: The mean block size, rounded down to a power of two (at least 64 KiB).
     init(average: Int) {
         var a = 1 << 16
         while a * 2 <= average && a < 1 << 30 { a <<= 1 }
-        minimum = a / 2
+        minimum = a / 4 * 3
         maximum = a * 2
-        // log2(a / 2) top bits: a cut once in about a / 2 bytes past the minimum.
-        let bits = (a / 2).trailingZeroBitCount
+        // log2(a / 4) top bits: a cut once in about a / 4 bytes past the minimum.
+        let bits = (a / 4).trailingZeroBitCount
         mask = ~UInt64(0) << UInt64(64 - bits)
     }
 

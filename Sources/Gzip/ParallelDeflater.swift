@@ -34,7 +34,7 @@ public final class ParallelDeflater: ByteSink {
     public let level: Int32
     /// How many worker threads compress blocks.
     public let threads: Int
-    /// The mean size of the blocks a member is cut into (half of it at least, twice at most).
+    /// The mean size of the blocks a member is cut into (three quarters of it at least, twice at most).
     public let blockSize: Int
 
     /// The members written so far, complete with their trailers, in order.

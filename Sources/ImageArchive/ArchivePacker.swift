@@ -61,8 +61,7 @@ public enum ArchivePacker {
             throw outer.explained(error, tarBytes: packing.count)
         }
         outer.complete(&archive, tarBytes: packing.count)
-        var report = cache?.finish(
-            digests: archive.memberDigests, duplicates: Set(packing.ownedNames.filter { $0.value > 1 }.keys), now: FileStatus.now)
+        var report = cache?.finish(digests: archive.dataDigests, now: FileStatus.now)
         report?.mismatches += packing.reuseMismatches
         let members = deflater.writtenMembers.enumerated().map { index, member in
             PackedMember(compressed: member, tarMember: index < packing.owners.count ? packing.owners[index] : nil)

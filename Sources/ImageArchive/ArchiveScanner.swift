@@ -27,6 +27,9 @@ struct ArchiveScanner {
         /// byte, for the few members that must be read after all (see ``ImageResolver``).
         var file: FileSource? = nil
         var fileBase: Int64 = 0
+        /// Every regular member's data, by the tar offset where it starts: its size and SHA-256
+        /// (when hashed). Unlike ``members``, two members of one name are both here.
+        var dataDigests: [Int64: ImageArchive.DataDigest] = [:]
     }
 
     /// How many bytes each read asks for when only headers are read: a header, and the first
@@ -99,6 +102,7 @@ struct ArchiveScanner {
         let reader = TarReader(tarSource, context: nil, bufferSize: headersOnly ? 64 << 10 : 256 << 10, readAhead: pass.readAhead)
         var members: [String: ArchiveMember] = [:]
         var order: [String] = []
+        var dataDigests: [Int64: ImageArchive.DataDigest] = [:]
         var retainedJSON: Int64 = 0
         var first = true
         var clean: [UInt8] = []
@@ -136,6 +140,9 @@ struct ArchiveScanner {
                 break
             }
             if members[name] == nil { order.append(name) }
+            if entry.kind == .regular, let digest = member.digest {
+                dataDigests[member.dataOffset] = ImageArchive.DataDigest(size: member.size, digest: digest)
+            }
             members[name] = member
         }
         // Read on to the end: the rest of the tar's last record, and for gzip the trailer of
@@ -149,7 +156,7 @@ struct ArchiveScanner {
             gzipMembers: summary?.members ?? decompressor?.membersCompleted ?? 0,
             inputBytes: summary?.inputBytes ?? counted.count,
             tarBytes: summary?.outputBytes ?? decompressor?.bytesProduced ?? counted.count,
-            verified: pass.verify, file: pass.file, fileBase: pass.fileBase)
+            verified: pass.verify, file: pass.file, fileBase: pass.fileBase, dataDigests: dataDigests)
     }
 
     /// How this pass reads members.

@@ -30,10 +30,17 @@ public struct ImageArchive: Sendable {
     public var skipped: [SkippedManifest]
     /// Integrity problems found (digest, size or DiffID mismatches), all of them.
     public var problems: [ArchiveError]
-    /// The SHA-256 of every member as stored, by name, as the pass computed it (empty when the
-    /// pass did not hash): how ``ArchivePacker`` checks the members it took from its cache
-    /// against the bytes read.
-    var memberDigests: [String: Digest] = [:]
+    /// The size and SHA-256 of every regular member's data as stored, by the offset in the tar
+    /// stream where it starts, as the pass computed them (empty when the pass did not hash):
+    /// how ``ArchivePacker`` checks the members it took from its cache, and those it keeps,
+    /// against the bytes read, whatever the members' names.
+    var dataDigests: [Int64: DataDigest] = [:]
+
+    /// A member's data: how many bytes, and their SHA-256.
+    struct DataDigest: Sendable, Equatable {
+        var size: Int64
+        var digest: Digest
+    }
 
     /// Reads an archive in one pass.
     ///
@@ -54,9 +61,7 @@ public struct ImageArchive: Sendable {
             archive.gzipMembers = scan.gzipMembers
             archive.inputBytes = scan.inputBytes
             archive.tarBytes = scan.tarBytes
-            for (name, member) in scan.members {
-                if let digest = member.digest { archive.memberDigests[name] = digest }
-            }
+            archive.dataDigests = scan.dataDigests
             return archive
         } catch {
             throw ArchiveError.wrapping(error, input: input.name)

@@ -86,9 +86,13 @@ public struct PackCache: Sendable, Equatable {
         return nil
     }
 
+    /// How old a temporary file must be before another pack takes it for one that a killed
+    /// pack left: a day, longer than any pack takes (a pack's own are renamed when it ends).
+    static let temporaryLifetime: Int64 = 86_400 * 1_000_000_000
+
     /// Removes the least recently used entries (by modification time, which a hit renews)
-    /// until the entries take at most ``sizeLimit`` bytes, and temporary files that a pack
-    /// killed mid-way left more than an hour ago.
+    /// until the entries take at most ``sizeLimit`` bytes, and temporary files (in any folder,
+    /// `aliases/` too) that a pack killed mid-way left more than a day ago.
     ///
     /// - Returns: How many entries were removed.
     @discardableResult
@@ -101,8 +105,8 @@ public struct PackCache: Sendable, Equatable {
                 let path = "\(folder)/\(name)"
                 guard let status = FileStatus.of(path), status.isRegularFile else { continue }
                 if name.hasPrefix(".") {
-                    if now - status.modified > 3_600_000_000_000 { try? FileStatus.remove(path) }
-                } else if name.hasSuffix(".member") {
+                    if now - status.modified > Self.temporaryLifetime { try? FileStatus.remove(path) }
+                } else if name.hasSuffix(".member") && namespace != "aliases" {
                     entries.append((path, status.size, status.modified))
                 }
             }

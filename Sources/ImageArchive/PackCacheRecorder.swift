@@ -15,13 +15,18 @@ final class PackCacheRecorder: CompressedMemberObserver {
         var temporaryPath: String
         var name: String
         var size: Int64
+        /// Where the member's data starts in the tar stream.
+        var offset: Int64
         var entry: PackCacheEntry
     }
 
     private let cache: PackCache
     private let namespace: String
-    /// The members to keep, by their place in the stream: the layer member's name and data size.
-    private var expected: [Int: (name: String, size: Int64)] = [:]
+    /// The members to keep, by their place in the stream: the layer member's name, data size,
+    /// and the tar offset of its data.
+    private var expected: [Int: (name: String, size: Int64, offset: Int64)] = [:]
+    /// Members not to keep after all (their padding is not zeros).
+    private var forgotten: Set<Int> = []
     /// The member being written out.
     private var open: (index: Int, sink: FileSink, path: String, hasher: SHA256)?
     private(set) var kept: [Kept] = []
@@ -38,9 +43,14 @@ final class PackCacheRecorder: CompressedMemberObserver {
     deinit { discard() }
 
     /// Member number `index` of the stream will hold the data of the layer member `name`.
-    func expect(member index: Int, name: String, size: Int64) {
+    func expect(member index: Int, name: String, size: Int64, at offset: Int64) {
         guard warning == nil else { return }
-        expected[index] = (name, size)
+        expected[index] = (name, size, offset)
+    }
+
+    /// Member number `index` is not to be kept.
+    func forget(member index: Int) {
+        forgotten.insert(index)
     }
 
     func compressedBytes(_ bytes: UnsafeRawBufferPointer, ofMember index: Int) {
@@ -48,7 +58,7 @@ final class PackCacheRecorder: CompressedMemberObserver {
         do {
             if open?.index != index {
                 let folder = "\(cache.directory)/\(namespace)"
-                try Directory.createAll(folder, mode: 0o755)
+                try Directory.createAll(folder, mode: 0o700)
                 counter += 1
                 let path = "\(folder)/.\(String(token, radix: 16))-\(counter).tmp"
                 open = (index, try FileSink(creating: path), path, SHA256())
@@ -69,25 +79,32 @@ final class PackCacheRecorder: CompressedMemberObserver {
         do {
             try entry.trailer.withUnsafeBytes { try open.sink.write($0) }
             try open.sink.close()
-            kept.append(Kept(temporaryPath: open.path, name: layer.name, size: layer.size, entry: entry))
+            if forgotten.contains(index) {
+                try? FileStatus.remove(open.path)
+            } else {
+                kept.append(Kept(temporaryPath: open.path, name: layer.name, size: layer.size, offset: layer.offset, entry: entry))
+            }
         } catch {
             try? FileStatus.remove(open.path)
             stop("cannot write the pack cache in \(cache.directory): \(error)")
         }
     }
 
-    /// Names the kept members after their layers' digests, as the pass computed them (a name
-    /// that two members of the archive share is left out), and records an alias for each layer
-    /// whose member name does not carry its digest.
+    /// Names the kept members after their layers' digests, as the pass computed them for the
+    /// data at each member's tar offset (a member the reader saw otherwise is left out), and
+    /// records an alias for each layer whose member name does not carry its digest.
     ///
     /// - Returns: How many entries were stored.
-    func commit(digests: [String: Digest], duplicates: Set<String>) -> Int {
+    func commit(digests: [Int64: ImageArchive.DataDigest]) -> Int {
         var stored = 0
         for member in kept {
-            guard !duplicates.contains(member.name), let digest = digests[member.name], digest.algorithm == "sha256" else {
+            guard let found = digests[member.offset], found.size == member.size, found.digest.algorithm == "sha256",
+                (member.size + 511) / 512 * 512 == member.entry.uncompressedSize
+            else {
                 try? FileStatus.remove(member.temporaryPath)
                 continue
             }
+            let digest = found.digest
             let path = cache.entryPath(namespace: namespace, digest: digest.hex, uncompressedSize: member.entry.uncompressedSize)
             do {
                 try FileStatus.rename(member.temporaryPath, to: path)
@@ -123,7 +140,7 @@ final class PackCacheRecorder: CompressedMemberObserver {
 
     private func writeAlias(name: String, size: Int64, digest: String) throws {
         let path = cache.aliasPath(name: name, size: size)
-        try Directory.createAll("\(cache.directory)/aliases", mode: 0o755)
+        try Directory.createAll("\(cache.directory)/aliases", mode: 0o700)
         let sink = try AtomicFileSink(destination: path)
         try Array("\(digest)\n".utf8).withUnsafeBytes { try sink.write($0) }
         try sink.commit()

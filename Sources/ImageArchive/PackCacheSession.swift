@@ -9,6 +9,9 @@ final class PackCacheSession {
     /// A member copied from the cache.
     struct Hit {
         var name: String
+        /// Where its data starts in the tar stream, and how many bytes it is.
+        var offset: Int64
+        var size: Int64
         /// The digest (hex) of the layer the entry was made from.
         var digest: String
         /// The alias that led to it, for a member whose name does not carry its digest.
@@ -32,17 +35,17 @@ final class PackCacheSession {
     /// Whether a member of this data size is looked up and kept.
     func caches(size: Int64) -> Bool { size >= cache.minimumMemberSize }
 
-    /// The cached member for the layer member `name` (cleaned) with `size` bytes of data, checked
-    /// end to end; `nil` (a miss) when there is none, or the one there is damaged (it is then
-    /// removed and reported).
+    /// The cached member for the layer member `name` (cleaned) with `size` bytes of data from
+    /// tar offset `offset`, checked end to end; `nil` (a miss) when there is none, or the one
+    /// there is damaged (it is then removed and reported).
     ///
     /// - Returns: The entry and its mapping, to copy from offset 0.
-    func lookup(name: String, size: Int64) -> (PackCacheEntry, MappedFile)? {
-        let padded = (size + 511) / 512 * 512
-        guard cache.readsEntries else {
+    func lookup(name: String, size: Int64, at offset: Int64) -> (PackCacheEntry, MappedFile)? {
+        guard size >= 0, size <= Int64.max - 511, cache.readsEntries else {
             report.misses += 1
             return nil
         }
+        let padded = (size + 511) / 512 * 512
         var alias: String?
         let digest: String
         if let named = PackCache.digest(ofName: name) {
@@ -61,7 +64,7 @@ final class PackCacheSession {
                 return nil
             }
             try? FileStatus.touch(path)
-            hits.append(Hit(name: name, digest: digest, alias: alias))
+            hits.append(Hit(name: name, offset: offset, size: size, digest: digest, alias: alias))
             report.hits += 1
             report.bytesReused += entry.compressedSize
             report.tarBytesReused += padded
@@ -74,25 +77,24 @@ final class PackCacheSession {
         }
     }
 
-    /// After a complete pass: checks the members reused against the digests computed (a name
-    /// two members share cannot be checked, and counts as a mismatch), stores the members
-    /// compressed, and trims the cache.
+    /// After a complete pass: checks the members reused against the digests computed (by where
+    /// their data starts in the tar, so names play no part), stores the members compressed, and
+    /// trims the cache.
     ///
     /// - Parameters:
-    ///   - digests: Each large member's SHA-256 as the pass computed it, by cleaned name.
-    ///   - duplicates: The names of large members that occur more than once.
+    ///   - digests: Each regular member's data size and SHA-256 as the pass computed them, by
+    ///     the tar offset where the data starts.
+    ///   - now: The time, for the age of temporary files.
     /// - Returns: The report.
-    func finish(digests: [String: Digest], duplicates: Set<String>, now: Int64) -> PackCacheReport {
+    func finish(digests: [Int64: ImageArchive.DataDigest], now: Int64) -> PackCacheReport {
         for hit in hits {
-            let found = digests[hit.name]
-            guard duplicates.contains(hit.name) || found?.hex != hit.digest else { continue }
-            let what =
-                duplicates.contains(hit.name)
-                ? "the archive holds two members of this name" : "its bytes hash to \(found?.description ?? "nothing")"
+            let found = digests[hit.offset]
+            guard found?.size != hit.size || found?.digest.algorithm != "sha256" || found?.digest.hex != hit.digest else { continue }
+            let what = found.map { "its \($0.size) bytes hash to \($0.digest)" } ?? "the archive's reader found no member there"
             report.mismatches.append("\(hit.name): the cached member is of sha256:\(hit.digest), \(what)")
             if let alias = hit.alias { try? FileStatus.remove(alias) }
         }
-        report.stored = recorder.commit(digests: digests, duplicates: duplicates)
+        report.stored = recorder.commit(digests: digests)
         if let warning = recorder.warning { report.warnings.append(warning) }
         report.evicted = cache.evict(now: now)
         return report

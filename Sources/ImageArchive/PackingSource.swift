@@ -28,8 +28,9 @@ final class PackingSource: ByteSource {
     /// Members copied from the cache that stood for another number of bytes than the archive
     /// holds (a member cut short, or not padded): the output is then not the input's.
     private(set) var reuseMismatches: [String] = []
-    /// How often each (cleaned) name of a large member occurs, for the cache's checks.
-    private(set) var ownedNames: [String: Int] = [:]
+    /// The large member whose data is passing: its name, data size, and the bytes of its data
+    /// and padding seen so far (to check that the padding is zeros, which the cache assumes).
+    private var owned: (name: String, size: Int64, seen: Int64, member: Int)?
     /// Tar bytes passed through so far.
     private(set) var count: Int64 = 0
 
@@ -95,11 +96,14 @@ final class PackingSource: ByteSource {
                     endReuse()
                 }
                 if !memberStarted {
-                    if let owned = span.owner { try start(owned) }
+                    owned = nil
+                    if let o = span.owner { try start(o, at: count - Int64(bytes.count) + Int64(offset)) }
                     owners.append(span.owner?.name)
                     currentOwner = owner
                     memberStarted = true
                 }
+                let piece = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + span.count)])
+                if owned != nil { checkPadding(piece) }
                 if reused {
                     reuse?.seen += Int64(span.count)
                 } else {
@@ -121,13 +125,31 @@ final class PackingSource: ByteSource {
         reused = false
     }
 
-    /// A large member's data starts: copies its member from the cache when the cache has it,
-    /// else tells the cache to keep the member about to be compressed.
-    private func start(_ owned: TarSpanSplitter.Owner) throws {
-        let name = PathCleaner.clean(owned.name) ?? owned.name
-        ownedNames[name, default: 0] += 1
-        guard let cache, cache.caches(size: owned.size) else { return }
-        if let (entry, mapping) = cache.lookup(name: name, size: owned.size) {
+    /// The padding after a large member's data must be zeros (the cache's members hold it, and
+    /// the digests do not cover it): where it is not, the member is neither kept nor, if it
+    /// came from the cache, right.
+    private func checkPadding(_ piece: UnsafeRawBufferPointer) {
+        guard let o = owned else { return }
+        let start = o.seen
+        owned?.seen += Int64(piece.count)
+        guard start + Int64(piece.count) > o.size else { return }
+        let from = Int(max(0, o.size - start))
+        guard piece[from...].contains(where: { $0 != 0 }) else { return }
+        if reused {
+            reuseMismatches.append("\(o.name): its tar padding is not zeros, the cached member's is")
+        } else {
+            cache?.recorder.forget(member: o.member)
+        }
+        owned = nil
+    }
+
+    /// A large member's data starts at tar offset `offset`: copies its member from the cache
+    /// when the cache has it, else tells the cache to keep the member about to be compressed.
+    private func start(_ o: TarSpanSplitter.Owner, at offset: Int64) throws {
+        guard let cache, cache.caches(size: o.size) else { return }
+        let name = PathCleaner.clean(o.name) ?? o.name
+        owned = (name, o.size, 0, owners.count)
+        if let (entry, mapping) = cache.lookup(name: name, size: o.size, at: offset) {
             try withExtendedLifetime(mapping) {
                 try deflater.appendCompressedMember(uncompressedSize: entry.uncompressedSize, crc32: entry.crc32) { write in
                     try PackCacheEntry.pieces(of: mapping, count: entry.compressedSize) { try write($0) }
@@ -136,7 +158,7 @@ final class PackingSource: ByteSource {
             reused = true
             reuse = (name, entry.uncompressedSize, 0)
         } else {
-            cache.recorder.expect(member: owners.count, name: name, size: owned.size)
+            cache.recorder.expect(member: owners.count, name: name, size: o.size, at: offset)
         }
     }
 }

@@ -106,6 +106,7 @@ enum PackCommand {
                     io: io)
                 return ExitCode.checkFailed.rawValue
             }
+            reportCache(packed.cache, io: io)
             io.err("pack: \(CLI.inputName(path)): the pack cache did not match the archive (\(why)); packing again without it\n")
             options.cache?.readsEntries = false
             switch attempt(path: path, output: output, options: options, request: request, io: io) {
@@ -214,7 +215,9 @@ enum PackCommand {
             return nil
         }
         let environment = ProcessInfo.processInfo.environment
-        var cache = PackCache(directory: parsed.value("cache") ?? PackCache.defaultDirectory(environment: environment))
+        var directory = parsed.value("cache") ?? PackCache.defaultDirectory(environment: environment)
+        if !directory.hasPrefix("/") { directory = FileManager.default.currentDirectoryPath + "/" + directory }
+        var cache = PackCache(directory: directory)
         if let text = parsed.value("cache-size") {
             guard let n = ShipRequest.size(text), n >= 0 else {
                 throw UsageError(.invalidValue(value: text, label: "--cache-size <size>", help: "a size such as 5G or 500M"), spec: spec)

@@ -174,7 +174,8 @@ import Testing
         let report = try #require(stale.cache)
         #expect(!stale.outputMatchesInput)
         #expect(report.mismatches.count == 1)
-        #expect(report.mismatches.first?.contains("the cached member is of sha256:\(other), its bytes hash to sha256:\(digest)") == true)
+        #expect(report.mismatches.first?.contains("the cached member is of sha256:\(other), its ") == true)
+        #expect(report.mismatches.first?.contains(" bytes hash to sha256:\(digest)") == true)
         #expect(!FileManager.default.fileExists(atPath: alias))
         // Packing again without reading the cache gives the right bytes and the alias back.
         var writeOnly = cache
@@ -255,5 +256,110 @@ import Testing
         #expect(report.warnings.count == 1)
         #expect(report.warnings.first?.contains("Not a directory") == true)
         #expect(packed.outputMatchesInput)
+    }
+
+    /// The deploy fixture as an OCI archive with gzip layers, as skopeo writes it (blobs of any
+    /// size, so their data ends inside a tar block), and where its largest blob's padding lies.
+    static func paddedLayer(_ dir: TS.TempDir) throws -> (tar: [UInt8], paddingStart: Int, paddingEnd: Int) {
+        let tar = try ArchivePackerTests.tarBytes("deploy-v1.tar.gz")
+        try Data(tar).write(to: URL(fileURLWithPath: dir.path("v1.tar")))
+        let copy = try TS.tool("skopeo", ["copy", "--quiet", "docker-archive:" + dir.path("v1.tar"), "oci-archive:" + dir.path("oci.tar")])
+        try #require(copy.status == 0, "skopeo: \(copy.stderr)")
+        let found = try TS.python(
+            """
+            import sys, tarfile
+            t = tarfile.open(sys.argv[1])
+            m = max((m for m in t.getmembers() if m.isreg() and m.size % 512), key=lambda m: m.size)
+            print(m.offset_data + m.size, m.offset_data + (m.size + 511) // 512 * 512)
+            """, [dir.path("oci.tar")]
+        ).split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        try #require(found.count == 2)
+        return (try TS.bytes(dir.path("oci.tar")), found[0], found[1])
+    }
+
+    /// The cache's members hold a layer's padding, which no digest covers: a member whose padding
+    /// is not zeros is not kept, and a cached member is not taken for one.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/skopeo"), "needs skopeo (apt-get install skopeo)"))
+    func aLayerWhosePaddingIsNotZerosIsNeitherKeptNorTakenFromTheCache() throws {
+        let dir = try TS.TempDir()
+        defer { dir.cleanup() }
+        let cache = Self.cache(dir)
+        let (tar, from, to) = try Self.paddedLayer(dir)
+        try #require(to - from > 0)
+        var odd = tar
+        for i in from..<to { odd[i] = 0x55 }
+        func pack(_ bytes: [UInt8], _ cache: PackCache?) throws -> (PackedArchive, [UInt8]) {
+            let sink = BufferSink()
+            return (try ArchivePacker.pack(BufferSource(bytes), into: sink, options: PackOptions(threads: 2, cache: cache)), sink.bytes)
+        }
+        // Odd padding first: compressed (the output is the input's), not kept.
+        let (first, firstBytes) = try pack(odd, cache)
+        #expect(try ArchivePackerTests.inflate(firstBytes) == odd)
+        let own = first.members.filter { $0.tarMember != nil }.count
+        #expect(first.cache?.stored == own - 1)
+        // The zero-padded archive keeps it; then the odd one must not take it.
+        _ = try pack(tar, cache)
+        let (again, againBytes) = try pack(odd, cache)
+        #expect(!again.outputMatchesInput)
+        #expect(again.cache?.mismatches.count == 1)
+        #expect(again.cache?.mismatches.first?.contains("its tar padding is not zeros") == true)
+        let (plain, plainBytes) = try pack(odd, nil)
+        #expect(plain.outputMatchesInput)
+        #expect(try ArchivePackerTests.inflate(plainBytes) == odd)
+        #expect(againBytes != plainBytes)
+    }
+
+    /// A member whose size says more than any archive holds (a PAX size near Int64.max): the pack
+    /// ends with the reader's error, never a crash in the cache's arithmetic.
+    @Test func aHugeMemberSizeIsAnErrorNotACrash() throws {
+        let dir = try TS.TempDir()
+        defer { dir.cleanup() }
+        let name = "blobs/sha256/" + String(repeating: "ab", count: 32)
+        var bytes = TS.paxHeader([("size", "9223372036854775000")])
+        bytes += TS.header(name: name, size: 0)
+        bytes += [UInt8](repeating: 0x41, count: 70_000)
+        #expect(throws: (any Error).self) {
+            try ArchivePacker.pack(BufferSource(bytes), into: BufferSink(), options: PackOptions(threads: 2, cache: Self.cache(dir)))
+        }
+    }
+
+    /// Names play no part in the end-of-pass check. An archive with two members of the layer's
+    /// name, the first holding other bytes (one byte of a file inside it changed; python's
+    /// tarfile writes it), and the second the layer: the reader keeps the last of a name, so a
+    /// check by name would pass the first member's cached bytes; by offset, it is caught.
+    @Test func aSecondMemberOfTheSameNameCannotVouchForTheFirst() throws {
+        let dir = try TS.TempDir()
+        defer { dir.cleanup() }
+        let cache = Self.cache(dir)
+        let tar = try ArchivePackerTests.tarBytes("deploy-v1.tar.gz")
+        try Data(tar).write(to: URL(fileURLWithPath: dir.path("v1.tar")))
+        let script = """
+            import io, sys, tarfile
+            src, dst = sys.argv[1], sys.argv[2]
+            t = tarfile.open(src)
+            members = t.getmembers()
+            big = max((m for m in members if m.isreg()), key=lambda m: m.size)
+            data = bytearray(t.extractfile(big).read())
+            inner = tarfile.open(fileobj=io.BytesIO(bytes(data)))
+            f = max((m for m in inner.getmembers() if m.isreg()), key=lambda m: m.size)
+            data[f.offset_data + f.size // 2] ^= 0x01
+            with tarfile.open(dst, "w", format=tarfile.GNU_FORMAT) as o:
+                for m in members:
+                    if m is big:
+                        o.addfile(m, io.BytesIO(bytes(data)))
+                    o.addfile(m, t.extractfile(m) if m.isreg() else None)
+            print(big.name)
+            """
+        let name = try TS.python(script, [dir.path("v1.tar"), dir.path("twice.tar")]).trimmingCharacters(in: .whitespacesAndNewlines)
+        func pack(_ path: String, _ cache: PackCache?) throws -> PackedArchive {
+            try ArchivePacker.pack(FileSource(path: path), into: BufferSink(), options: PackOptions(threads: 2, cache: cache))
+        }
+        _ = try pack(dir.path("v1.tar"), cache)
+        let twice = try pack(dir.path("twice.tar"), cache)
+        #expect(!twice.outputMatchesInput)
+        let report = try #require(twice.cache)
+        #expect(report.mismatches.count == 1)
+        #expect(report.mismatches.first?.hasPrefix("\(name): the cached member is of sha256:") == true, "\(report.mismatches)")
+        #expect(report.hits == twice.members.filter { $0.tarMember != nil }.count, "both members of the name were taken")
     }
 }

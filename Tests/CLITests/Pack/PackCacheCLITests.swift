@@ -97,6 +97,19 @@ import Testing
         #expect(none.pack.cache == nil)
     }
 
+    /// `--cache DIR` relative to the current directory, as every path argument is.
+    @Test func aRelativeCacheFolderIsTakenFromTheCurrentDirectory() throws {
+        let dir = try TS.TempDir()
+        defer { dir.cleanup() }
+        #expect(try Self.pack(Self.v1, to: "a.tar.gz", in: dir, ["--cache", "rel/cache"]).status == 0)
+        let r = try Self.pack(Self.v1, to: "b.tar.gz", in: dir, ["--cache", "rel/cache"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr == "")
+        #expect(Self.lines(r.stdout, "pack: cache").first?.hasPrefix("pack: cache: 1 of 1 layer reused") == true)
+        let folders = try FileManager.default.contentsOfDirectory(atPath: dir.path("rel/cache"))
+        #expect(folders.contains { $0.hasPrefix("gzip-6-cdc131072-zlib") })
+    }
+
     @Test func stdinUsesTheCacheAsAFileDoes() throws {
         let dir = try TS.TempDir()
         defer { dir.cleanup() }
