@@ -59,7 +59,7 @@ public struct PackCache: Sendable, Equatable {
     /// The folder of one compressor setting.
     static func namespace(format: CompressionFormat, level: Int32, blockSize: Int) -> String {
         switch format {
-        case .zstd: "zstd-\(level)-zstd\(ZstdCompressor.libraryVersion)"
+        case .zstd: "zstd-\(level)-zstd\(ZstdCompressor.libraryVersion)\(ZstdCompressor.hasWorkers ? "" : "-st")"
         default: "gzip-\(level)-cdc\(blockSize)-zlib\(ParallelDeflater.libraryVersion)"
         }
     }

@@ -42,6 +42,15 @@ public final class ZstdCompressor: MemberCompressor {
     /// output's identity, as another libzstd may give other bytes.
     public static var libraryVersion: String { String(cString: ZSTD_versionString()) }
 
+    /// Whether the system libzstd compresses on worker threads (built with multithreading, as
+    /// Debian's and Homebrew's are): part of the output's identity too, as a libzstd without
+    /// them compresses into other bytes.
+    public static let hasWorkers: Bool = {
+        guard let context = ZSTD_createCCtx() else { return false }
+        defer { ZSTD_freeCCtx(context) }
+        return ZSTD_isError(ZSTD_CCtx_setParameter(context, ZSTD_c_nbWorkers, 1)) == 0
+    }()
+
     /// The default level, the `zstd` command's: 3.
     public static let defaultLevel: Int32 = 3
 
