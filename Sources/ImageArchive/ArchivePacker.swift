@@ -38,10 +38,13 @@ public enum ArchivePacker {
     public static func pack(_ input: any ByteSource, into sink: any ByteSink, options: PackOptions = PackOptions()) throws -> PackedArchive
     {
         let outer = try OuterTar(input, progress: options.progress)
+        // The output is written on a thread of its own: this one reads, hashes and hands out
+        // blocks, and never waits for write(2).
+        let behind = WriteBehindSink(sink)
         var deflater: any MemberCompressor
         switch options.format {
-        case .zstd: deflater = try ZstdCompressor(sink, level: options.level, threads: options.threads)
-        default: deflater = try ParallelDeflater(sink, level: options.level, threads: options.threads, blockSize: options.blockSize)
+        case .zstd: deflater = try ZstdCompressor(behind, level: options.level, threads: options.threads)
+        default: deflater = try ParallelDeflater(behind, level: options.level, threads: options.threads, blockSize: options.blockSize)
         }
         let cache = options.cache.map {
             PackCacheSession(cache: $0, format: deflater.format, level: options.level, blockSize: options.blockSize)
@@ -57,6 +60,7 @@ public enum ArchivePacker {
             try packing.finish()
         } catch {
             deflater.cancel()
+            behind.cancel()
             cache?.abandon()
             throw outer.explained(error, tarBytes: packing.count)
         }
