@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/cache.sh BENCH_DIR IMGTOOL [RUNS]
+# bench/cache.sh BENCH_DIR IMGTOOL [RUNS] [PARTS]
 # The second deploy, with pack's layer cache, on the benchmark image (bench.tar is version 1;
 # v2/bench.tar changed its app layer; v3/*.tar changed its node_modules layer three ways, from
 # bench/make-v3-archive.sh). Three parts, in one run, side by side on the same files:
@@ -12,9 +12,10 @@
 #   3. in-layer deltas: each version 3 shipped after version 1, bytes on the wire counted by the
 #      loopback proxy: pack + ship, gzip -6 + scp, gzip -6 + rsync, pack + rsync.
 #
-# The benchmark image fails verify's Prisma check on purpose, so pack runs with --no-prisma.
+# PARTS (default 123) picks the parts to run, e.g. 12. The benchmark image fails verify's Prisma
+# check on purpose, so pack runs with --no-prisma.
 set -euo pipefail
-B=$(realpath "${1:?bench dir}"); IMGTOOL=$(realpath "${2:?imgtool binary}"); RUNS=${3:-3}
+B=$(realpath "${1:?bench dir}"); IMGTOOL=$(realpath "${2:?imgtool binary}"); RUNS=${3:-3}; PARTS=${4:-123}
 export LC_ALL=C
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SSHD=$(command -v sshd || echo /usr/sbin/sshd)
@@ -48,6 +49,7 @@ cat "$B/bench.tar" "$B/v2/bench.tar" "$B/v3/"*.tar > /dev/null
 # The cache after version 1, kept aside and restored before each warm run.
 "$IMGTOOL" pack --no-prisma --cache "$work/cache-v1" -o "$work/v1.tar.gz" "$B/bench.tar" > /dev/null
 # ------------------------------------------------------------------ 1. pack
+if [[ $PARTS == *1* ]]; then
 echo
 echo "1. pack of version 2 (app layer changed), warm: the cache holds version 1's layers"
 ROW_SETUP='rm -rf "$work/cache" "$work/out.tar.gz"; cp -a "$work/cache-v1" "$work/cache"; sync'
@@ -75,8 +77,10 @@ cold = m["gzip -6 (baseline)"] / m["imgtool pack --no-cache (cold)"]
 print(f"  target: warm pack <= 2.0x openssl dgst -sha256: {warm:.2f}x, {'met' if warm <= 2.0 else 'NOT MET'}")
 print(f"  target: cold pack >= 2.25x the speed of gzip -6: {cold:.2f}x, {'met' if cold >= 2.25 else 'NOT MET'}")
 PY
+fi
 
 # ------------------------------------------------------------------ 2. the re-deploy
+if [[ $PARTS == *2* ]]; then
 echo
 echo "2. re-deploy of version 2 to a loopback sshd holding version 1: from the tar on disk to the file published"
 mkdir -p "$work/base"
@@ -99,6 +103,8 @@ for name in ("imgtool pack (warm) + ship --no-verify", "imgtool pack (warm) + sh
     x = base / m[name]
     print(f"  target: {name} >= 5x faster than gzip -6 + scp: {x:.2f}x, {'met' if x >= 5 else 'NOT MET'}")
 PY
+fi
+[[ $PARTS == *3* ]] || exit 0
 
 # ------------------------------------------------------------------ 3. in-layer deltas
 echo
