@@ -109,16 +109,6 @@ fi
 # ------------------------------------------------------------------ 3. in-layer deltas
 echo
 echo "3. version 3 (node_modules changed) sent after version 1, counted on the wire"
-proxy() {
-  PCOUNT=$work/$1.count; shift
-  rm -f "$PCOUNT"
-  python3 "$PROXY" "$port" --count-file "$PCOUNT" "$@" > "$work/proxy.port" &
-  pids+=($!)
-  for _ in $(seq 100); do [ -s "$work/proxy.port" ] && break; sleep 0.05; done
-  PPORT=$(head -n 1 "$work/proxy.port"); rm -f "$work/proxy.port"
-}
-stop_proxy() { kill -9 "${pids[-1]}" 2>/dev/null || true; wait "${pids[-1]}" 2>/dev/null || true; unset 'pids[-1]'; }
-counted() { cat "$PCOUNT" 2>/dev/null || echo 0; }
 deltas=$work/deltas.tsv; : > "$deltas"
 # delta VARIANT NAME V1FILE V3FILE COMMAND_TEMPLATE: V1 sent directly, V3 through the proxy.
 delta() {

@@ -41,17 +41,6 @@ trap cleanup EXIT
 . "$HERE/loopback-sshd.sh"
 R=$work/remote; mkdir -p "$R"
 
-# proxy NAME [ARGS]: starts the counting proxy in front of sshd; sets PPORT and PCOUNT.
-proxy() {
-  PCOUNT=$work/$1.count; shift
-  rm -f "$PCOUNT"
-  python3 "$PROXY" "$port" --count-file "$PCOUNT" "$@" > "$work/proxy.port" &
-  pids+=($!)
-  for _ in $(seq 100); do [ -s "$work/proxy.port" ] && break; sleep 0.05; done
-  PPORT=$(head -n 1 "$work/proxy.port"); rm -f "$work/proxy.port"
-}
-stop_proxy() { kill -9 "${pids[-1]}" 2>/dev/null || true; wait "${pids[-1]}" 2>/dev/null || true; unset 'pids[-1]'; }
-counted() { cat "$PCOUNT" 2>/dev/null || echo 0; }
 size() { stat -c %s "$1"; }
 mb() { python3 -c "print(f'{$1 / 1e6:.1f} MB')"; }
 

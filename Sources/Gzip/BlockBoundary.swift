@@ -1,3 +1,5 @@
+import ByteIO
+
 /// Where ``ParallelDeflater`` ends a block: at a point chosen by the bytes, not by the offset.
 ///
 /// A gear rolling hash (as in FastCDC) runs over the uncompressed bytes; a block ends after a
@@ -75,22 +77,11 @@ struct BlockBoundary {
     /// Resets the hash: a new block (or member) starts.
     mutating func reset() { hash = 0 }
 
-    /// ``gear``, where the hot loop reads it without bounds checks (it lives as long as the process).
+    /// ``ByteIO/GearTable``, where the hot loop reads it without bounds checks (it lives as long
+    /// as the process).
     nonisolated(unsafe) private static let table: UnsafePointer<UInt64> = {
         let p = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
-        p.initialize(from: gear, count: 256)
+        p.initialize(from: GearTable.values, count: 256)
         return UnsafePointer(p)
-    }()
-
-    /// 256 fixed pseudo-random values (splitmix64 from seed 0x696d67746f6f6c, "imgtool").
-    static let gear: [UInt64] = {
-        var state: UInt64 = 0x69_6d67_746f_6f6c
-        return (0..<256).map { _ in
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }()
 }

@@ -1,6 +1,7 @@
 import ByteIO
 import Codec
 import OCI
+import Tar
 
 /// Keeps, while ``ArchivePacker`` writes, the compressed members of the layers it compresses,
 /// each in a temporary file of the cache; ``commit(digests:duplicates:)`` gives them their
@@ -99,7 +100,7 @@ final class PackCacheRecorder: CompressedMemberObserver {
         var stored = 0
         for member in kept {
             guard let found = digests[member.offset], found.size == member.size, found.digest.algorithm == "sha256",
-                (member.size + 511) / 512 * 512 == member.entry.uncompressedSize
+                member.size + TarHeader.padding(member.size) == member.entry.uncompressedSize
             else {
                 try? FileStatus.remove(member.temporaryPath)
                 continue

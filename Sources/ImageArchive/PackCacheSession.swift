@@ -1,6 +1,7 @@
 import ByteIO
 import Codec
 import OCI
+import Tar
 
 /// ``PackCache`` during one pack: looks layers up as their members start, keeps those it
 /// compresses (through a ``PackCacheRecorder``), and at the end checks every member it reused
@@ -45,7 +46,7 @@ final class PackCacheSession {
             report.misses += 1
             return nil
         }
-        let padded = (size + 511) / 512 * 512
+        let padded = size + TarHeader.padding(size)
         var alias: String?
         let digest: String
         if let named = PackCache.digest(ofName: name) {

@@ -86,17 +86,8 @@ public final class ChunkPlanner {
         bytes.count >= 5 && bytes[0] == 0x28 && bytes[1] == 0xB5 && bytes[2] == 0x2F && bytes[3] == 0xFD
     }
 
-    /// 256 fixed pseudo-random words (splitmix64 from seed 0x696d67746f6f6c, "imgtool").
-    static let gear: [UInt64] = {
-        var state: UInt64 = 0x69_6D67_746F_6F6C
-        return (0..<256).map { _ in
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }()
+    /// The gear table (``ByteIO/GearTable``), shared with pack's block boundaries.
+    static let gear: [UInt64] = GearTable.values
 }
 
 /// The planner's state: the open chunk, the hashes, the chunks so far.

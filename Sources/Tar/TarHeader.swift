@@ -29,7 +29,7 @@ package enum TarHeader {
     }
 
     /// Bytes of padding after `size` bytes of data, up to the next 512-byte boundary.
-    static func padding(_ size: Int64) -> Int64 {
+    package static func padding(_ size: Int64) -> Int64 {
         (Int64(blockSize) - size % Int64(blockSize)) % Int64(blockSize)
     }
 
