@@ -58,6 +58,13 @@ public struct FileStatus: Sendable, Equatable {
     public var size: Int64
     /// Its modification time, in nanoseconds since 1970.
     public var modified: Int64
+    /// Its status change time (`st_ctime`: any write, rename or change of its metadata), in
+    /// nanoseconds since 1970; unlike ``modified``, no one can set it back.
+    public var changed: Int64 = 0
+    /// The device that holds it (`st_dev`).
+    public var device: UInt64 = 0
+    /// Its inode number on that device (`st_ino`).
+    public var inode: UInt64 = 0
 
     /// The current time, in the units of ``modified``.
     public static var now: Int64 { POSIX.realTime }
@@ -68,7 +75,11 @@ public struct FileStatus: Sendable, Equatable {
     /// The corresponding system call is `stat(path)`.
     /// - Parameter path: The path.
     public static func of(_ path: String) -> FileStatus? {
-        POSIX.pathStatus(path).map { FileStatus(isRegularFile: $0.isRegularFile, size: $0.size, modified: $0.modified) }
+        POSIX.pathStatus(path).map {
+            FileStatus(
+                isRegularFile: $0.isRegularFile, size: $0.size, modified: $0.modified, changed: $0.changed, device: $0.device,
+                inode: $0.inode)
+        }
     }
 
     /// Sets the modification (and access) time of `path` to now, as `touch` does.

@@ -180,16 +180,23 @@ enum POSIX {
 
     /// `stat(path)`: whether it is a regular file, its size and its modification time in
     /// nanoseconds since 1970; `nil` with `errno` set on failure.
-    static func pathStatus(_ path: String) -> (isRegularFile: Bool, size: Int64, modified: Int64)? {
+    static func pathStatus(_ path: String) -> (
+        isRegularFile: Bool, size: Int64, modified: Int64, changed: Int64, device: UInt64, inode: UInt64
+    )? {
         var status = stat()
         guard stat(path, &status) == 0 else { return nil }
         let isRegular = (status.st_mode & 0o170000) == 0o100000
         #if canImport(Darwin)
         let time = status.st_mtimespec
+        let change = status.st_ctimespec
         #else
         let time = status.st_mtim
+        let change = status.st_ctim
         #endif
-        return (isRegular, Int64(status.st_size), Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec))
+        return (
+            isRegular, Int64(status.st_size), Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec),
+            Int64(change.tv_sec) * 1_000_000_000 + Int64(change.tv_nsec), UInt64(status.st_dev), UInt64(status.st_ino)
+        )
     }
 
     /// `utimensat(AT_FDCWD, path, NULL, 0)`: sets the access and modification times to now;

@@ -1,7 +1,7 @@
 import ByteIO
 
 /// The compression of a stream, recognised by its first bytes.
-public enum CompressionFormat: String, Sendable {
+public enum CompressionFormat: String, Sendable, Codable {
     /// No known compression magic: plain data, such as a tar archive.
     case none
     /// gzip (RFC 1952): `1f 8b 08`.

@@ -40,7 +40,8 @@ public enum ArchivePacker {
         let outer = try OuterTar(input, progress: options.progress)
         // The output is written on a thread of its own: this one reads, hashes and hands out
         // blocks, and never waits for write(2).
-        let behind = WriteBehindSink(sink)
+        let hashing = options.hashesOutput ? HashingSink(sink) : nil
+        let behind = WriteBehindSink(hashing ?? sink)
         var deflater: any MemberCompressor
         switch options.format {
         case .zstd: deflater = try ZstdCompressor(behind, level: options.level, threads: options.threads)
@@ -73,7 +74,7 @@ public enum ArchivePacker {
         return PackedArchive(
             archive: archive, format: deflater.format, members: members, tarBytes: packing.count,
             compressedBytes: deflater.compressedBytesWritten,
-            level: options.level, threads: deflater.threads, cache: report)
+            level: options.level, threads: deflater.threads, cache: report, outputDigest: hashing?.sha256.map { Digest($0) })
     }
 
     /// Opens `path` (`-` for stdin) and packs it into `sink`.

@@ -31,6 +31,9 @@ public struct PackOptions: Sendable {
     public var read: ReadOptions
     /// Called now and then with the number of input bytes (compressed, for a `.tar.gz`) read so far.
     public var progress: (@Sendable (Int64) -> Void)?
+    /// Whether the output's SHA-256 is computed while it is written (``PackedArchive/outputDigest``),
+    /// on the writing thread; off by default.
+    public var hashesOutput = false
 
     /// The default of ``minimumOwnMemberSize``.
     public static let defaultMinimumOwnMemberSize: Int64 = 16 * 1024

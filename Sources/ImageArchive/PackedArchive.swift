@@ -1,5 +1,6 @@
 import ByteIO
 import Codec
+import OCI
 
 /// What ``ArchivePacker`` read and wrote: the archive as ``ImageArchive/read(_:options:)``
 /// reads it, and the members of the output (gzip members, or zstd frames).
@@ -21,6 +22,8 @@ public struct PackedArchive: Sendable {
     public var threads: Int
     /// What the cache did, when ``PackOptions/cache`` named one.
     public var cache: PackCacheReport?
+    /// The SHA-256 of the output, when ``PackOptions/hashesOutput`` asked for it.
+    public var outputDigest: Digest?
 
     /// Whether the output holds the input's tar: `false` only when a member taken from the
     /// cache turned out not to hold the bytes the pass read (``PackCacheReport/mismatches``).

@@ -10,10 +10,10 @@ import OCI
 /// invalid tar header", fixed by moby/moby#46605 in 25.0) nor podman 4.3's failure on a gzip
 /// docker-archive (containers/podman#15944; seen on Debian 12's podman 4.3.1).
 extension TargetChecks {
-    static func load(archive: ImageArchive, images: [ArchiveImage], target: DeployTarget) -> [CheckResult] {
+    static func load(_ facts: ArchiveFacts, target: DeployTarget) -> [CheckResult] {
         guard let engine = target.engine, engine.daemonError == nil else { return [] }
-        return [compression(archive, engine: engine, target: target), layout(archive, engine: engine, target: target)]
-            + (layers(images, engine: engine, target: target).map { [$0] } ?? [])
+        return [compression(facts, engine: engine, target: target), layout(facts, engine: engine, target: target)]
+            + (layers(facts.images, engine: engine, target: target).map { [$0] } ?? [])
     }
 
     /// Docker reads zstd archives from 23.0 on: moby/moby#41759 (Engine 23.0.0 release notes:
@@ -36,7 +36,7 @@ extension TargetChecks {
         }
     }
 
-    static func compression(_ archive: ImageArchive, engine: DeployTarget.Engine, target: DeployTarget) -> CheckResult {
+    static func compression(_ archive: ArchiveFacts, engine: DeployTarget.Engine, target: DeployTarget) -> CheckResult {
         let id = "target-load-compression"
         let name = engine.kind.rawValue
         let format = archive.compression
@@ -84,7 +84,7 @@ extension TargetChecks {
     /// `…/manifest.json: no such file or directory` from 29.0, moby/moby#50324), even after Docker
     /// 25 began to write OCI layouts (moby/moby#44598). The containerd image store reads it
     /// (moby/moby#43822, the answer to moby/moby#44162), and so does podman (podman-load(1)).
-    static func layout(_ archive: ImageArchive, engine: DeployTarget.Engine, target: DeployTarget) -> CheckResult {
+    static func layout(_ archive: ArchiveFacts, engine: DeployTarget.Engine, target: DeployTarget) -> CheckResult {
         let id = "target-load-layout"
         let name = engine.kind.rawValue
         let summary = archive.layout.summary
@@ -112,7 +112,7 @@ extension TargetChecks {
     /// (moby's `archive.DecompressStream`, `image/tarexport/load.go`), which reads zstd from
     /// Docker 23.0 (moby/moby#41759). Seen here: Docker 20.10.24 fails a containerd export with
     /// zstd layers with "ApplyLayer exit status 1 stdout:  stderr: archive/tar: invalid tar header".
-    static func layers(_ images: [ArchiveImage], engine: DeployTarget.Engine, target: DeployTarget) -> CheckResult? {
+    static func layers(_ images: [ArchiveFacts.Image], engine: DeployTarget.Engine, target: DeployTarget) -> CheckResult? {
         let id = "target-load-layers"
         let all = images.flatMap(\.layers)
         guard !all.isEmpty else { return nil }

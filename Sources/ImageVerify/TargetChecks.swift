@@ -42,12 +42,25 @@ public enum TargetChecks {
     /// - Returns: The checks, in order: platform, engine, load (compression, layout, layers),
     ///   compose, commands, disk.
     public static func run(archive: ImageArchive?, images: [ArchiveImage], target: DeployTarget, use: Use) -> [CheckResult] {
-        var out = [platform(images, target: target, allowEmulation: use.allowEmulation)]
+        run(facts: archive.map { ArchiveFacts(archive: $0, images: images) }, target: target, use: use)
+    }
+
+    /// Runs every target check that applies, on what is known of the archive.
+    /// - Parameters:
+    ///   - facts: The archive's facts, for the images that will run there; `nil` when it was
+    ///     not read (`ship --no-verify`): the platform check is then skipped and the load
+    ///     checks are left out.
+    ///   - target: The machine.
+    ///   - use: What ship will do there.
+    /// - Returns: The checks, in order: platform, engine, load (compression, layout, layers),
+    ///   compose, commands, disk.
+    public static func run(facts: ArchiveFacts?, target: DeployTarget, use: Use) -> [CheckResult] {
+        var out = [platform(facts?.images ?? [], target: target, allowEmulation: use.allowEmulation)]
         // `sudo docker …` reaches the daemon as root: the ssh user's own access says nothing.
         let thenUsesEngine =
             use.then.map { ($0.commands.contains("docker") || $0.commands.contains("podman")) && !$0.engineOnlyUnderSudo } ?? false
         if use.load || thenUsesEngine { out.append(engine(target, load: use.load, then: use.then)) }
-        if use.load, let archive { out += load(archive: archive, images: images, target: target) }
+        if use.load, let facts { out += load(facts, target: target) }
         if let then = use.then {
             if then.usesComposePlugin { out.append(compose(target)) }
             if let c = commands(then, target: target) { out.append(c) }
@@ -87,7 +100,7 @@ public enum TargetChecks {
         return emulated.contains(image.architecture) ? .emulated : .no
     }
 
-    static func platform(_ images: [ArchiveImage], target: DeployTarget, allowEmulation: Bool) -> CheckResult {
+    static func platform(_ images: [ArchiveFacts.Image], target: DeployTarget, allowEmulation: Bool) -> CheckResult {
         let id = "target-platform"
         let platforms = images.map(\.platform).filter { !$0.isUnknown }
         let found = Array(Set(platforms.map(\.description))).sorted().joined(separator: ", ")

@@ -16,7 +16,7 @@ enum PackCommand {
         name: "pack",
         abstract: "Verify an image archive and write it as gzip (or zstd) whose members follow its layers, compressed on every core.",
         discussion:
-            "Reads a docker save archive once, runs the checks of `imgtool verify` (same options) on the way, and writes the tar as standard gzip that gunzip, pigz and docker load read, or with --zstd as standard zstd that zstd -d and docker load (Docker 23 and later) read. Each tar member of 16 KiB or more (every layer) is a gzip member (zstd frame) of its own, compressed from a fresh start, so the same layer gives the same bytes in every archive; smaller members are grouped. The format is gzip unless --zstd or --format says otherwise, or the output's name ends in .zst or .tzst. The output is the same for the same input. It is written under a temporary name and renamed when complete; nothing is written when a check fails (unless --force) or the archive is corrupt, truncated or unreadable. Layers packed before are copied from a cache instead of compressed again (the same bytes; every byte is still read and hashed), up to --cache-size, least recently used first out.",
+            "Reads a docker save archive once, runs the checks of `imgtool verify` (same options) on the way, and writes the tar as standard gzip that gunzip, pigz and docker load read, or with --zstd as standard zstd that zstd -d and docker load (Docker 23 and later) read. Each tar member of 16 KiB or more (every layer) is a gzip member (zstd frame) of its own, compressed from a fresh start, so the same layer gives the same bytes in every archive; smaller members are grouped. The format is gzip unless --zstd or --format says otherwise, or the output's name ends in .zst or .tzst. The output is the same for the same input. It is written under a temporary name and renamed when complete; nothing is written when a check fails (unless --force) or the archive is corrupt, truncated or unreadable. Layers packed before are copied from a cache instead of compressed again (the same bytes; every byte is still read and hashed), up to --cache-size, least recently used first out. The verdict of the checks is recorded with the output's SHA-256 (in imgtool/verdicts in the user's cache directory), so that `imgtool ship` of the file hashes it instead of reading the archive again.",
         arguments: [.init(name: "archive", help: "The archive: a .tar, .tar.gz or .tar.zst file, or - for stdin.")],
         options: [
             .init(
@@ -40,7 +40,9 @@ enum PackCommand {
             .init(
                 names: ["--cache-size"], valueName: "size",
                 help: "The most the cache may hold, e.g. 5G (default: 2G); the least recently used layers go first."),
-            .init(names: ["--no-cache"], valueName: nil, help: "Compress every layer and keep none."),
+            .init(
+                names: ["--no-cache"], valueName: nil,
+                help: "Compress every layer and keep none, and record no verdict for `imgtool ship` of the output."),
         ] + VerifyCommand.checkOptions)
 
     static func run(_ arguments: [String], io: Output) -> Int32 {
@@ -81,6 +83,8 @@ enum PackCommand {
                 options.threads = n
             }
             options.cache = try cache(parsed)
+            // The output's SHA-256, for the verdict that ship reuses.
+            options.hashesOutput = options.cache != nil
         } catch {
             io.err(error.text)
             return ExitCode.usage.rawValue
@@ -144,6 +148,7 @@ enum PackCommand {
                 CLI.error("cannot write the packed archive \(output): \(error)", input: path, io: io)
                 return ExitCode.checkFailed.rawValue
             }
+            if failed == 0 { recordVerdict(packed, output: output, reports: reports, request: request, io: io) }
         } else {
             sink.discard()
         }
@@ -185,6 +190,25 @@ enum PackCommand {
             }
             let code = VerifyCommand.reportFailure(.printing(error, io: io), check: "read", path: path, request: request, io: io)
             return .failure(Failure(code: code))
+        }
+    }
+
+    /// Records the verdict of the file written, for `imgtool ship` of it (``ImageVerify/VerdictCache``):
+    /// its SHA-256 (computed as it was written), its identity, the checks and what the target
+    /// checks need. A failure to record it is a warning.
+    private static func recordVerdict(_ packed: PackedArchive, output: String, reports: [ImageVerdict], request: VerifyRequest, io: Output)
+    {
+        guard let digest = packed.outputDigest, let file = FileStatus.of(output), file.size == packed.compressedBytes else { return }
+        let verdicts = VerdictCache(directory: VerdictCache.defaultDirectory(environment: ProcessInfo.processInfo.environment))
+        // The output holds the input's tar as it was: its layout and layers; only the outer
+        // compression is pack's.
+        var facts = ArchiveFacts(archive: packed.archive, images: request.chosenImages(packed.archive))
+        facts.compression = packed.format
+        let record = VerdictRecord(
+            archive: digest, size: file.size, options: request.verdictKey, recordedBy: "pack", recordedAt: FileStatus.now / 1_000_000_000,
+            checks: reports.flatMap(\.checks), facts: facts)
+        do { try verdicts.record(record, file: file) } catch {
+            io.err("pack: cannot record the verdict in \(verdicts.directory): \(error); the pack goes on without it\n")
         }
     }
 

@@ -57,6 +57,11 @@ enum ShipCommand {
             .init(
                 names: ["--ssh"], valueName: "command",
                 help: "The ssh command, e.g. 'ssh -F ./ssh_config' (default: $IMGTOOL_SSH, else ssh)."),
+            .init(
+                names: ["--no-cache"], valueName: nil,
+                help:
+                    "Run the checks even when `imgtool pack` (or an earlier ship) recorded a verdict for this file's SHA-256 and these options, and record none."
+            ),
             .init(names: ["--json"], valueName: nil, help: "Print a JSON summary."),
         ])
 
@@ -74,13 +79,18 @@ enum ShipCommand {
         let path = request.path
         let destinations = request.destinations
 
-        // 1. One pass over the file: verify it and cut it into chunks.
+        // 1. One pass over the file: verify it (unless a verdict is recorded for its bytes) and
+        // cut it into chunks.
+        let verdicts =
+            request.usesVerdictCache
+            ? VerdictCache(directory: VerdictCache.defaultDirectory(environment: ProcessInfo.processInfo.environment)) : nil
         let planned: Planned
-        switch plan(path, verify: request.verifyFirst, parameters: request.chunking, io: io) {
+        switch plan(path, request: request, verdicts: verdicts, io: io) {
         case .failure(let f): return f.code
         case .success(let p): planned = p
         }
         var checksPassed: Int?
+        var facts: ArchiveFacts?
         if let archive = planned.archive {
             let reports: [ImageVerdict]
             switch VerifyCommand.evaluate(archive, request: request.checks, io: io) {
@@ -100,16 +110,33 @@ enum ShipCommand {
                 return archive.problems.isEmpty ? ExitCode.checkFailed.rawValue : ExitCode.corrupt.rawValue
             }
             checksPassed = reports.reduce(0) { $0 + $1.checks.count }
+            facts = ArchiveFacts(archive: archive, images: request.checks.chosenImages(archive))
+            if let verdicts, let facts, let identity = planned.identity {
+                let record = VerdictRecord(
+                    archive: planned.plan.digest, size: planned.plan.size, options: request.checks.verdictKey, recordedBy: "ship",
+                    recordedAt: FileStatus.now / 1_000_000_000, checks: reports.flatMap(\.checks), facts: facts)
+                do { try verdicts.record(record, file: identity) } catch {
+                    io.err("ship: cannot record the verdict in \(verdicts.directory): \(error); the ship goes on without it\n")
+                }
+            }
+        } else if let recorded = planned.recorded {
+            checksPassed = recorded.checks.count
+            facts = recorded.facts
         }
         // The verdict before anything is sent.
         if let checksPassed, !request.json { io.out("verify: all \(Format.plural(checksPassed, "check", "checks")) passed\n") }
+        if let recorded = planned.recorded {
+            io.err(
+                "ship: the verdict `imgtool \(recorded.recordedBy)` recorded for this file's SHA-256 and these checks: the archive was hashed, not read again (--no-cache checks again)\n"
+            )
+        }
         if !request.targetCheck && !request.json { io.out("ship: target check skipped (--no-target-check)\n") }
 
         // 2. Ship to every destination at once, each checked against what it says it is first.
         let shipper = Shipper(path: path, plan: planned.plan, options: request.options)
         let display = ShipProgressLine(enabled: io.errIsTerminal)
         let judge = ShipTargetJudge(
-            archive: planned.archive, images: selectedImages(planned.archive, request: request),
+            facts: facts,
             use: TargetChecks.Use(
                 load: request.options.load, then: request.options.then.map(ShellCommandLine.init),
                 allowEmulation: request.allowEmulation, archiveBytes: planned.plan.size),
@@ -180,7 +207,8 @@ enum ShipCommand {
             }
         }
         let report = ShipReport(
-            archive: path, plan: planned.plan, verified: planned.archive != nil, checksPassed: checksPassed,
+            archive: path, plan: planned.plan, verified: checksPassed != nil, checksPassed: checksPassed,
+            verdictRecordedBy: planned.recorded?.recordedBy, readSeconds: planned.seconds,
             destinations: destinations, results: results, verdicts: destinations.indices.map { judge.verdict($0) },
             targetChecked: request.targetCheck)
         io.out(request.json ? report.json() : report.text())
@@ -210,21 +238,51 @@ enum ShipCommand {
         }
     }
 
-    /// The images the target checks look at: those `--platform`/`--image` choose, else all.
-    static func selectedImages(_ archive: ImageArchive?, request: ShipRequest) -> [ArchiveImage] {
-        guard let archive else { return [] }
-        let chosen = try? archive.select(platform: request.checks.platform, reference: request.checks.image)
-        return chosen ?? archive.images
-    }
-
+    /// The pass over the file: its chunks, and either the archive as read and verified or the
+    /// verdict recorded for its bytes.
     struct Planned {
         var plan: ChunkPlan
         var archive: ImageArchive?
+        /// The verdict recorded for these bytes (``ImageVerify/VerdictCache``), used instead of
+        /// reading the archive.
+        var recorded: VerdictRecord?
+        /// The file's status, the same before the pass and after it (`nil` if it changed).
+        var identity: FileStatus?
+        /// How long the pass took.
+        var seconds: Double = 0
+    }
+
+    /// Reads the file once: hashes it and cuts it into chunks, and, unless a verdict is recorded
+    /// for a file of its identity, its SHA-256 and these checks, reads the archive and verifies it
+    /// on the way. A recorded verdict counts only if the SHA-256 of the bytes read is the one it
+    /// was recorded for; if not, the file is read again, verifying.
+    static func plan(_ path: String, request: ShipRequest, verdicts: VerdictCache?, io: Output) -> Result<
+        Planned, ImageSelection.Failure
+    > {
+        let started = Date()
+        let before = FileStatus.of(path)
+        var hint: VerdictRecord?
+        if request.verifyFirst, let verdicts, let before, let digest = verdicts.recordedDigest(of: before) {
+            hint = verdicts.lookup(digest, options: request.checks.verdictKey)
+        }
+        var result = pass(path, verify: request.verifyFirst && hint == nil, parameters: request.chunking, io: io)
+        if case .success(let p) = result, let hint {
+            if p.plan.digest == hint.archive && p.plan.size == hint.size {
+                result = .success(Planned(plan: p.plan, archive: nil, recorded: hint))
+            } else {
+                io.err("ship: \(path) is not the file its verdict was recorded for; checking it again\n")
+                result = pass(path, verify: true, parameters: request.chunking, io: io)
+            }
+        }
+        guard case .success(var planned) = result else { return result }
+        planned.identity = FileStatus.of(path).flatMap { $0 == before ? $0 : nil }
+        planned.seconds = Date().timeIntervalSince(started)
+        return .success(planned)
     }
 
     /// Reads the file once: the archive reader (unless `verify` is false) and the chunk planner
     /// see the same bytes.
-    static func plan(_ path: String, verify: Bool, parameters: ChunkPlanner.Parameters, io: Output) -> Result<
+    static func pass(_ path: String, verify: Bool, parameters: ChunkPlanner.Parameters, io: Output) -> Result<
         Planned, ImageSelection.Failure
     > {
         let show = io.errIsTerminal
@@ -245,7 +303,13 @@ enum ShipCommand {
                 let input = ArchiveInput.file(file, reading: Terminal.wholeReading).tapped { planner.feed($0) }
                 archive = try ImageArchive.read(input, options: options)
             } else {
-                try file.forEachRead(bufferSize: 1 << 20) { planner.feed($0) }
+                let progress = Terminal.progress(label: "hashing", total: file.size, enabled: show)
+                var done: Int64 = 0
+                try file.forEachRead(bufferSize: 1 << 20) {
+                    planner.feed($0)
+                    done += Int64($0.count)
+                    if done & ((64 << 20) - 1) < Int64($0.count) { progress?(done) }
+                }
             }
             Terminal.clearProgress(enabled: show)
             return .success(Planned(plan: planner.finish(), archive: archive))

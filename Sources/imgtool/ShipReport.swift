@@ -14,6 +14,11 @@ struct ShipReport {
     var verified: Bool
     /// How many checks passed, when they ran.
     var checksPassed: Int?
+    /// The command that recorded the verdict used instead of running the checks (`pack`), if one was.
+    var verdictRecordedBy: String?
+    /// How long the pass over the file took (hashing, chunking and, unless a recorded verdict
+    /// served, the checks).
+    var readSeconds: Double
     var destinations: [Destination]
     /// One per destination, in the same order.
     var results: [Result<ShipResult, ShipError>]
@@ -37,7 +42,7 @@ struct ShipReport {
         let doc = JSONSummary(
             archive: archive, size: plan.size, sha256: plan.digest.description,
             chunks: plan.distinctChunks.count, verified: verified, checksPassed: checksPassed,
-            targetChecked: targetChecked,
+            verdictRecordedBy: verdictRecordedBy, readSeconds: (readSeconds * 1000).rounded() / 1000, targetChecked: targetChecked,
             destinations: zip(destinations.indices, results).map { i, r in
                 let v = verdicts[i]
                 switch r {
@@ -104,6 +109,9 @@ struct ShipReport {
         var chunks: Int
         var verified: Bool
         var checksPassed: Int?
+        /// `pack` or `ship` when a recorded verdict served instead of the checks; absent when they ran.
+        var verdictRecordedBy: String?
+        var readSeconds: Double
         var targetChecked: Bool
         var destinations: [Destination]
 

@@ -26,6 +26,9 @@ struct ShipRequest {
     var targetCheck: Bool
     /// `--allow-emulation`.
     var allowEmulation: Bool
+    /// Whether a verdict recorded for the file's bytes is used, and this ship's recorded (not with
+    /// `--no-cache`).
+    var usesVerdictCache: Bool
 
     /// Reads `parsed` (see ``ShipCommand/spec``).
     ///
@@ -72,6 +75,7 @@ struct ShipRequest {
             }
             stall = n
         }
+        usesVerdictCache = !parsed.flag("no-cache")
         targetCheck = !parsed.flag("no-target-check")
         allowEmulation = parsed.flag("allow-emulation")
         if !targetCheck && allowEmulation {

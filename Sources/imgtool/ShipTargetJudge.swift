@@ -1,4 +1,3 @@
-import ImageArchive
 import ImageVerify
 import OCI
 import Ship
@@ -17,22 +16,20 @@ final class ShipTargetJudge: Sendable {
     }
 
     private let verdicts: Mutex<[Int: Verdict]>
-    private let archive: ImageArchive?
-    private let images: [ArchiveImage]
+    private let facts: ArchiveFacts?
     private let use: TargetChecks.Use
     private let write: (@Sendable (String) -> Void)?
 
     /// - Parameters:
-    ///   - archive: The archive as verified (`nil` with `--no-verify`: only the checks that need
-    ///     no image run).
-    ///   - images: The images that will run: those `--platform`/`--image` chose, else all.
+    ///   - facts: What is known of the archive and the images that will run (those
+    ///     `--platform`/`--image` chose, else all), from the checks or a recorded verdict;
+    ///     `nil` with `--no-verify`: only the checks that need no image run.
     ///   - use: What ship does there.
     ///   - write: Where each verdict goes as it comes (stdout, the progress line cleared first);
     ///     `nil` with `--json`.
-    init(archive: ImageArchive?, images: [ArchiveImage], use: TargetChecks.Use, write: (@Sendable (String) -> Void)?) {
+    init(facts: ArchiveFacts?, use: TargetChecks.Use, write: (@Sendable (String) -> Void)?) {
         verdicts = Mutex([:])
-        self.archive = archive
-        self.images = images
+        self.facts = facts
         self.use = use
         self.write = write
     }
@@ -40,7 +37,7 @@ final class ShipTargetJudge: Sendable {
     /// The checks for destination `index`; the failed ids, or `nil` to go on.
     func judge(_ index: Int, _ destination: Destination, _ remote: RemoteTarget) -> [String]? {
         let deploy = DeployTarget(remote: remote, name: destination.host)
-        let checks = TargetChecks.run(archive: archive, images: images, target: deploy, use: use)
+        let checks = TargetChecks.run(facts: facts, target: deploy, use: use)
         let v = Verdict(target: remote, deploy: deploy, checks: checks)
         verdicts.withLock { $0[index] = v }
         write?(Self.render(destination, v))

@@ -94,6 +94,31 @@ struct VerifyRequest {
         }
     }
 
+    /// The key of these checks in the ``ImageVerify/VerdictCache``: everything that changes what
+    /// they find (the platform, required paths, strict ELF, Prisma, the image chosen, the policy,
+    /// the offline target), and this imgtool's version. Not the output options.
+    var verdictKey: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let policyText = policy.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) } ?? "-"
+        let lines = [
+            "imgtool \(CLI.version)",
+            "platform \(options.platform?.description ?? "-")",
+            "require " + options.requiredPaths.joined(separator: "\u{0}"),
+            "strict-elf \(options.strictELF)",
+            "prisma \(options.prisma.rawValue)",
+            "image \(image ?? "-")",
+            "target \(target?.name ?? "-")",
+            "policy \(policyText)",
+        ]
+        return VerdictCache.optionsKey(lines.joined(separator: "\n"))
+    }
+
+    /// The images of `archive` that these checks choose (`--platform`, `--image`), else all.
+    func chosenImages(_ archive: ImageArchive) -> [ArchiveImage] {
+        (try? archive.select(platform: platform, reference: image)) ?? archive.images
+    }
+
     /// The most bytes of a policy file read: a policy is a few KiB of JSON.
     static let maximumPolicySize = 16 << 20
 

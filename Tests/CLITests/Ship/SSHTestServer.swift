@@ -258,9 +258,10 @@ final class SSHTestServer {
     func remote(_ name: String) -> String { remoteRoot + "/" + name }
 
     /// Runs `imgtool` with this server's ssh config.
-    func imgtool(_ arguments: [String], ssh: String? = nil) throws -> TS.ProcessResult {
+    func imgtool(_ arguments: [String], ssh: String? = nil, environment: [String: String] = [:]) throws -> TS.ProcessResult {
         var env = ProcessInfo.processInfo.environment
         env["IMGTOOL_SSH"] = ssh ?? sshCommand
+        env.merge(environment) { $1 }
         return try TS.run(TS.imgtool, arguments, currentDirectory: TS.repoRoot.path, environment: env)
     }
 

@@ -35,6 +35,8 @@ import Testing
         var sha256: String
         var chunks: Int
         var verified: Bool
+        var checksPassed: Int?
+        var verdictRecordedBy: String?
         var destinations: [Destination]
     }
 
