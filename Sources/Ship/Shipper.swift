@@ -75,7 +75,7 @@ public struct Shipper: Sendable {
         self.name = name ?? URL(fileURLWithPath: path).lastPathComponent
     }
 
-    /// Ships to `destination`.
+    /// Ships to `destination`: ``connect(to:options:name:)``, then ``ship(over:events:)``.
     ///
     /// - Parameters:
     ///   - destination: Where to.
@@ -83,15 +83,27 @@ public struct Shipper: Sendable {
     /// - Returns: What was sent and skipped, the target, and the results of `--load` and `--then`.
     /// - Throws: ``ShipError``, naming the host and what to do.
     public func ship(to destination: Destination, events: ShipEvents = ShipEvents()) throws(ShipError) -> ShipResult {
-        let started = Date()
-        let session = try SSHSession(destination: destination, client: options.client)
+        try ship(over: try Self.connect(to: destination, options: options, name: name), events: events)
+    }
+
+    /// Ships over an open connection, which it closes: judges the server (``ShipEvents/target``)
+    /// before anything is sent, then probes, sends, assembles and publishes.
+    ///
+    /// - Parameters:
+    ///   - connection: From ``connect(to:options:name:)``, with this shipper's options and name.
+    ///   - events: The target judge, progress, the remote commands' output, stalls.
+    /// - Returns: What was sent and skipped, the target, and the results of `--load` and `--then`;
+    ///   its `seconds` count the connection's and this ship's, not a wait between them.
+    /// - Throws: ``ShipError``, naming the host and what to do.
+    public func ship(over connection: ShipConnection, events: ShipEvents = ShipEvents()) throws(ShipError) -> ShipResult {
+        let started = Date().addingTimeInterval(-connection.seconds)
+        let session = connection.session
         defer { session.close() }
-        try session.connect(interactive: !options.client.batchMode)
+        let destination = connection.destination
         var result = ShipResult(destination: destination, name: name, plan: plan)
         var context = RemoteScript.Context(
             directory: destination.directory, name: name, digest: plan.digest.hex, size: plan.size, shipID: Self.randomID())
-        if options.probeTarget {
-            let target = RemoteTarget.parse(try session.run(RemoteScript.target(context, commands: options.thenCommands)))
+        if let target = connection.target {
             result.target = target
             if let failed = events.target(target) { throw .targetCheckFailed(host: destination.label, checks: failed) }
         }

@@ -79,6 +79,42 @@ enum ShipCommand {
         let path = request.path
         let destinations = request.destinations
 
+        let display = ShipProgressLine(enabled: io.errIsTerminal)
+        let sending = Flag()
+        let interrupted = Flag()
+        // Ctrl-C, SIGTERM, SIGHUP: stop every ssh, remove ship's directories, say how to go on,
+        // then end as the signal would.
+        let interrupt = Terminal.onInterrupt {
+            interrupted.set()
+            ShipCleanup.stopAll()
+            display.clear()
+            Terminal.writeError(
+                sending.isSet
+                    ? "imgtool: interrupted: the chunks that arrived stay on the remote, checked; run the same command again to resume\n"
+                    : "imgtool: interrupted before anything was sent\n")
+        }
+        defer { interrupt.cancel() }
+
+        // 0. Off a terminal (where ssh may ask its questions), the connections open and each
+        // server is asked what it is while the file is read; nothing is judged or sent before
+        // the pass is done.
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        let shipOptions = request.options
+        let early =
+            shipOptions.client.batchMode
+            ? destinations.map { d in
+                PendingConnection { () throws(ShipError) in try Shipper.connect(to: d, options: shipOptions, name: name) }
+            }
+            : nil
+        var handedOver = false
+        defer {
+            // Not shipped over (the checks failed, the file could not be read): stop them.
+            if !handedOver, let early {
+                ShipCleanup.stopAll()
+                early.forEach { $0.discard() }
+            }
+        }
+
         // 1. One pass over the file: verify it (unless a verdict is recorded for its bytes) and
         // cut it into chunks.
         let verdicts =
@@ -125,40 +161,21 @@ enum ShipCommand {
         }
         // The verdict before anything is sent.
         if let checksPassed, !request.json { io.out("verify: all \(Format.plural(checksPassed, "check", "checks")) passed\n") }
-        if let recorded = planned.recorded {
-            io.err(
-                "ship: the verdict `imgtool \(recorded.recordedBy)` recorded for this file's SHA-256 and these checks: the archive was hashed, not read again (--no-cache checks again)\n"
-            )
-        }
         if !request.targetCheck && !request.json { io.out("ship: target check skipped (--no-target-check)\n") }
 
         // 2. Ship to every destination at once, each checked against what it says it is first.
         let shipper = Shipper(path: path, plan: planned.plan, options: request.options)
-        let display = ShipProgressLine(enabled: io.errIsTerminal)
         let judge = ShipTargetJudge(
             facts: facts,
             use: TargetChecks.Use(
                 load: request.options.load, then: request.options.then.map(ShellCommandLine.init),
                 allowEmulation: request.allowEmulation, archiveBytes: planned.plan.size),
             write: request.json ? nil : verdictWriter(display))
-        let sending = Flag()
-        let interrupted = Flag()
-        // Ctrl-C, SIGTERM, SIGHUP: stop every ssh, remove ship's directories, say how to go on,
-        // then end as the signal would.
-        let interrupt = Terminal.onInterrupt {
-            interrupted.set()
-            ShipCleanup.stopAll()
-            display.clear()
-            Terminal.writeError(
-                sending.isSet
-                    ? "imgtool: interrupted: the chunks that arrived stay on the remote, checked; run the same command again to resume\n"
-                    : "imgtool: interrupted before anything was sent\n")
-        }
-        defer { interrupt.cancel() }
         let outcomes = Outcomes(count: destinations.count)
         let many = destinations.count > 1
         let targets = destinations
         let stall = Int(request.options.stallSeconds)
+        handedOver = true
         DispatchQueue.concurrentPerform(iterations: targets.count) { i in
             let d = targets[i]
             let events = ShipEvents(
@@ -180,7 +197,12 @@ enum ShipCommand {
                 })
             let outcome: Result<ShipResult, ShipError>
             do throws(ShipError) {
-                outcome = .success(try shipper.ship(to: d, events: events))
+                let connection = try
+                    (early?[i].wait()
+                    ?? Result { () throws(ShipError) in
+                        try Shipper.connect(to: d, options: shipOptions, name: name)
+                    }).get()
+                outcome = .success(try shipper.ship(over: connection, events: events))
             } catch {
                 outcome = .failure(error)
             }
@@ -316,6 +338,32 @@ enum ShipCommand {
         } catch {
             Terminal.clearProgress(enabled: show)
             return .failure(.init(code: CLI.fail(error, io: io)))
+        }
+    }
+
+    /// A connection opening on a thread of its own while the file is read.
+    final class PendingConnection: Sendable {
+        private let done = DispatchGroup()
+        private let result = Mutex<Result<ShipConnection, ShipError>?>(nil)
+
+        init(_ open: @escaping @Sendable () throws(ShipError) -> ShipConnection) {
+            done.enter()
+            DispatchQueue.global().async { [self] in
+                let r = Result { () throws(ShipError) in try open() }
+                result.withLock { $0 = r }
+                done.leave()
+            }
+        }
+
+        /// The connection, or why it could not be opened, once it is done.
+        func wait() -> Result<ShipConnection, ShipError> {
+            done.wait()
+            return result.withLock { $0 } ?? .failure(.transfer(host: "", detail: "not connected"))
+        }
+
+        /// Closes the connection when it opens: it will not be shipped over.
+        func discard() {
+            if case .success(let c) = wait() { c.close() }
         }
     }
 

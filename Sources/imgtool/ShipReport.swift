@@ -34,6 +34,10 @@ struct ShipReport {
         for r in results {
             if case .success(let s) = r { out += Self.render(s) }
         }
+        if let by = verdictRecordedBy {
+            out +=
+                "verify: the verdict `imgtool \(by)` recorded for this file's SHA-256 and these checks: the archive was hashed, not read again (--no-cache checks again)\n"
+        }
         return out
     }
 

@@ -44,9 +44,9 @@ extension ShipOverSSHTests {
             #expect(text.status == 0, "\(text.stderr)")
             #expect(text.stdout.hasPrefix("verify: all 3 checks passed\n"), "\(text.stdout)")
             #expect(
-                text.stderr.contains(
-                    "ship: the verdict `imgtool pack` recorded for this file's SHA-256 and these checks: the archive was hashed, not read again (--no-cache checks again)"
-                ), "\(text.stderr)")
+                text.stdout.hasSuffix(
+                    "verify: the verdict `imgtool pack` recorded for this file's SHA-256 and these checks: the archive was hashed, not read again (--no-cache checks again)\n"
+                ), "\(text.stdout)")
             // The target check still ran, from the recorded facts.
             #expect(text.stdout.contains("target linux/amd64"), "\(text.stdout)")
             #expect(try TS.bytes(remote + "/a/" + URL(fileURLWithPath: packed).lastPathComponent) == TS.bytes(packed))
@@ -90,7 +90,7 @@ extension ShipOverSSHTests {
             try FileManager.default.moveItem(atPath: damaged, toPath: packed)
             let bad = try server.imgtool(["ship", packed, "ship:\(remote)/bad"], environment: cache.environment)
             #expect(bad.status != 0, "\(bad.stdout)")
-            #expect(!bad.stderr.contains("recorded"), "\(bad.stderr)")
+            #expect(!bad.stdout.contains("recorded"), "\(bad.stdout)")
             #expect(!ShipOverSSHTests.exists(remote + "/bad"))
         }
 
@@ -159,11 +159,14 @@ extension ShipOverSSHTests {
             let remote = server.remote("arm64")
             let r = try server.imgtool(["ship", packed, "ship:\(remote)"], environment: cache.environment)
             #expect(r.status == 1, "\(r.stderr)")
-            #expect(r.stderr.contains("recorded for this file's SHA-256"), "\(r.stderr)")
+            #expect(r.stdout.contains("verify: all 3 checks passed\n"), "\(r.stdout)")
             #expect(r.stdout.contains("FAIL  target-platform"), "\(r.stdout)")
             #expect(r.stdout.contains("nothing sent"), "\(r.stdout)")
             #expect(!ShipOverSSHTests.exists(remote + "/.imgtool/chunks"))
             #expect(!ShipOverSSHTests.exists(remote + "/prisma-arm64.tar.packed.tar.gz"))
+            let j = try server.imgtool(["ship", "--json", packed, "ship:\(remote)"], environment: cache.environment)
+            #expect(j.status == 1, "\(j.stderr)")
+            #expect(try ShipOverSSHTests.summary(j).verdictRecordedBy == "pack", "the facts came from pack's record")
         }
     }
 }
