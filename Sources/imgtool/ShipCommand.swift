@@ -111,7 +111,7 @@ enum ShipCommand {
             // Not shipped over (the checks failed, the file could not be read): stop them.
             if !handedOver, let early {
                 ShipCleanup.stopAll()
-                early.forEach { $0.discard() }
+                for pending in early { pending.discard() }
             }
         }
 
