@@ -88,11 +88,18 @@ for line in open(sys.argv[1]):
     rows.setdefault(name, []).append((float(t), int(rss)))
 size = int(sys.argv[2])
 base = statistics.median(t for t, _ in rows["scp (baseline)"])
-print(f"  {'row':<42} {'median':>8} {'spread':>15} {'MB/s':>7} {'x scp':>6} {'RSS':>9}")
+print(f"  {'row':<50} {'median':>8} {'spread':>15} {'MB/s':>7} {'x scp':>6} {'RSS':>9}")
 for name, v in rows.items():
     ts = [t for t, _ in v]; m = statistics.median(ts)
     rss = max(r for _, r in v) / 1024
-    print(f"  {name:<42} {m:7.2f}s {min(ts):6.2f}-{max(ts):6.2f}s {size / m / 1e6:7.0f} {m / base:5.2f}x {rss:6.1f} MiB")
+    print(f"  {name:<50} {m:7.2f}s {min(ts):6.2f}-{max(ts):6.2f}s {size / m / 1e6:7.0f} {m / base:5.2f}x {rss:6.1f} MiB")
+med = {name: statistics.median(t for t, _ in v) for name, v in rows.items()}
+def target(text, value, limit):
+    print(f"  target: {text}: {value:.2f}x, {'met' if value <= limit else 'NOT MET'}")
+target("ship --no-verify >= 0.9x scp's throughput (time <= 1.11x scp's)", med["imgtool ship --no-verify (send only)"] / base, 1 / 0.9)
+larger = max(base, med["imgtool verify --no-prisma (checks alone)"])
+target("ship with its checks <= 1.1x the larger of verify and scp", med["imgtool ship --no-prisma --no-cache (checks + send)"] / larger, 1.1)
+target("ship of pack's file (verdict from pack) <= 1.2x scp", med["imgtool ship --no-prisma of pack's file (verdict)"] / base, 1.2)
 EOF
 
 # ------------------------------------------------------------------ 2. resume
@@ -184,3 +191,40 @@ ship = int(rows[0][1])
 print(f"  target: <= the app layer packed ({appgz / 1e6:.1f} MB) + 2% of the archive ({0.02 * packed / 1e6:.1f} MB) = {target / 1e6:.1f} MB:"
       f" {'met' if ship <= target else 'NOT MET'} ({ship / 1e6:.1f} MB)")
 EOF
+
+# ------------------------------------------------------------------ 4. shaped links
+# The counting proxy paces ssh's upload direction to a link's rate (--rate, per connection: scp
+# and ship each use one), so that the rows compare scp and ship where the link, not this
+# machine's two cores, is the limit. One run each; 1 Gbit/s is about the loopback's own speed
+# here, so that table shows what a 2-core machine does near it.
+echo
+echo "4. shaped links: $(basename "$PK") ($(mb "$(size "$PK")")) through a proxy paced to the link's rate, one run each"
+shaped=$work/shaped.tsv; : > "$shaped"
+for link in "100 Mbit/s:12500000" "1 Gbit/s:125000000"; do
+  rate=${link#*:}; label=${link%%:*}
+  for row in "scp|scp -q -F $work/ssh_config -P PORT '$PK' bench:$R/t/" \
+             "imgtool ship --no-verify|'$IMGTOOL' ship --no-verify --keep 0 '$PK' bench:PORT:$R/t" \
+             "imgtool ship of pack's file (verdict)|'$IMGTOOL' ship --no-prisma --keep 0 '$PK' bench:PORT:$R/t"; do
+    name=${row%%|*}; cmd=${row#*|}
+    rm -rf "$R/t"; mkdir -p "$R/t"
+    proxy shaped --rate "$rate"
+    cmd=${cmd//PORT/$PPORT}
+    t0=$EPOCHREALTIME
+    bash -c "$cmd" > /dev/null 2> "$work/err" || { echo "FAILED: $name at $label" >&2; cat "$work/err" >&2; exit 1; }
+    t1=$EPOCHREALTIME
+    stop_proxy
+    cmp -s "$PK" "$R/t/bench.tar.gz" || { echo "FAILED: $name at $label did not deliver the file" >&2; exit 1; }
+    printf '%s\t%s\t%s\n' "$label" "$name" "$(python3 -c "print($t1 - $t0)")" >> "$shaped"
+  done
+done
+python3 - "$shaped" "$(size "$PK")" <<'EOF2'
+import sys
+size = int(sys.argv[2])
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+for label in dict.fromkeys(r[0] for r in rows):
+    print(f"  {label}:")
+    base = next(float(t) for l, n, t in rows if l == label and n == "scp")
+    for l, name, t in rows:
+        if l == label:
+            print(f"    {name:<40} {float(t):7.2f}s {size / float(t) / 1e6:7.1f} MB/s {float(t) / base:5.2f}x")
+EOF2

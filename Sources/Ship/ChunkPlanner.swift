@@ -53,8 +53,14 @@ public final class ChunkPlanner {
     static let signatureLength = 10
 
     /// Creates a planner.
-    public init(parameters: Parameters = .standard) {
+    /// - Parameters:
+    ///   - parameters: The chunk sizes.
+    ///   - hashesFile: Whether it hashes the whole stream for the plan's digest; `false` when
+    ///     the caller hashes it elsewhere (on another thread) and gives the digest to
+    ///     ``finish(fileDigest:)``.
+    public init(parameters: Parameters = .standard, hashesFile: Bool = true) {
         state = ChunkScanner(parameters: parameters)
+        state.hashesFile = hashesFile
     }
 
     /// Bytes scanned so far.
@@ -69,6 +75,13 @@ public final class ChunkPlanner {
     /// Ends the stream and returns the plan.
     public func finish() -> ChunkPlan {
         state.finish()
+    }
+
+    /// Ends the stream and returns the plan, whose digest is `fileDigest`: the SHA-256 of the
+    /// same bytes, computed by the caller (a planner made with `hashesFile: false`).
+    /// - Parameter fileDigest: The whole stream's SHA-256.
+    public func finish(fileDigest: Digest) -> ChunkPlan {
+        state.finish(fileDigest: fileDigest)
     }
 
     /// `1f 8b 08 00 00 00 00 00 ?? ff`: deflate, no flags, mtime 0, any XFL, OS 255.
@@ -109,6 +122,9 @@ struct ChunkScanner {
     private var marker: UInt8 = 0x1F
     private var zstd = false
     private var sniffed = false
+
+    /// Whether the whole stream is hashed here (see ``ChunkPlanner/init(parameters:hashesFile:)``).
+    var hashesFile = true
 
     init(parameters: ChunkPlanner.Parameters) {
         self.parameters = parameters
@@ -154,7 +170,7 @@ struct ChunkScanner {
         }
     }
 
-    mutating func finish() -> ChunkPlan {
+    mutating func finish(fileDigest: Digest? = nil) -> ChunkPlan {
         if !finished {
             if !carry.isEmpty {
                 let rest = carry
@@ -164,7 +180,7 @@ struct ChunkScanner {
             if offset > chunkStart { cut(at: offset) }
             finished = true
         }
-        return ChunkPlan(chunks: chunks, size: offset, digest: Digest(fileHasher.finalize()))
+        return ChunkPlan(chunks: chunks, size: offset, digest: fileDigest ?? Digest(fileHasher.finalize()))
     }
 
     /// Scans `bytes[0..<owned]`; the bytes after `owned` are only looked at (member headers).
@@ -235,7 +251,7 @@ struct ChunkScanner {
             }
         }
         chunkHasher.update(UnsafeRawBufferPointer(start: base + segmentStart, count: owned - segmentStart))
-        fileHasher.update(UnsafeRawBufferPointer(start: base, count: owned))
+        if hashesFile { fileHasher.update(UnsafeRawBufferPointer(start: base, count: owned)) }
         offset += Int64(owned)
         rolling = h
     }

@@ -325,13 +325,23 @@ enum ShipCommand {
                 let input = ArchiveInput.file(file, reading: Terminal.wholeReading).tapped { planner.feed($0) }
                 archive = try ImageArchive.read(input, options: options)
             } else {
+                // Two threads, two reads of the file (the second mostly from the page cache): this
+                // one cuts it into chunks and hashes each, the other hashes the whole file. A file
+                // changed between the reads gives a digest that is not its chunks': the remote's
+                // check of the assembled file then refuses to publish it.
+                let whole = FileDigestTask(path: path)
+                let chunker = ChunkPlanner(parameters: parameters, hashesFile: false)
                 let progress = Terminal.progress(label: "hashing", total: file.size, enabled: show)
                 var done: Int64 = 0
                 try file.forEachRead(bufferSize: 1 << 20) {
-                    planner.feed($0)
+                    chunker.feed($0)
                     done += Int64($0.count)
                     if done & ((64 << 20) - 1) < Int64($0.count) { progress?(done) }
                 }
+                let hashed = try whole.wait()
+                Terminal.clearProgress(enabled: show)
+                guard hashed.size == done else { throw ShipError.archiveChanged(path: path, offset: min(hashed.size, done)) }
+                return .success(Planned(plan: chunker.finish(fileDigest: Digest(sha256Bytes: hashed.digest.bytes)), archive: nil))
             }
             Terminal.clearProgress(enabled: show)
             return .success(Planned(plan: planner.finish(), archive: archive))

@@ -131,4 +131,16 @@ import Testing
         let tail2 = p2.chunks.filter { $0.offset >= Int64(other.count) }.map(\.digest)
         #expect(tail1 == tail2 && !tail1.isEmpty)
     }
+
+    @Test func aPlannerThatLeavesTheFileHashToTheCallerCutsTheSameChunks() {
+        let bytes = TS.noise(900_000, seed: 5)
+        let whole = Self.plan(bytes)
+        let planner = ChunkPlanner(parameters: .init(average: 1 << 16), hashesFile: false)
+        bytes.withUnsafeBytes { planner.feed($0) }
+        let given = Digest(sha256Bytes: SHA256.hash(Array("another digest".utf8)).bytes)
+        let p = planner.finish(fileDigest: given)
+        #expect(p.chunks == whole.chunks)
+        #expect(p.size == whole.size)
+        #expect(p.digest == given, "the digest is the caller's")
+    }
 }
