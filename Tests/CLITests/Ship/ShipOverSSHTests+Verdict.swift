@@ -101,7 +101,7 @@ extension ShipOverSSHTests {
             defer { server.stop() }
             let cache = try Cache()
             defer { cache.dir.cleanup() }
-            let packed = try cache.pack("prisma-ok-debian-amd64.tar")
+            _ = try cache.pack("prisma-ok-debian-amd64.tar")
             let other = try cache.pack("prisma-missing.tar", ["--force"])
             // Point the identity record of `other` at the verdict of `packed`.
             let files = cache.verdicts + "/files"
