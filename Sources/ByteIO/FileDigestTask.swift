@@ -35,17 +35,13 @@ public final class FileDigestTask: Sendable {
         let file = try FileSource(path: path)
         defer { file.close() }
         let hasher = SHA256()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        var total: Int64 = 0
-        while true {
-            let n: Int
-            do { n = try file.read(into: buffer) } catch let e as ByteIOError { throw e } catch {
-                throw ByteIOError(operation: "read", errno: 0, path: path)
-            }
-            if n == 0 { return (hasher.finalize(), total) }
-            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            total += Int64(n)
+        do {
+            let size = try file.forEachRead { hasher.update($0) }
+            return (hasher.finalize(), size)
+        } catch let e as ByteIOError {
+            throw e
+        } catch {
+            throw ByteIOError(operation: "read", errno: 0, path: path)
         }
     }
 }
